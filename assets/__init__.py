@@ -1,0 +1,1 @@
+"""Software-defined assets of the lakehouse, one sub-package per domain."""

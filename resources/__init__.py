@@ -1,0 +1,1 @@
+"""Resources: storage root, lake IO manager and the source resources of every domain."""

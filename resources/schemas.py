@@ -1,0 +1,115 @@
+"""Canonical schemas of the raw assets: one place that sources, contracts and docs read.
+
+Every raw frame also carries ``partition_date`` (the Europe/Paris day it belongs to).
+Timestamps are timezone-aware UTC instants.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import polars as pl
+
+TS = pl.Datetime("us", "UTC")
+
+
+@dataclass(frozen=True)
+class RawSchema:
+    asset: str
+    columns: dict[str, pl.DataType]
+    required: tuple[str, ...]
+    key: tuple[str, ...]
+    time_column: str
+    keep_extra: bool = False
+    categories: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    ranges: dict[str, tuple[float | None, float | None]] = field(default_factory=dict)
+
+    @property
+    def with_partition(self) -> dict[str, pl.DataType]:
+        return {**self.columns, "partition_date": pl.Date()}
+
+    def empty(self) -> pl.DataFrame:
+        return pl.DataFrame(schema=self.with_partition)
+
+
+RAW_METRICS = RawSchema(
+    asset="raw_metrics",
+    columns={"timestamp": TS, "metric": pl.String(), "resource": pl.String(),
+             "value": pl.Float64(), "unit": pl.String()},
+    required=("timestamp", "value"),
+    key=("metric", "resource", "timestamp"),
+    time_column="timestamp",
+)
+
+RAW_INCIDENTS = RawSchema(
+    asset="raw_incidents",
+    columns={"number": pl.String(), "opened_at": TS, "short_description": pl.String(),
+             "description": pl.String(), "category": pl.String(), "subcategory": pl.String(),
+             "priority": pl.Int8(), "impact": pl.Int8(), "urgency": pl.Int8(),
+             "assignment_group": pl.String(), "cmdb_ci": pl.String(), "state": pl.String(),
+             "resolved_at": TS, "close_code": pl.String(), "close_notes": pl.String(),
+             "sys_updated_on": TS},
+    required=("number", "opened_at", "short_description", "sys_updated_on"),
+    key=("number",),
+    time_column="sys_updated_on",
+    keep_extra=True,
+    ranges={"priority": (1, 5), "impact": (1, 3), "urgency": (1, 3)},
+)
+
+RAW_VERBATIMS = RawSchema(
+    asset="raw_verbatims",
+    columns={"response_id": pl.String(), "answered_at": TS, "score": pl.Int16(),
+             "score_scale": pl.Int8(), "verbatim": pl.String(), "channel": pl.String(),
+             "agency": pl.String(), "product": pl.String()},
+    required=("response_id", "answered_at", "score", "score_scale"),
+    key=("response_id",),
+    time_column="answered_at",
+    categories={"score_scale": (5, 10)},
+    ranges={"score": (0, 10)},
+)
+
+RAW_SOFTWARE_INVENTORY = RawSchema(
+    asset="raw_software_inventory",
+    columns={"application": pl.String(), "host": pl.String(), "environment": pl.String(),
+             "product": pl.String(), "version": pl.String(), "discovered_at": TS},
+    required=("application", "host", "product", "version", "discovered_at"),
+    key=("application", "host", "product", "version"),
+    time_column="discovered_at",
+    categories={"environment": ("production", "preproduction", "recette", "development")},
+)
+
+RAW_EOL_CATALOG = RawSchema(
+    asset="raw_eol_catalog",
+    columns={"product": pl.String(), "product_title": pl.String(), "category": pl.String(),
+             "release_cycle": pl.String(), "release_label": pl.String(), "release_date": pl.Date(),
+             "eoas": pl.String(), "eoas_date": pl.Date(), "eol": pl.String(), "eol_date": pl.Date(),
+             "eoes_date": pl.Date(), "lts": pl.Boolean(), "latest": pl.String(),
+             "latest_release_date": pl.Date()},
+    required=("product", "release_cycle", "eol"),
+    key=("product", "release_cycle"),
+    time_column="",
+)
+
+RAW_APPLICATIONS = RawSchema(
+    asset="raw_applications",
+    columns={"application": pl.String(), "application_name": pl.String(), "team": pl.String(),
+             "criticality": pl.String(), "business_line": pl.String()},
+    required=("application", "team", "criticality"),
+    key=("application",),
+    time_column="",
+    categories={"criticality": ("critical", "high", "medium", "low")},
+)
+
+RAW_TEAM_INDICATORS = RawSchema(
+    asset="raw_team_indicators",
+    columns={"team": pl.String(), "day": pl.Date(), "staff_on_duty": pl.Int32(),
+             "changes_deployed": pl.Int32(), "oncall_pages": pl.Int32()},
+    required=("team", "day"),
+    key=("team", "day"),
+    time_column="day",
+    ranges={"staff_on_duty": (0, None), "changes_deployed": (0, None), "oncall_pages": (0, None)},
+)
+
+RAW_SCHEMAS: dict[str, RawSchema] = {s.asset: s for s in (
+    RAW_METRICS, RAW_INCIDENTS, RAW_VERBATIMS, RAW_SOFTWARE_INVENTORY, RAW_EOL_CATALOG,
+    RAW_APPLICATIONS, RAW_TEAM_INDICATORS)}

@@ -1,0 +1,48 @@
+"""What every source resource returns, and the abstract resource they share."""
+
+from __future__ import annotations
+
+import logging
+from abc import abstractmethod
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+import dagster as dg
+import polars as pl
+
+from resources.schemas import RawSchema
+
+REJECT_COLUMNS = {"_file": pl.String(), "_row": pl.Int64(), "_column": pl.String(),
+                  "_reason": pl.String(), "partition_date": pl.Date()}
+
+
+@dataclass
+class SourceBatch:
+    """Rows of a day range in canonical schema (with ``partition_date``) and the rows rejected.
+
+    ``rejects`` holds the offending record's original fields as text plus ``_file``, ``_row``
+    (line number in the file, header = line 1), ``_column``, ``_reason`` and ``partition_date``.
+    """
+
+    rows: pl.DataFrame
+    rejects: pl.DataFrame
+
+    @staticmethod
+    def empty_rejects() -> pl.DataFrame:
+        return pl.DataFrame(schema=REJECT_COLUMNS)
+
+
+def days_between(start: date, end: date) -> list[date]:
+    """Days of the half-open range [start, end)."""
+    return [start + timedelta(days=i) for i in range((end - start).days)]
+
+
+class RawSource(dg.ConfigurableResource):
+    """A source of one raw asset. ``read`` returns the rows of every day in [start, end)."""
+
+    @property
+    @abstractmethod
+    def schema(self) -> RawSchema: ...
+
+    @abstractmethod
+    def read(self, start: date, end: date, log: logging.Logger | None = None) -> SourceBatch: ...
