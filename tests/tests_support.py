@@ -1,0 +1,5 @@
+"""Helpers importable from test modules."""
+
+from pathlib import Path
+
+FIXTURES = Path(__file__).parent / "fixtures"
