@@ -1,0 +1,42 @@
+"""Incremental ServiceNow ingestion: ask for records updated after the watermark and run
+``raw_incidents`` (and downstream) for the Paris days they touch."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import dagster as dg
+
+from assets.partitions import daily_partitions
+from resources.sources.servicenow import ServiceNowIncidentSource
+from resources.sources.tickets import IncidentSource
+from sensors.jobs import landing_jobs
+from sensors.landing import contiguous_ranges
+from sensors.schedules import RANGE_END_TAG, RANGE_START_TAG
+
+incidents_job = landing_jobs["raw_incidents"]
+
+
+def plan_servicenow_runs(source: ServiceNowIncidentSource, last_day: date) -> list[dg.RunRequest]:
+    since = source.watermark()
+    if since is None:
+        return []
+    first = date.fromisoformat(daily_partitions.get_first_partition_key())
+    days = {d for d in source.has_updates_since(since) if first <= d <= last_day}
+    return [dg.RunRequest(run_key=f"servicenow:{start}:{end}:{since.isoformat()}",
+                          job_name=incidents_job.name,
+                          tags={RANGE_START_TAG: start.isoformat(), RANGE_END_TAG: end.isoformat()})
+            for start, end in contiguous_ranges(days)]
+
+
+@dg.sensor(job=incidents_job, minimum_interval_seconds=300,
+           default_status=dg.DefaultSensorStatus.STOPPED,
+           description="Runs the days of incidents updated in ServiceNow since the watermark.")
+def servicenow_sensor(context: dg.SensorEvaluationContext, incident_source: IncidentSource):
+    if not isinstance(incident_source, ServiceNowIncidentSource):
+        return dg.SkipReason("the incident source is not ServiceNow (APPOPS_TICKETS_SOURCE)")
+    if incident_source.watermark() is None:
+        return dg.SkipReason("no watermark yet: materialise raw_incidents for a first range")
+    last_key = daily_partitions.get_last_partition_key()
+    requests = plan_servicenow_runs(incident_source, date.fromisoformat(last_key))
+    return requests or dg.SkipReason("no incident updated since the watermark")

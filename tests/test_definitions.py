@@ -1,0 +1,49 @@
+"""The code location loads, groups assets by domain and backfills daily assets in one run."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import dagster as dg
+
+from definitions import build_definitions
+
+RAW = {"raw_metrics": "metrics", "raw_incidents": "tickets", "raw_verbatims": "verbatims",
+       "raw_software_inventory": "obsolescence", "raw_eol_catalog": "obsolescence",
+       "raw_applications": "appops360", "raw_team_indicators": "appops360"}
+
+
+def test_definitions_load_with_every_raw_asset_in_its_group(root):
+    defs = build_definitions(root=str(root))
+    graph = defs.resolve_asset_graph()
+    groups = {key.to_user_string(): graph.get(key).group_name for key in graph.get_all_asset_keys()}
+    for asset, group in RAW.items():
+        assert groups[asset] == group
+    assert set(groups.values()) <= {"metrics", "tickets", "verbatims", "obsolescence", "appops360"}
+
+
+def test_every_daily_asset_is_single_run_and_has_contract_and_drift_checks(root):
+    defs = build_definitions(root=str(root))
+    graph = defs.resolve_asset_graph()
+    for key in graph.get_all_asset_keys():
+        node = graph.get(key)
+        if node.partitions_def is None:
+            continue
+        assert node.backfill_policy == dg.BackfillPolicy.single_run(), key
+        assert node.partitions_def.timezone == "Europe/Paris"
+    check_names = {(k.asset_key.to_user_string(), k.name) for k in graph.asset_check_keys}
+    for asset in RAW:
+        assert (asset, "data_contract") in check_names
+        assert (asset, "drift") in check_names
+
+
+def test_code_location_loads_without_heavy_ml_imports():
+    """Loading the code location imports none of torch, darts, setfit, umap or hdbscan."""
+    repo = Path(__file__).resolve().parent.parent
+    code = ("import sys, definitions; heavy = [m for m in ('torch', 'darts', 'setfit', 'umap', "
+            "'hdbscan', 'sentence_transformers') if m in sys.modules]; print(heavy)")
+    out = subprocess.run([sys.executable, "-c", code], cwd=repo, capture_output=True, text=True,
+                         check=True)
+    assert out.stdout.strip() == "[]", out.stdout
