@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import dagster as dg
 
@@ -24,3 +25,12 @@ def context_days(context: dg.AssetExecutionContext | dg.AssetCheckExecutionConte
     """Days covered by the run's partition key range (one day, or a single-run backfill range)."""
     window = context.partition_time_window
     return window_days(window.start, window.end)
+
+
+def first_day() -> date:
+    return date.fromisoformat(daily_partitions.get_first_partition_key())
+
+
+def last_complete_day(now: datetime) -> date:
+    """The newest daily partition at ``now``: yesterday in Paris (today is not complete)."""
+    return now.astimezone(ZoneInfo(TIMEZONE)).date() - timedelta(days=1)

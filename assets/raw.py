@@ -1,8 +1,6 @@
 """One factory for every daily raw asset: read its source for the run's days, quarantine
 the bad rows, hand the good ones to the lake IO manager (one Parquet file per day)."""
 
-from __future__ import annotations
-
 from datetime import date, timedelta
 
 import dagster as dg

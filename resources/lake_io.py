@@ -7,8 +7,6 @@ renames it, and writes an empty file for a day without rows, so rerunning a rang
 exactly that range.
 """
 
-from __future__ import annotations
-
 from datetime import date
 
 import dagster as dg
@@ -26,7 +24,7 @@ def _days(context: dg.InputContext | dg.OutputContext) -> list[date]:
 class LakeIOManager(dg.ConfigurableIOManager):
     """Daily-partitioned frames carry ``partition_date``; unpartitioned ones go to ``_all.parquet``."""
 
-    storage: dg.ResourceDependency[LakehouseStorage]
+    storage: LakehouseStorage
 
     def handle_output(self, context: dg.OutputContext, obj: pl.DataFrame | None) -> None:
         if obj is None:

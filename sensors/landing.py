@@ -5,8 +5,6 @@ starts nothing and a re-dropped file with new content starts its days again. Run
 per contiguous range of days, one run per range (single-run backfill policy).
 """
 
-from __future__ import annotations
-
 import hashlib
 import json
 from datetime import date, datetime, timedelta
@@ -15,7 +13,7 @@ from zoneinfo import ZoneInfo
 import dagster as dg
 from upath import UPath
 
-from assets.partitions import daily_partitions
+from assets.partitions import daily_partitions, first_day, last_complete_day
 from resources.config import LANDING_SUBDIRS, SOURCES
 from resources.sources.landing import file_effective_date, landing_files
 from resources.storage import LakehouseStorage
@@ -55,9 +53,7 @@ def days_touched(source_key: str, folder: UPath, path: UPath, today: date) -> se
 def plan_landing_runs(storage: LakehouseStorage, cursor: dict[str, str], now: datetime,
                       log=None) -> tuple[list[dg.RunRequest], dict[str, str]]:
     """Pure planning step of the sensor: run requests and the next cursor."""
-    first = date.fromisoformat(daily_partitions.get_first_partition_key())
-    last_key = daily_partitions.get_last_partition_key(current_time=now)
-    last = date.fromisoformat(last_key) if last_key else first - timedelta(days=1)
+    first, last = first_day(), last_complete_day(now)
     new_cursor = dict(cursor)
     requests: list[dg.RunRequest] = []
     for source_key, subdir in LANDING_SUBDIRS.items():

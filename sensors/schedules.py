@@ -1,12 +1,10 @@
 """Daily run of yesterday's partition; weekly single-run re-run of the last 7 days."""
 
-from __future__ import annotations
-
 from datetime import timedelta
 
 import dagster as dg
 
-from assets.partitions import daily_partitions
+from assets.partitions import daily_partitions, first_day, last_complete_day
 from sensors.jobs import daily_lakehouse_job
 
 RANGE_START_TAG = "dagster/asset_partition_range_start"
@@ -28,8 +26,7 @@ def range_run_request(first: str, last: str, run_key: str | None = None) -> dg.R
              execution_timezone=daily_partitions.timezone, name="weekly_late_data_backfill",
              description="Mondays: the last 7 days again, as one run, to take in late data.")
 def weekly_late_data_backfill(context: dg.ScheduleEvaluationContext) -> dg.RunRequest:
-    now = context.scheduled_execution_time
-    last = daily_partitions.get_last_partition_key(current_time=now)
-    first_day = (daily_partitions.time_window_for_partition_key(last).start - timedelta(days=6))
-    first = max(first_day.strftime("%Y-%m-%d"), daily_partitions.get_first_partition_key())
-    return range_run_request(first, last, run_key=f"weekly:{first}:{last}")
+    last = last_complete_day(context.scheduled_execution_time)
+    first = max(last - timedelta(days=6), first_day())
+    return range_run_request(first.isoformat(), last.isoformat(),
+                             run_key=f"weekly:{first}:{last}")

@@ -1,13 +1,12 @@
 """Incremental ServiceNow ingestion: ask for records updated after the watermark and run
 ``raw_incidents`` (and downstream) for the Paris days they touch."""
 
-from __future__ import annotations
-
-from datetime import date
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 import dagster as dg
 
-from assets.partitions import daily_partitions
+from assets.partitions import daily_partitions, first_day, last_complete_day
 from resources.sources.servicenow import ServiceNowIncidentSource
 from resources.sources.tickets import IncidentSource
 from sensors.jobs import landing_jobs
@@ -21,7 +20,7 @@ def plan_servicenow_runs(source: ServiceNowIncidentSource, last_day: date) -> li
     since = source.watermark()
     if since is None:
         return []
-    first = date.fromisoformat(daily_partitions.get_first_partition_key())
+    first = first_day()
     days = {d for d in source.has_updates_since(since) if first <= d <= last_day}
     return [dg.RunRequest(run_key=f"servicenow:{start}:{end}:{since.isoformat()}",
                           job_name=incidents_job.name,
@@ -37,6 +36,6 @@ def servicenow_sensor(context: dg.SensorEvaluationContext, incident_source: Inci
         return dg.SkipReason("the incident source is not ServiceNow (APPOPS_TICKETS_SOURCE)")
     if incident_source.watermark() is None:
         return dg.SkipReason("no watermark yet: materialise raw_incidents for a first range")
-    last_key = daily_partitions.get_last_partition_key()
-    requests = plan_servicenow_runs(incident_source, date.fromisoformat(last_key))
+    now = datetime.now(ZoneInfo(daily_partitions.timezone))
+    requests = plan_servicenow_runs(incident_source, last_complete_day(now))
     return requests or dg.SkipReason("no incident updated since the watermark")
