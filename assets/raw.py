@@ -1,6 +1,7 @@
 """One factory for every daily raw asset: read its source for the run's days, quarantine
 the bad rows, hand the good ones to the lake IO manager (one Parquet file per day)."""
 
+from collections.abc import Callable
 from datetime import date, timedelta
 
 import dagster as dg
@@ -25,8 +26,13 @@ def write_quarantine(storage: LakehouseStorage, asset: str, days: list[date],
     return rejects.height
 
 
-def build_raw_asset(schema: RawSchema, source_key: str, group: str,
-                    description: str) -> dg.AssetsDefinition:
+Sanitizer = Callable[[pl.DataFrame], tuple[pl.DataFrame, dict[str, int]]]
+
+
+def build_raw_asset(schema: RawSchema, source_key: str, group: str, description: str,
+                    sanitize: Sanitizer | None = None) -> dg.AssetsDefinition:
+    """``sanitize`` (e.g. personal-data redaction) rewrites the rows AND the rejected rows
+    before anything is written; its counts go into the materialisation metadata."""
     @dg.asset(
         name=schema.asset,
         group_name=group,
@@ -42,8 +48,13 @@ def build_raw_asset(schema: RawSchema, source_key: str, group: str,
         source: RawSource = getattr(context.resources, source_key)
         storage: LakehouseStorage = context.resources.storage
         batch = source.read(days[0], days[-1] + timedelta(days=1), log=context.log)
-        rejected = write_quarantine(storage, schema.asset, days, batch.rejects)
-        rows = batch.rows
+        rows, rejects, counts = batch.rows, batch.rejects, {}
+        if sanitize is not None:
+            rows, counts = sanitize(rows)
+            rejects, reject_counts = sanitize(rejects)
+            counts = {k: counts.get(k, 0) + reject_counts.get(k, 0)
+                      for k in {*counts, *reject_counts}}
+        rejected = write_quarantine(storage, schema.asset, days, rejects)
         context.add_output_metadata({
             "dagster/row_count": rows.height,
             "days": len(days),
@@ -51,6 +62,7 @@ def build_raw_asset(schema: RawSchema, source_key: str, group: str,
             "last_day": str(days[-1]),
             "rejected_rows": rejected,
             "source": type(source).__name__,
+            **{f"sanitized/{kind}": n for kind, n in sorted(counts.items())},
             "preview": dg.MetadataValue.md(rows.head(5).to_pandas().to_markdown(index=False)
                                            if rows.height else "_no rows_"),
         })

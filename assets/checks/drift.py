@@ -27,6 +27,18 @@ os.environ.setdefault("EVIDENTLY_DISABLE_TELEMETRY", "1")
 
 MIN_REFERENCE_DAYS = 7
 SEED = 42
+REPORT_RETENTION_DAYS = 90  # a report is ~4 MB (Evidently inlines its JS): keep a quarter
+
+
+def _prune_reports(folder, day: date, keep_days: int) -> None:
+    """Remove this asset's reports older than ``keep_days`` before ``day``."""
+    oldest = day - timedelta(days=keep_days)
+    for report in folder.glob("*.html"):
+        try:
+            if date.fromisoformat(report.stem) < oldest:
+                report.unlink()
+        except ValueError:
+            continue
 
 
 def _sample(frame: pl.DataFrame, max_rows: int) -> pl.DataFrame:
@@ -116,6 +128,7 @@ def evaluate_drift(storage: LakehouseStorage, asset: str, day: date, numeric: Se
     path = storage.reports("drift", asset, f"{day.isoformat()}.html")
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(snapshot.get_html_str(as_iframe=False), encoding="utf-8")  # a rerun replaces it
+    _prune_reports(path.parent, day, REPORT_RETENTION_DAYS)
     drifted = [c for c, found in columns.items() if found["drifted"]]
     local = path.protocol in ("", "file", "local")
     return dg.AssetCheckResult(
