@@ -1,0 +1,108 @@
+"""Clustering of short texts: UMAP + HDBSCAN on sentence embeddings, c-TF-IDF keywords, and
+stable cluster ids across runs by centroid similarity.
+
+Shared by root-cause clusters (tickets) and topics (verbatims). Deterministic for a seed:
+UMAP runs single-threaded with ``random_state``; HDBSCAN is deterministic given its input.
+"""
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+TOKEN_PATTERN = r"(?u)\b[^\W\d_]{3,}\b"  # words of 3+ letters: no server names, codes or amounts
+
+
+@dataclass
+class ClusterResult:
+    labels: np.ndarray  # one per document, -1 = outlier
+    keywords: dict[int, list[str]] = field(default_factory=dict)
+    representatives: dict[int, list[int]] = field(default_factory=dict)  # most central docs first
+    centroids: dict[int, np.ndarray] = field(default_factory=dict)  # unit vectors, embedding space
+
+
+def _unit(vectors: np.ndarray) -> np.ndarray:
+    norms = np.linalg.norm(vectors, axis=-1, keepdims=True)
+    return vectors / np.where(norms == 0, 1, norms)
+
+
+def ctfidf_keywords(texts: list[str], labels: np.ndarray, stop_words: list[str] | None = None,
+                    top_n: int = 8) -> dict[int, list[str]]:
+    """Class-based TF-IDF (BERTopic's): each cluster's documents as one document, words weighted
+    by their frequency in the cluster times log(1 + mean words per cluster / frequency overall)."""
+    from sklearn.feature_extraction.text import CountVectorizer
+
+    classes = sorted(int(c) for c in set(labels.tolist()) if c != -1)
+    if not classes:
+        return {}
+    joined = [" ".join(t for t, l in zip(texts, labels) if l == c) for c in classes]
+    vectorizer = CountVectorizer(stop_words=stop_words, token_pattern=TOKEN_PATTERN,
+                                 lowercase=True, ngram_range=(1, 2))
+    try:
+        counts = vectorizer.fit_transform(joined).toarray().astype(float)
+    except ValueError:  # no word left at all
+        return {c: [] for c in classes}
+    words = vectorizer.get_feature_names_out()
+    tf = counts / np.maximum(counts.sum(axis=1, keepdims=True), 1)
+    idf = np.log(1 + counts.sum(axis=1).mean() / np.maximum(counts.sum(axis=0), 1))
+    scores = tf * idf
+    return {c: [str(words[j]) for j in np.argsort(-scores[i], kind="stable")[:top_n] if scores[i, j] > 0]
+            for i, c in enumerate(classes)}
+
+
+def _reduce(embeddings: np.ndarray, seed: int, umap_dims: int) -> np.ndarray:
+    import umap  # heavy: only when clustering
+
+    n = embeddings.shape[0]
+    reducer = umap.UMAP(n_neighbors=min(15, n - 1), n_components=min(umap_dims, n - 2),
+                        metric="cosine", min_dist=0.0, random_state=seed, low_memory=True,
+                        n_jobs=1, init="spectral" if n > umap_dims + 10 else "random")
+    return reducer.fit_transform(embeddings)
+
+
+def cluster_documents(embeddings: np.ndarray, texts: list[str], *, seed: int = 42,
+                      min_cluster_size: int = 10, stop_words: list[str] | None = None,
+                      umap_dims: int = 5) -> ClusterResult:
+    """Cluster ``embeddings`` (one row per text); too few documents give only outliers."""
+    import hdbscan  # heavy: only when clustering
+
+    n = embeddings.shape[0]
+    if len(texts) != n:
+        raise ValueError(f"cluster_documents: {n} embeddings but {len(texts)} texts")
+    if n < max(2 * min_cluster_size, umap_dims + 4):
+        return ClusterResult(labels=np.full(n, -1, dtype=int))
+    reduced = _reduce(embeddings.astype(np.float32), seed, umap_dims)
+    labels = hdbscan.HDBSCAN(min_cluster_size=min_cluster_size, metric="euclidean",
+                             prediction_data=False, core_dist_n_jobs=1).fit_predict(reduced)
+    labels = np.asarray(labels, dtype=int)
+    unit = _unit(embeddings.astype(np.float64))
+    centroids, representatives = {}, {}
+    for c in sorted(set(labels.tolist()) - {-1}):
+        members = np.flatnonzero(labels == c)
+        centroid = _unit(unit[members].mean(axis=0))
+        order = np.argsort(-(unit[members] @ centroid), kind="stable")
+        centroids[c] = centroid
+        representatives[c] = [int(i) for i in members[order[:5]]]
+    return ClusterResult(labels=labels, keywords=ctfidf_keywords(texts, labels, stop_words),
+                         representatives=representatives, centroids=centroids)
+
+
+def match_clusters(previous: dict[str, np.ndarray], current: dict[int, np.ndarray],
+                   threshold: float = 0.8, *, new_prefix: str = "new") -> dict[int, str]:
+    """Give each current cluster the id of the previous cluster it matches, else a new id.
+
+    Pairs are chosen one-to-one to maximise total cosine similarity (Hungarian assignment);
+    a pair counts only at ``threshold`` or above. New ids are ``f"{new_prefix}-{label}"``:
+    deterministic, and unique across runs when the prefix names the run (e.g. the day).
+    """
+    from scipy.optimize import linear_sum_assignment
+
+    ids = {c: f"{new_prefix}-{c}" for c in current}
+    if not previous or not current:
+        return ids
+    old_ids, cur = sorted(previous), sorted(current)
+    sim = _unit(np.stack([current[c] for c in cur])) @ _unit(np.stack([previous[k] for k in old_ids])).T
+    rows, cols = linear_sum_assignment(-sim)
+    for r, k in zip(rows, cols):
+        if sim[r, k] >= threshold:
+            ids[cur[r]] = old_ids[k]
+    return ids
