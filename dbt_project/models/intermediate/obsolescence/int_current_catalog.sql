@@ -1,0 +1,4 @@
+-- The newest catalog the lake holds: the release cycles every day's components are matched to.
+select * exclude (partition_date), partition_date as catalog_day
+from {{ ref('stg_eol_catalog') }}
+where partition_date = (select max(partition_date) from {{ ref('stg_eol_catalog') }})

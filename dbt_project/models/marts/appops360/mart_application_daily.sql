@@ -1,0 +1,47 @@
+{{ config(materialized='incremental', incremental_strategy='delete+insert',
+          unique_key='partition_date', pre_hook="{{ delete_window() }}", tags=['daily']) }}
+-- Per application and day: incidents (opened, high priority, resolved, MTTR), EOL exposure,
+-- satisfaction of the survey product named like the application, tickets flagged for review.
+with apps as (
+    select * from {{ ref('stg_applications') }} where {{ in_window() }}
+),
+incidents as (select * from {{ ref('stg_incidents') }}),
+opened as (
+    select cmdb_ci as application, opened_day as day, count(*) as incidents_opened,
+           count(*) filter (where priority <= 2) as incidents_p1_p2,
+           count(p.number) filter (where p.needs_review) as incidents_needing_review
+    from incidents i left join {{ ref('stg_ticket_predictions') }} p using (number)
+    where {{ in_window('opened_day') }} group by all
+),
+resolved as (
+    select cmdb_ci as application, resolved_day as day, count(*) as incidents_resolved,
+           avg(resolution_hours) as mttr_hours
+    from incidents where {{ in_window('resolved_day') }} group by all
+),
+exposure as (
+    select application, partition_date as day,
+           count(*) filter (where eol_status = 'eol_passed') as components_eol_passed,
+           count(*) filter (where eol_status like 'eol_within_%') as components_eol_soon,
+           count(*) filter (where eol_status = 'unknown') as components_unmatched,
+           count(*) as components
+    from {{ ref('fct_installed_components') }} where {{ in_window() }} group by all
+),
+satisfaction as (
+    select product, partition_date as day, count(*) as responses, avg(score_10) as avg_score_10
+    from {{ ref('stg_verbatims') }} where {{ in_window() }} group by all
+)
+select a.partition_date, a.application, a.application_name, a.team, a.criticality,
+       coalesce(o.incidents_opened, 0) as incidents_opened,
+       coalesce(o.incidents_p1_p2, 0) as incidents_p1_p2,
+       coalesce(r.incidents_resolved, 0) as incidents_resolved, r.mttr_hours,
+       coalesce(o.incidents_needing_review, 0) as incidents_needing_review,
+       coalesce(e.components, 0) as components,
+       coalesce(e.components_eol_passed, 0) as components_eol_passed,
+       coalesce(e.components_eol_soon, 0) as components_eol_soon,
+       coalesce(e.components_unmatched, 0) as components_unmatched,
+       s.responses as survey_responses, s.avg_score_10 as satisfaction_10
+from apps a
+left join opened o on o.application = a.application and o.day = a.partition_date
+left join resolved r on r.application = a.application and r.day = a.partition_date
+left join exposure e on e.application = a.application and e.day = a.partition_date
+left join satisfaction s on s.product = lower(a.application_name) and s.day = a.partition_date
