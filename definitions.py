@@ -6,9 +6,9 @@ import os
 
 import dagster as dg
 
+import sensors
 from assets import appops360, metrics, obsolescence, tickets, verbatims
 from resources.config import build_resources
-from sensors import defs as automation_defs
 
 # Models run offline: never wait on a model hub.
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -19,7 +19,7 @@ os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
 
 def build_definitions(root: str | None = None, mode: str | None = None) -> dg.Definitions:
     domains = dg.Definitions.merge(metrics.defs, tickets.defs, verbatims.defs,
-                                   obsolescence.defs, appops360.defs, automation_defs)
+                                   obsolescence.defs, appops360.defs, sensors.defs)
     return dg.Definitions.merge(domains, dg.Definitions(resources=build_resources(root, mode)))
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -47,3 +48,13 @@ def test_code_location_loads_without_heavy_ml_imports():
     out = subprocess.run([sys.executable, "-c", code], cwd=repo, capture_output=True, text=True,
                          check=True)
     assert out.stdout.strip() == "[]", out.stdout
+
+
+def test_workspace_validates_as_dagster_loads_it(root):
+    """What ``dagster dev -w workspace.yaml`` loads: exactly one Definitions at module scope."""
+    repo = Path(__file__).resolve().parent.parent
+    cli = Path(sys.executable).parent / "dagster"
+    out = subprocess.run([str(cli), "definitions", "validate", "-w", "workspace.yaml"], cwd=repo,
+                         capture_output=True, text=True, env={**os.environ, "APPOPS_HOME": str(root)})
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert "Validation successful" in out.stdout + out.stderr
