@@ -3,12 +3,25 @@
 from __future__ import annotations
 
 import os
+import warnings
 
 import dagster as dg
 
-import sensors
-from assets import appops360, metrics, obsolescence, tickets, verbatims
-from resources.config import build_resources
+# Single-run backfill policies and partitioned checks are Dagster beta/preview features we
+# rely on on purpose: say so once here rather than on every import.
+warnings.filterwarnings("ignore", category=dg.BetaWarning)
+warnings.filterwarnings("ignore", category=dg.PreviewWarning)
+
+import sensors  # noqa: E402
+from assets import appops360, metrics, obsolescence, tickets, verbatims  # noqa: E402
+from resources.config import build_resources  # noqa: E402
+
+# Two cores: at most two steps at a time, forked from a server that imported the code once
+# (a spawned step would import the whole code location again).
+EXECUTOR = dg.multiprocess_executor.configured({
+    "max_concurrent": int(os.environ.get("APPOPS_MAX_CONCURRENT_STEPS", "2")),
+    "start_method": {"forkserver": {"preload_modules": ["definitions"]}},
+})
 
 # Models run offline: never wait on a model hub.
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -20,7 +33,8 @@ os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
 def build_definitions(root: str | None = None, mode: str | None = None) -> dg.Definitions:
     domains = dg.Definitions.merge(metrics.defs, tickets.defs, verbatims.defs,
                                    obsolescence.defs, appops360.defs, sensors.defs)
-    return dg.Definitions.merge(domains, dg.Definitions(resources=build_resources(root, mode)))
+    return dg.Definitions.merge(domains, dg.Definitions(resources=build_resources(root, mode),
+                                                        executor=EXECUTOR))
 
 
 defs = build_definitions()
