@@ -1,0 +1,33 @@
+"""The dbt warehouse (ObsoWatch and AppOps 360), BI serving, EOL alerts, committee report.
+
+The dbt assets depend on an ML output only once its asset is defined by its domain package
+(metrics, tickets, verbatims), hence the keys collected from those packages here.
+"""
+
+import dagster as dg
+
+from assets import metrics, tickets, verbatims
+from assets.warehouse.alerts import eol_alerts, eol_alerts_drift
+from assets.warehouse.dbt_assets import build_dbt_assets
+from assets.warehouse.project import dbt_resource
+from assets.warehouse.report import committee_report
+from assets.warehouse.serving import serving_duckdb
+from sensors.alerts import eol_alert_sensor
+
+
+def _defined_keys(*domain_defs: dg.Definitions) -> frozenset[dg.AssetKey]:
+    keys = set()
+    for defs in domain_defs:
+        for asset in defs.assets or []:
+            keys |= set(getattr(asset, "keys", None) or {asset.key})
+    return frozenset(keys)
+
+
+dbt_defs = build_dbt_assets(_defined_keys(metrics.defs, tickets.defs, verbatims.defs))
+
+defs = dg.Definitions(
+    assets=[*dbt_defs, serving_duckdb, eol_alerts, committee_report],
+    asset_checks=[eol_alerts_drift],
+    sensors=[eol_alert_sensor],
+    resources={"dbt": dbt_resource()},
+)

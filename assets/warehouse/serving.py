@@ -1,0 +1,94 @@
+"""BI serving: the marts copied out of the warehouse into ``serving.duckdb`` and Parquet.
+
+``serving.duckdb`` is rebuilt in a temporary file next to it, then renamed over it (atomic on
+one filesystem). A BI client that holds the old file open read-only keeps reading the old,
+complete copy and never blocks the rebuild; the next connection sees the new one. Each mart
+is also exported to ``serving/<mart>.parquet`` (same rename discipline), and the table
+``_serving_build`` records the build (time, row count per mart).
+"""
+
+import functools
+import json
+import os
+import uuid
+from datetime import datetime, timezone
+from pathlib import Path
+
+import dagster as dg
+import duckdb
+
+from assets.warehouse.project import WAREHOUSE_POOL, dbt_project, local_path
+from resources.storage import LakehouseStorage
+
+
+@functools.cache
+def mart_names() -> tuple[str, ...]:
+    """The models under dbt_project/models/marts/ (dimensions, facts, marts)."""
+    manifest = json.loads(Path(dbt_project().manifest_path).read_text())
+    return tuple(sorted(n["name"] for n in manifest["nodes"].values()
+                        if n["resource_type"] == "model" and n["fqn"][1] == "marts"))
+
+
+def _tmp(path: Path) -> Path:
+    return path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
+
+
+def rebuild_serving(warehouse: Path, serving: Path, export_dir: Path,
+                    tables: tuple[str, ...]) -> dict[str, int]:
+    """Copy ``tables`` (those the warehouse has) into a fresh serving file, swap it in.
+    Returns the row count per table copied."""
+    serving.parent.mkdir(parents=True, exist_ok=True)
+    export_dir.mkdir(parents=True, exist_ok=True)
+    tmp = _tmp(serving)
+    counts: dict[str, int] = {}
+    try:
+        with duckdb.connect(str(tmp), config={"autoinstall_known_extensions": False}) as con:
+            con.execute(f"attach '{warehouse}' as wh (read_only)")
+            present = {r[0] for r in con.execute(
+                "select table_name from information_schema.tables where table_catalog = 'wh' "
+                "and table_schema = 'main' and table_type = 'BASE TABLE'").fetchall()}
+            for table in (t for t in tables if t in present):
+                con.execute(f'create table "{table}" as select * from wh.main."{table}"')
+                counts[table] = con.execute(f'select count(*) from "{table}"').fetchone()[0]
+                parquet = export_dir / f"{table}.parquet"
+                part = _tmp(parquet)
+                con.execute(f"copy \"{table}\" to '{part}' (format parquet)")
+                os.replace(part, parquet)
+            con.execute("detach wh")
+            built_at = datetime.now(timezone.utc)
+            con.execute("create table _serving_build (built_at timestamptz, mart varchar, "
+                        "row_count bigint)")
+            con.executemany("insert into _serving_build values (?, ?, ?)",
+                            [(built_at, t, n) for t, n in counts.items()])
+        os.replace(tmp, serving)
+    finally:
+        tmp.unlink(missing_ok=True)
+        tmp.with_name(tmp.name + ".wal").unlink(missing_ok=True)
+    return counts
+
+
+@dg.asset(
+    name="serving_duckdb",
+    group_name="appops360",
+    deps=[dg.AssetKey(name) for name in mart_names()],
+    pool=WAREHOUSE_POOL,
+    kinds={"duckdb", "parquet"},
+    description="The marts, for BI tools: serving.duckdb (rebuilt aside, swapped in atomically; "
+                "open it read-only) and serving/<mart>.parquet.",
+)
+def serving_duckdb(context: dg.AssetExecutionContext, storage: LakehouseStorage
+                   ) -> dg.MaterializeResult:
+    serving = Path(local_path(storage.serving_path, "serving.duckdb"))
+    warehouse = Path(local_path(storage.warehouse_path, "warehouse.duckdb"))
+    if not warehouse.exists():
+        raise FileNotFoundError(f"{warehouse}: no warehouse yet, materialise the dbt assets first")
+    counts = rebuild_serving(warehouse, serving, serving.parent / "serving", mart_names())
+    missing = sorted(set(mart_names()) - set(counts))
+    if missing:
+        context.log.warning(f"not in the warehouse yet, not served: {', '.join(missing)}")
+    return dg.MaterializeResult(metadata={
+        "path": dg.MetadataValue.path(str(serving)),
+        "marts": len(counts),
+        "rows": dg.MetadataValue.json(counts),
+        "missing": ", ".join(missing) or "none",
+    })
