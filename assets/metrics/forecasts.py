@@ -1,0 +1,104 @@
+"""``forecast_models`` (fit, backtest, choose, store; weekly refit) and ``capacity_forecasts``
+(7/30/90 days daily, 7 days hourly, with 80/95 % intervals). One origin per day of the run."""
+
+from datetime import date
+
+import dagster as dg
+import polars as pl
+
+from assets.checks.drift import build_drift_check
+from assets.metrics.history import run_histories
+from assets.metrics.series import metric_series
+from assets.partitions import context_days, daily_partitions, single_run
+from resources.forecasting.engine import LstmCache, models_at
+from resources.forecasting.outputs import forecast_frame, model_rows, models_frame
+from resources.forecasting.settings import ForecastSettings
+from resources.forecasting.store import ModelStore
+from resources.ml_schemas import CAPACITY_FORECASTS
+from resources.storage import LakehouseStorage
+
+GRAINS = ("daily", "hourly")
+
+
+def _summary(frame: pl.DataFrame) -> dict:
+    chosen = frame.filter(pl.col("selected"))
+    scored = chosen.filter(pl.col("mase").is_not_null())
+    fallbacks = chosen.filter(pl.col("mase").is_null())
+    naive = frame.filter(pl.col("model") == "naive", pl.col("mase").is_not_null())
+    return {
+        "series": chosen.select("series_id", "grain").n_unique(),
+        "refit": int(chosen["refit"].sum()),
+        "chosen_models": dg.MetadataValue.json(
+            dict(chosen.group_by("model").len().sort("model").iter_rows())),
+        "median_mase_selected": float(scored["mase"].median() or 0.0),
+        "median_mase_naive": float(naive["mase"].median() or 0.0),
+        "coverage80_selected": float(scored["coverage80"].mean() or 0.0),
+        "coverage95_selected": float(scored["coverage95"].mean() or 0.0),
+        "baseline_fallbacks": dg.MetadataValue.json(
+            {r["series_id"]: r["reason"] for r in fallbacks.iter_rows(named=True)}),
+        "choices": dg.MetadataValue.md(scored.select(
+            "origin", "series_id", "grain", "model", "mase", "relative_mase", "coverage80",
+            "coverage95").tail(60).to_pandas().to_markdown(index=False)),
+    }
+
+
+@dg.asset(group_name="metrics", partitions_def=daily_partitions, backfill_policy=single_run,
+          io_manager_key="lake_io_manager", deps=[metric_series], kinds={"darts", "parquet"},
+          description="Per series and grain: every candidate (seasonal naive, AutoETS, AutoARIMA, "
+                      "Theta, global LSTM, ensemble of the best two) backtested on rolling "
+                      "origins; MASE, relative MASE and interval coverage per candidate, the "
+                      "winner saved under models/forecasting with its version and window. "
+                      "Refit every refit_days, earlier on residual drift, reused in between.")
+def forecast_models(context: dg.AssetExecutionContext, storage: LakehouseStorage,
+                    forecasting: ForecastSettings) -> pl.DataFrame:
+    days = context_days(context)
+    histories = run_histories(storage, days, forecasting)
+    rows = []
+    for grain in GRAINS:
+        store = ModelStore(storage, grain)
+        lstms = LstmCache(store, forecasting)
+        for origin in days:
+            for meta, refit, why in models_at(histories[grain], origin, grain, forecasting,
+                                              store, lstms):
+                rows += model_rows(meta, origin, refit, why)
+    frame = models_frame(rows)
+    context.add_output_metadata({"dagster/row_count": frame.height, **_summary(frame)})
+    return frame
+
+
+@dg.asset(group_name="metrics", partitions_def=daily_partitions, backfill_policy=single_run,
+          io_manager_key="lake_io_manager", kinds={"darts", "parquet"},
+          description="Forecasts from each series' chosen model: daily for 1-90 days, hourly for "
+                      "the next 7 days (sub-daily sources), with 80 % and 95 % conformal "
+                      "intervals. Schema: resources/ml_schemas.py CAPACITY_FORECASTS.")
+def capacity_forecasts(context: dg.AssetExecutionContext, forecast_models: pl.DataFrame,
+                       storage: LakehouseStorage, forecasting: ForecastSettings) -> pl.DataFrame:
+    days = context_days(context)
+    histories = run_histories(storage, days, forecasting)
+    frames = []
+    chosen = forecast_models.filter(pl.col("selected"))
+    for grain in GRAINS:
+        store, by_id = ModelStore(storage, grain), {h.series_id: h for h in histories[grain]}
+        lstms = LstmCache(store, forecasting)
+        for row in chosen.filter(pl.col("grain") == grain).iter_rows(named=True):
+            version = date.fromisoformat(row["version"])
+            meta, members = store.load(row["series_id"], version)
+            lstm = lstms.get(version) if "lstm" in meta["members"] else None
+            hist = by_id[row["series_id"]].cut(row["origin"])
+            frames.append(forecast_frame(meta, members, lstm, hist, row["origin"]))
+    out = pl.concat(frames) if frames else CAPACITY_FORECASTS.empty()
+    context.add_output_metadata({
+        "dagster/row_count": out.height, "series": out["series_id"].n_unique(),
+        "origins": len(days),
+        "mean_relative_width95": float(((out["hi95"] - out["lo95"]) /
+                                        out["forecast"].abs().clip(1e-9, None)).median() or 0.0),
+    })
+    return out
+
+
+forecast_checks = [
+    build_drift_check("forecast_models", daily_partitions,
+                      numeric=["relative_mase", "coverage80"], categorical=["model", "grain"]),
+    build_drift_check("capacity_forecasts", daily_partitions,
+                      numeric=["forecast", "horizon_days"], categorical=["grain", "model"]),
+]

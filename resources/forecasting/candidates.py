@@ -1,0 +1,56 @@
+"""The per-series candidate models, all darts: seasonal naive (the baseline, always), AutoETS,
+AutoARIMA (skipped where the season is long), Theta. The global LSTM is in ``lstm.py``.
+
+The statsforecast-backed models are *transferable*: fit once, then ``predict(n, series=...)``
+conditions on any later history without refitting. That is how the backtest (one fit before the
+first backtest origin, never on judged points) and the reuse between weekly refits stay fast;
+no ``historical_forecasts`` call, which would silently retrain an unfitted model.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from resources.forecasting.history import History
+from resources.forecasting.settings import ForecastSettings
+
+STATISTICAL = ("naive", "ets", "arima", "theta")
+
+
+class Forecaster:
+    """One darts model behind fit(history values) / predict(history values, n)."""
+
+    def __init__(self, name: str, model, transferable: bool):
+        self.name, self.model, self.transferable = name, model, transferable
+
+    def fit(self, hist: History, values: np.ndarray, start: int) -> Forecaster:
+        self.model.fit(hist.to_ts(values, start))
+        return self
+
+    def predict(self, hist: History, values: np.ndarray, start: int, n: int) -> np.ndarray:
+        ts = hist.to_ts(values, start)
+        if not self.transferable:  # parameter-free baseline: "fit" is reading the last season
+            self.model.fit(ts)
+            return self.model.predict(n).values()[:, 0]
+        return self.model.predict(n, series=ts, show_warnings=False).values()[:, 0]
+
+
+def build(name: str, season: int, n_train: int, settings: ForecastSettings) -> Forecaster | str:
+    """The candidate, or why it is skipped for this series."""
+    from darts.models import AutoARIMA, AutoETS, AutoTheta, NaiveSeasonal
+
+    if name == "naive":
+        return Forecaster(name, NaiveSeasonal(K=season if n_train >= season else 1), False)
+    if n_train < 2 * season:
+        return f"{name}: {n_train} training points, fewer than two seasons of {season}"
+    if name == "ets":
+        return Forecaster(name, AutoETS(season_length=season), True)
+    if name == "arima":
+        if season > settings.arima_max_season:
+            return f"arima: season {season} > arima_max_season {settings.arima_max_season}"
+        return Forecaster(name, AutoARIMA(season_length=season, max_p=2, max_q=2, max_P=1,
+                                          max_Q=1, approximation=True), True)
+    if name == "theta":
+        return Forecaster(name, AutoTheta(season_length=season), True)
+    raise ValueError(f"unknown forecasting candidate {name!r}: expected one of "
+                     f"{', '.join(STATISTICAL)} or lstm")

@@ -1,0 +1,107 @@
+"""One origin of one grain: reuse the stored models still fresh, refit the others (weekly by
+default, earlier when the residuals drift), then forecast every series from its model."""
+
+from __future__ import annotations
+
+import logging
+from concurrent.futures import ProcessPoolExecutor
+from datetime import date
+
+import numpy as np
+
+from resources.forecasting.backtest import cuts
+from resources.forecasting.fitting import fallback_reason, fit_series, layout
+from resources.forecasting.history import History
+from resources.forecasting.lstm import GlobalLSTM
+from resources.forecasting.predict import drift_share
+from resources.forecasting.settings import ForecastSettings
+from resources.forecasting.store import ModelStore
+
+
+def _quiet_lightning() -> None:
+    for name in ("pytorch_lightning", "lightning", "lightning.pytorch", "lightning_fabric"):
+        logging.getLogger(name).setLevel(logging.ERROR)
+
+
+class LstmCache:
+    """Global LSTMs by version, loaded once per run."""
+
+    def __init__(self, store: ModelStore, settings: ForecastSettings):
+        self.store, self.settings, self.found = store, settings, {}
+
+    def get(self, version: date) -> GlobalLSTM | None:
+        if version not in self.found:
+            path = self.store.lstm_path(version)
+            self.found[version] = GlobalLSTM.load(path, self.settings) if path.exists() else None
+        return self.found[version]
+
+
+def _decide(full: History, origin: date, store: ModelStore, settings: ForecastSettings,
+            lstms: LstmCache) -> tuple[date | None, str]:
+    """(version to reuse or None, why)."""
+    version = store.latest(full.series_id, origin)
+    if version is None:
+        return None, "no model yet"
+    age = (origin - version).days
+    if age >= settings.refit_days:
+        return None, f"model of {version} is {age} days old (refit every {settings.refit_days})"
+    if age == 0:
+        return version, "fit at this origin"
+    meta, members = store.load(full.series_id, version)
+    lstm = lstms.get(version) if "lstm" in meta["members"] else None
+    share = drift_share(meta, members, lstm, full, version, origin)
+    if share is not None and share > settings.drift_refit_share:
+        return None, f"residual drift: {share:.0%} of points since {version} outside the 95 % band"
+    return version, f"reused (fit {version}, {age} days old)"
+
+
+def _lstm_backtests(cut_hists: list[History], settings: ForecastSettings, store: ModelStore,
+                    origin: date) -> dict[str, tuple[np.ndarray, float]]:
+    """Train the global LSTM on every eligible series' training part, backtest it in one batch."""
+    horizon, stride, train_len = layout("daily", settings)
+    plans = {}
+    for hist in cut_hists:
+        points = cuts(len(hist.values), settings.backtest_origins, stride, horizon)
+        if fallback_reason(hist, points, hist.season) is None:
+            plans[hist.series_id] = (hist, points, hist.values[max(0, points[0] - train_len):points[0]])
+    if not plans:
+        return {}
+    _quiet_lightning()
+    model = GlobalLSTM(settings).fit([(h, train) for h, _, train in plans.values()])
+    model.save(store.lstm_path(origin))
+    batch = [(h, h.values[max(0, c - train_len):c], GlobalLSTM._scale(train))
+             for h, points, train in plans.values() for c in points]
+    flat = iter(model.predict(batch, horizon))
+    return {sid: (np.stack([next(flat) for _ in points]), GlobalLSTM._scale(train))
+            for sid, (h, points, train) in plans.items()}
+
+
+def _fit_job(args) -> dict:
+    hist, origin, settings, store, candidates, lstm_bt = args
+    return fit_series(hist, origin, settings, store, candidates,
+                      lstm_bt[0] if lstm_bt else None, lstm_bt[1] if lstm_bt else None)
+
+
+def models_at(histories: list[History], origin: date, grain: str, settings: ForecastSettings,
+              store: ModelStore, lstms: LstmCache) -> list[tuple[dict, bool, str]]:
+    """(meta, refit, why) of every series with history at ``origin``."""
+    candidates = settings.daily_candidates if grain == "daily" else settings.hourly_candidates
+    out, refit = [], []
+    for full in histories:
+        hist = full.cut(origin)
+        if len(hist.values) == 0:
+            continue
+        version, why = _decide(full, origin, store, settings, lstms)
+        if version is None:
+            refit.append((hist, why))
+        else:
+            out.append((store.load(full.series_id, version)[0], False, why))
+    lstm = (_lstm_backtests([h for h, _ in refit], settings, store, origin)
+            if refit and "lstm" in candidates and grain == "daily" else {})
+    jobs = [(h, origin, settings, store, candidates, lstm.get(h.series_id)) for h, _ in refit]
+    if settings.workers > 1 and len(jobs) > 1:
+        with ProcessPoolExecutor(settings.workers) as pool:
+            metas = list(pool.map(_fit_job, jobs, chunksize=max(1, len(jobs) // (4 * settings.workers))))
+    else:
+        metas = [_fit_job(job) for job in jobs]
+    return out + [(meta, True, why) for meta, (_, why) in zip(metas, refit)]

@@ -1,0 +1,100 @@
+"""Fit, backtest and choose the model of one series at one origin (runs in worker processes)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import numpy as np
+
+from resources.forecasting.backtest import cuts, mase_scale, select
+from resources.forecasting.candidates import Forecaster, build
+from resources.forecasting.history import History
+from resources.forecasting.settings import ForecastSettings
+from resources.forecasting.store import ModelStore
+
+MAX_FILLED_SHARE = 0.5
+
+
+def layout(grain: str, settings: ForecastSettings) -> tuple[int, int, int]:
+    """(backtest horizon, stride, training points) of a grain."""
+    if grain == "hourly":
+        return 168, 24, settings.hourly_history_days * 24
+    return settings.backtest_horizon, settings.backtest_stride, settings.train_days
+
+
+def fallback_reason(hist: History, cut_points: list[int], season: int) -> str | None:
+    """Why the series gets the seasonal-naive baseline without a backtest, or None."""
+    n = len(hist.values)
+    if n and hist.filled / n > MAX_FILLED_SHARE:
+        return f"mostly missing: {hist.filled} of {n} points filled"
+    if n and np.nanstd(hist.values[-4 * season:]) == 0:
+        return "constant over the last four seasons"
+    if not cut_points or cut_points[0] < 2 * season:
+        return f"short: {n} points, a backtest needs two seasons of {season} before its origins"
+    return None
+
+
+def _baseline(hist: History, reason: str) -> tuple[dict, dict]:
+    """Seasonal naive (last value when under a season) with in-sample seasonal-difference
+    quantiles as interval widths."""
+    season = hist.season if len(hist.values) > hist.season else 1
+    diffs = np.abs(hist.values[season:] - hist.values[:-season])
+    q = {lvl: float(np.quantile(diffs, lvl)) if diffs.size else 0.0 for lvl in (0.8, 0.95)}
+    forecaster = build("naive", hist.season, len(hist.values), ForecastSettings())
+    meta = {"model": "naive", "members": ["naive"], "reason": reason, "q80": q[0.8],
+            "q95": q[0.95], "backtest": [], "context_points": max(hist.season, 1)}
+    return meta, {"naive": forecaster}
+
+
+def fit_series(hist: History, origin: date, settings: ForecastSettings, store: ModelStore,
+               candidates: list[str], lstm_backtest: np.ndarray | None,
+               lstm_scale: float | None) -> dict:
+    """Backtest every candidate, choose, refit the winner on the newest window, save it."""
+    horizon, stride, train_len = layout(hist.grain, settings)
+    values = hist.values
+    cut_points = cuts(len(values), settings.backtest_origins, stride, horizon)
+    reason = fallback_reason(hist, cut_points, hist.season)
+    if reason:
+        meta, members = _baseline(hist, reason)
+    else:
+        first = cut_points[0]
+        start = max(0, first - train_len)
+        actuals = np.stack([values[c:c + horizon] for c in cut_points])
+        backtests, skipped = {}, []
+        for name in candidates:
+            if name == "lstm":
+                continue
+            model = build(name, hist.season, first - start, settings)
+            if isinstance(model, str):
+                skipped.append(model)
+                continue
+            model.fit(hist, values[start:first], start)
+            backtests[name] = np.stack([
+                model.predict(hist, values[max(0, c - train_len):c], max(0, c - train_len), horizon)
+                for c in cut_points])
+        if lstm_backtest is not None:
+            backtests["lstm"] = lstm_backtest
+        winner, scores = select(backtests, actuals, mase_scale(values[start:first], hist.season),
+                                settings.min_coverage80)
+        members = _refit(winner.members, hist, settings, train_len)
+        meta = {"model": winner.name, "members": winner.members, "reason": "; ".join(skipped),
+                "q80": winner.q80, "q95": winner.q95, "backtest": [s.as_dict() for s in scores],
+                "context_points": train_len, "lstm_scale": lstm_scale,
+                "backtest_origins": [str(hist.times[c - 1].date()) for c in cut_points]}
+    meta.update(series_id=hist.series_id, grain=hist.grain, version=origin.isoformat(),
+                train_start=str(hist.times[max(0, len(values) - meta["context_points"])]),
+                train_end=str(hist.times[-1]), filled_points=hist.filled)
+    store.save(hist.series_id, origin, meta, members)
+    return meta
+
+
+def _refit(names: list[str], hist: History, settings: ForecastSettings,
+           train_len: int) -> dict[str, Forecaster]:
+    start = max(0, len(hist.values) - train_len)
+    out = {}
+    for name in names:
+        if name == "lstm":
+            continue
+        model = build(name, hist.season, len(hist.values) - start, settings)
+        out[name] = model.fit(hist, hist.values[start:], start)
+    return out

@@ -1,0 +1,80 @@
+"""The global LSTM candidate: one darts ``RNNModel`` (torch, CPU) trained across every series
+refit at an origin, each series divided by the mean of its training part so that CPU % and
+millions of API calls share one network. Small and seeded: a rerun gives the same weights.
+
+Lightning writes nothing into the working directory: no logger, no checkpoints, no progress
+bar, ``work_dir`` a temporary folder.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+from resources.forecasting.history import History
+from resources.forecasting.settings import ForecastSettings
+
+INPUT_CHUNK = 28
+
+
+class GlobalLSTM:
+    def __init__(self, settings: ForecastSettings):
+        self.settings = settings
+        self.model = None
+
+    def _new(self, work_dir: str):
+        import torch
+        from darts.models import RNNModel
+
+        torch.manual_seed(self.settings.seed)
+        return RNNModel(
+            model="LSTM", input_chunk_length=INPUT_CHUNK, training_length=INPUT_CHUNK * 2,
+            hidden_dim=self.settings.lstm_hidden, n_rnn_layers=1, batch_size=256,
+            n_epochs=self.settings.lstm_epochs, random_state=self.settings.seed,
+            work_dir=work_dir, log_tensorboard=False, save_checkpoints=False,
+            force_reset=True, optimizer_kwargs={"lr": 3e-3},
+            pl_trainer_kwargs={"accelerator": "cpu", "enable_progress_bar": False,
+                               "enable_model_summary": False, "logger": False,
+                               "enable_checkpointing": False})
+
+    @staticmethod
+    def _scale(values: np.ndarray) -> float:
+        level = float(np.abs(values).mean()) if values.size else 1.0
+        return level if level > 0 else 1.0
+
+    def fit(self, series: list[tuple[History, np.ndarray]]) -> GlobalLSTM:
+        """``series``: (history, training values from its start) for each series."""
+        usable = [(h, v) for h, v in series if len(v) >= INPUT_CHUNK * 2 + 1]
+        usable = usable[:self.settings.lstm_max_series]
+        if not usable:
+            raise ValueError("no series long enough for the LSTM")
+        with tempfile.TemporaryDirectory(prefix="appops_lstm_") as work_dir:
+            self.model = self._new(work_dir)
+            self.model.fit([h.to_ts(v / self._scale(v)) for h, v in usable],
+                           max_samples_per_ts=64, verbose=False)
+        return self
+
+    def predict(self, batch: list[tuple[History, np.ndarray, float]], n: int) -> list[np.ndarray]:
+        """``batch``: (history, values up to the cut, scale from training) -> n-step forecasts."""
+        if not batch:
+            return []
+        series = [h.to_ts(v / s) for h, v, s in batch]
+        out = self.model.predict(n, series=series, verbose=False, show_warnings=False)
+        return [o.values()[:, 0] * s for o, (_, _, s) in zip(out, batch)]
+
+    def save(self, path: Path) -> None:
+        """darts' own format: ``path`` plus ``path.ckpt`` (the torch weights)."""
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.model.save(str(path))
+
+    @classmethod
+    def load(cls, path: Path, settings: ForecastSettings) -> GlobalLSTM:
+        from darts.models import RNNModel
+
+        found = cls(settings)
+        found.model = RNNModel.load(str(path), map_location="cpu")
+        found.model.trainer_params.update(enable_progress_bar=False, logger=False,
+                                          enable_model_summary=False)
+        return found

@@ -1,0 +1,37 @@
+"""PNG of a series at risk: recent history, forecast, 80/95 % bands and the threshold line."""
+
+from __future__ import annotations
+
+import base64
+import io
+
+import polars as pl
+
+from resources.forecasting.history import History
+
+
+def risk_plot(hist: History, forecast: pl.DataFrame, threshold: float, title: str) -> bytes:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(7, 3), dpi=80)
+    ax.plot(hist.times[-180:], hist.values[-180:], color="black", lw=0.8, label="history")
+    times = forecast["target_time"].dt.replace_time_zone(None).to_numpy()
+    ax.fill_between(times, forecast["lo95"], forecast["hi95"], color="C0", alpha=0.15, label="95 %")
+    ax.fill_between(times, forecast["lo80"], forecast["hi80"], color="C0", alpha=0.3, label="80 %")
+    ax.plot(times, forecast["forecast"], color="C0", lw=1.2, label="forecast")
+    ax.axhline(threshold, color="C3", ls="--", lw=1, label="threshold")
+    ax.set_title(title, fontsize=9)
+    ax.legend(fontsize=7, loc="upper left")
+    fig.autofmt_xdate()
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", bbox_inches="tight")
+    plt.close(fig)
+    return buffer.getvalue()
+
+
+def markdown_image(png: bytes, alt: str) -> str:
+    """Inline image for Dagster's markdown metadata (rendered in the UI)."""
+    return f"![{alt}](data:image/png;base64,{base64.b64encode(png).decode()})"

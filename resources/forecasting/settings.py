@@ -1,0 +1,32 @@
+"""``ForecastSettings``: every knob of the forecasting assets, one Dagster resource (key
+``forecasting``). Defaults suit the demo; tests shrink them (few candidates, tiny LSTM)."""
+
+import dagster as dg
+
+DAILY_CANDIDATES = ["naive", "ets", "arima", "theta", "lstm"]
+HOURLY_CANDIDATES = ["naive", "ets", "theta"]
+
+
+class ForecastSettings(dg.ConfigurableResource):
+    """Horizons: 7, 30, 90 days at daily grain; 7 days at hourly grain for sub-daily sources."""
+
+    history_days: int = 1095  # daily history read at each origin (3 years)
+    hourly_history_days: int = 28  # hourly history (4 weeks: enough for a 24 h season)
+    train_days: int = 365  # statistical models are fit on the last year (speed, recency)
+    refit_days: int = 7  # a fitted model is reused for this many origins, then refit
+    backtest_origins: int = 4  # rolling origins of the backtest, ``backtest_stride`` apart
+    backtest_stride: int = 7
+    backtest_horizon: int = 28  # daily steps judged per origin (hourly: 24 x 7)
+    daily_candidates: list[str] = DAILY_CANDIDATES
+    hourly_candidates: list[str] = HOURLY_CANDIDATES
+    arima_max_season: int = 12  # AutoARIMA skipped when the season is longer (hourly: 24)
+    lstm_epochs: int = 3
+    lstm_hidden: int = 16
+    lstm_max_series: int = 2000  # global model: one training across at most this many series
+    min_coverage80: float = 0.6  # a candidate whose backtest 80 % coverage is lower is only
+    #                              chosen when no candidate reaches it
+    drift_refit_share: float = 0.5  # share of days since the fit outside the 95 % band: refit
+    thresholds_file: str = ""  # YAML of capacity thresholds; empty: the shipped file
+    plots_top: int = 5  # PNGs for the series most at risk
+    workers: int = 1  # processes for per-series fitting (bench: 2)
+    seed: int = 42
