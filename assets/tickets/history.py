@@ -1,0 +1,35 @@
+"""Ticket history read back from the lake: one row per incident (its latest version), with
+the cleaned text that every ticket model reads."""
+
+from datetime import date, timedelta
+
+import polars as pl
+
+from resources.nlp.text import clean_ticket_text
+from resources.storage import LakehouseStorage
+
+
+def with_text(frame: pl.DataFrame) -> pl.DataFrame:
+    """Add ``text``: short description and description, greetings/signatures/boilerplate removed."""
+    texts = [clean_ticket_text(s, d) for s, d in
+             zip(frame["short_description"].to_list(), frame["description"].to_list())]
+    return frame.with_columns(text=pl.Series("text", texts, dtype=pl.String))
+
+
+def latest_per_number(frame: pl.DataFrame) -> pl.DataFrame:
+    """Keep the last update of each incident (a ticket is updated on several days)."""
+    return (frame.sort("sys_updated_on", "partition_date", nulls_last=False)
+            .unique("number", keep="last", maintain_order=True).sort("opened_at", "number"))
+
+
+def days_before(day: date, n: int) -> list[date]:
+    """``n`` days ending with ``day`` (included), oldest first."""
+    return [day - timedelta(days=i) for i in range(n - 1, -1, -1)]
+
+
+def read_incidents(storage: LakehouseStorage, day: date, window_days: int) -> pl.DataFrame:
+    """The incidents updated in the ``window_days`` days up to ``day``, latest version, with text."""
+    frame = storage.read_lake_days("raw_incidents", days_before(day, window_days))
+    if frame is None or frame.height == 0:
+        return pl.DataFrame()
+    return with_text(latest_per_number(frame))
