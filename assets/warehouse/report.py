@@ -27,14 +27,19 @@ CSS = ("body{font-family:sans-serif;margin:2em;color:#222}table{border-collapse:
 
 
 def _table(frame: pd.DataFrame) -> str:
+    numeric = frame.select_dtypes("number").columns
+    frame = frame.astype({c: "Int64" for c in numeric if frame[c].dropna().mod(1).eq(0).all()})
     return frame.to_html(index=False, border=0, na_rep="") if len(frame) else "<p>none</p>"
 
 
-def gather(con: duckdb.DuckDBPyConnection, day: date) -> dict[str, pd.DataFrame]:
+def gather(con: duckdb.DuckDBPyConnection, day: date) -> dict:
     """The report's tables for ``day``."""
     week_ago = day - timedelta(days=7)
     q = lambda sql, *p: con.execute(sql, list(p)).df()  # noqa: E731
+    scanned = con.execute("select count(*) from fct_installed_components where partition_date = ?",
+                          [week_ago]).fetchone()[0]
     return {
+        "week_ago_scanned": scanned > 0,
         "exposure": q("""pivot (select environment, eol_status, components from mart_eol_exposure
                          where partition_date = date '{day}') on eol_status using sum(components)
                          group by environment order by environment""".format(day=day)),
@@ -76,7 +81,8 @@ def render(day: date, tables: dict[str, pd.DataFrame]) -> str:
 <h2>Exposure by environment (components per EOL status)</h2>{_table(tables["exposure"])}
 {charts}
 <h2>Top risks per team (production, at most {TOP_RISKS} each)</h2>{_table(tables["risks"])}
-<h2>What changed since {day - timedelta(days=7)}</h2>{_table(tables["changes"])}
+<h2>What changed since {day - timedelta(days=7)} (components entering or leaving past EOL)</h2>
+{_table(tables["changes"]) if tables["week_ago_scanned"] else "<p>no scan that day to compare with</p>"}
 </body></html>"""
 
 

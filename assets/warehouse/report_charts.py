@@ -51,7 +51,7 @@ def team_chart(by_team: pd.DataFrame) -> str:
     if not wide.empty:
         wide[order].plot.barh(stacked=True, ax=ax, color=[STATUS_COLOURS[s] for s in order],
                               width=0.8)
-        ax.legend(fontsize=7, ncol=4)
+        ax.legend(fontsize=7, ncol=4, loc="upper center", bbox_to_anchor=(0.5, -0.15))
     ax.set_xlabel("components")
     try:
         return _png(fig)
