@@ -12,7 +12,7 @@ import numpy as np
 from resources.forecasting.backtest import cuts
 from resources.forecasting.fitting import fallback_reason, fit_series, layout
 from resources.forecasting.history import History
-from resources.forecasting.lstm import GlobalLSTM
+from resources.forecasting.lstm import MIN_POINTS, GlobalLSTM
 from resources.forecasting.predict import drift_share
 from resources.forecasting.settings import ForecastSettings
 from resources.forecasting.store import ModelStore
@@ -63,7 +63,9 @@ def _lstm_backtests(cut_hists: list[History], settings: ForecastSettings, store:
     for hist in cut_hists:
         points = cuts(len(hist.values), settings.backtest_origins, stride, horizon)
         if fallback_reason(hist, points, hist.season) is None:
-            plans[hist.series_id] = (hist, points, hist.values[max(0, points[0] - train_len):points[0]])
+            train = hist.values[max(0, points[0] - train_len):points[0]]
+            if len(train) >= MIN_POINTS:
+                plans[hist.series_id] = (hist, points, train)
     if not plans:
         return {}
     _quiet_lightning()

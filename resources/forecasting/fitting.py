@@ -74,6 +74,8 @@ def fit_series(hist: History, origin: date, settings: ForecastSettings, store: M
                 for c in cut_points])
         if lstm_backtest is not None:
             backtests["lstm"] = lstm_backtest
+        elif "lstm" in candidates and hist.grain == "daily":
+            skipped.append("lstm: training part shorter than its input window")
         winner, scores = select(backtests, actuals, mase_scale(values[start:first], hist.season),
                                 settings.min_coverage80)
         members = _refit(winner.members, hist, settings, train_len)

@@ -16,7 +16,9 @@ import numpy as np
 from resources.forecasting.history import History
 from resources.forecasting.settings import ForecastSettings
 
-INPUT_CHUNK = 28
+INPUT_CHUNK = 21  # three weeks in, trained on windows of five weeks
+TRAINING_LENGTH = 35
+MIN_POINTS = TRAINING_LENGTH + 1  # a series shorter than this cannot train the LSTM
 
 
 class GlobalLSTM:
@@ -30,7 +32,7 @@ class GlobalLSTM:
 
         torch.manual_seed(self.settings.seed)
         return RNNModel(
-            model="LSTM", input_chunk_length=INPUT_CHUNK, training_length=INPUT_CHUNK * 2,
+            model="LSTM", input_chunk_length=INPUT_CHUNK, training_length=TRAINING_LENGTH,
             hidden_dim=self.settings.lstm_hidden, n_rnn_layers=1, batch_size=256,
             n_epochs=self.settings.lstm_epochs, random_state=self.settings.seed,
             work_dir=work_dir, log_tensorboard=False, save_checkpoints=False,
@@ -45,11 +47,8 @@ class GlobalLSTM:
         return level if level > 0 else 1.0
 
     def fit(self, series: list[tuple[History, np.ndarray]]) -> GlobalLSTM:
-        """``series``: (history, training values from its start) for each series."""
-        usable = [(h, v) for h, v in series if len(v) >= INPUT_CHUNK * 2 + 1]
-        usable = usable[:self.settings.lstm_max_series]
-        if not usable:
-            raise ValueError("no series long enough for the LSTM")
+        """``series``: (history, training values from its start), each at least MIN_POINTS long."""
+        usable = series[:self.settings.lstm_max_series]
         with tempfile.TemporaryDirectory(prefix="appops_lstm_") as work_dir:
             self.model = self._new(work_dir)
             self.model.fit([h.to_ts(v / self._scale(v)) for h, v in usable],

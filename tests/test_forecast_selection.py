@@ -1,0 +1,109 @@
+"""Selection by backtest, interval calibration and the baseline fallback (no Dagster)."""
+
+from datetime import date
+
+import numpy as np
+import pandas as pd
+import polars as pl
+import pytest
+
+from resources.forecasting import candidates
+from resources.forecasting.backtest import cuts, loo_coverage, quantile_q, select
+from resources.forecasting.fitting import fit_series
+from resources.forecasting.history import History
+from resources.forecasting.outputs import forecast_frame
+from resources.forecasting.settings import ForecastSettings
+from resources.forecasting.store import ModelStore
+from resources.storage import LakehouseStorage
+
+SETTINGS = ForecastSettings(daily_candidates=["naive", "ets", "theta"])
+ORIGIN = date(2025, 6, 30)
+
+
+def _history(values, series_id="m/r/sum") -> History:
+    values = np.asarray(values, dtype=float)
+    times = pd.date_range(end=pd.Timestamp(ORIGIN), periods=len(values), freq="D")
+    hist = History(series_id, "daily", "m", "r", "sum", "calls", times, values)
+    return hist.cut(ORIGIN)
+
+
+def _trend_season(n=240, seed=0):
+    t = np.arange(n)
+    rng = np.random.default_rng(seed)
+    return 1000 + 4 * t + 150 * np.sin(2 * np.pi * t / 7) + rng.normal(0, 10, n)
+
+
+@pytest.fixture
+def store(root):
+    return ModelStore(LakehouseStorage(root=str(root)), "daily")
+
+
+def test_selection_prefers_a_trend_model_over_seasonal_naive_on_a_trending_series(store):
+    meta = fit_series(_history(_trend_season()), ORIGIN, SETTINGS, store,
+                      SETTINGS.daily_candidates, None, None)
+    scores = {s["name"]: s for s in meta["backtest"]}
+    assert {"naive", "ets", "theta", "ensemble"} <= set(scores)
+    assert meta["model"] != "naive"
+    assert scores[meta["model"]]["relative_mase"] < 0.7
+    assert scores[meta["model"]]["mase"] == min(s["mase"] for s in scores.values())
+
+
+def test_select_ranks_by_mase_and_builds_the_ensemble_of_the_best_two():
+    rng = np.random.default_rng(1)
+    actuals = rng.normal(100, 5, (4, 28))
+    backtests = {"naive": actuals + rng.normal(0, 20, actuals.shape),
+                 "good": actuals + rng.normal(0, 2, actuals.shape),
+                 "fair": actuals + rng.normal(0, 6, actuals.shape)}
+    winner, scores = select(backtests, actuals, scale=10.0, min_coverage80=0.0)
+    by_name = {s.name: s for s in scores}
+    assert winner.name in ("good", "ensemble")
+    assert by_name["ensemble"].members == ["good", "fair"]
+    assert by_name["good"].relative_mase < 0.3
+
+
+def test_backtest_fits_only_on_points_before_the_first_origin(store, monkeypatch):
+    seen = []
+    original = candidates.Forecaster.fit
+
+    def spy(self, hist, values, start):
+        seen.append((self.name, start + len(values)))
+        return original(self, hist, values, start)
+
+    monkeypatch.setattr(candidates.Forecaster, "fit", spy)
+    hist = _history(_trend_season())
+    fit_series(hist, ORIGIN, SETTINGS, store, ["naive", "theta"], None, None)
+    first = cuts(len(hist.values), SETTINGS.backtest_origins, SETTINGS.backtest_stride,
+                 SETTINGS.backtest_horizon)[0]
+    backtest_fits = [end for name, end in seen[:-1]]  # the last fit: the winner on all data
+    assert backtest_fits and max(backtest_fits) <= first
+
+
+def test_conformal_intervals_cover_and_widen_with_the_horizon(store):
+    rng = np.random.default_rng(3)
+    errors = rng.normal(0, 1, (6, 28)) * np.sqrt(np.arange(1, 29))
+    assert 0.7 <= loo_coverage(errors, 0.8) <= 0.9
+    assert quantile_q(errors, 0.95) > quantile_q(errors, 0.8)
+    hist = _history(_trend_season())
+    meta = fit_series(hist, ORIGIN, SETTINGS, store, SETTINGS.daily_candidates, None, None)
+    loaded, members = store.load(hist.series_id, ORIGIN)
+    frame = forecast_frame(loaded, members, None, hist, ORIGIN)
+    width = (frame["hi95"] - frame["lo95"]).to_numpy()
+    assert frame["horizon_days"].to_list() == list(range(1, 91))
+    assert np.all(np.diff(width) >= -1e-9) and width[-1] > width[6] > 0
+    assert (frame["lo95"] <= frame["lo80"]).all() and (frame["hi80"] <= frame["hi95"]).all()
+    assert meta["backtest"] and all(0 <= s["coverage80"] <= 1 for s in meta["backtest"])
+
+
+@pytest.mark.parametrize("values, reason", [
+    (np.arange(10.0), "short"),
+    (np.full(120, 42.0), "constant"),
+    (np.where(np.arange(120) % 3 == 0, 5.0, np.nan), "mostly missing"),
+])
+def test_short_constant_or_missing_series_fall_back_to_the_baseline(store, values, reason):
+    hist = _history(values)
+    meta = fit_series(hist, ORIGIN, SETTINGS, store, SETTINGS.daily_candidates, None, None)
+    assert meta["model"] == "naive" and reason in meta["reason"]
+    loaded, members = store.load(hist.series_id, ORIGIN)
+    frame = forecast_frame(loaded, members, None, hist, ORIGIN)
+    assert frame.height == 90
+    assert frame.select(pl.all().is_null().any()).row(0) == (False,) * frame.width
