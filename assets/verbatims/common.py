@@ -1,0 +1,69 @@
+"""What the verbatim assets share: the texts of a set of days, the score's own class, the
+sentiment classes, and the ISO-week / training-block arithmetic."""
+
+from datetime import date, timedelta
+
+import polars as pl
+
+from assets.partitions import first_day
+from resources.nlp.text import PLACEHOLDER
+from resources.storage import LakehouseStorage
+
+CLASSES = ("negative", "neutral", "positive")
+# The score's own class, and the sentiment class it stands for.
+SCORE_TO_SENTIMENT = {"detractor": "negative", "passive": "neutral", "promoter": "positive",
+                      "negative": "negative", "neutral": "neutral", "positive": "positive"}
+
+
+def score_class() -> pl.Expr:
+    """NPS rule on a 10-point scale (0-6 detractor, 7-8 passive, 9-10 promoter); on a 5-point
+    scale 1-2 negative, 3 neutral, 4-5 positive. Null without a score."""
+    score, scale = pl.col("score"), pl.col("score_scale")
+    return (pl.when(score.is_null()).then(None)
+            .when(scale == 10).then(pl.when(score >= 9).then(pl.lit("promoter"))
+                                    .when(score >= 7).then(pl.lit("passive"))
+                                    .otherwise(pl.lit("detractor")))
+            .otherwise(pl.when(score >= 4).then(pl.lit("positive"))
+                       .when(score == 3).then(pl.lit("neutral"))
+                       .otherwise(pl.lit("negative"))))
+
+
+def clean_text(text: str) -> str:
+    """The verbatim without redaction placeholders, spaces collapsed."""
+    return " ".join(PLACEHOLDER.sub(" ", text).split())
+
+
+def texts_of_days(storage: LakehouseStorage, days: list[date]) -> pl.DataFrame:
+    """Answers of ``days`` (from the lake) that have text, with ``text`` (cleaned),
+    ``score_class`` and ``label`` (the sentiment class the score stands for)."""
+    raw = storage.read_lake_days("raw_verbatims", days)
+    if raw is None:
+        return pl.DataFrame(schema={"response_id": pl.String, "text": pl.String,
+                                    "score_class": pl.String, "label": pl.String,
+                                    "channel": pl.String, "agency": pl.String,
+                                    "product": pl.String, "partition_date": pl.Date})
+    frame = raw.with_columns(
+        text=pl.col("verbatim").map_elements(clean_text, return_dtype=pl.String),
+        score_class=score_class())
+    frame = frame.with_columns(label=pl.col("score_class").replace_strict(
+        SCORE_TO_SENTIMENT, default=None, return_dtype=pl.String))
+    return (frame.filter(pl.col("text").str.len_chars() > 0)
+            .select("response_id", "text", "score_class", "label", "channel", "agency",
+                    "product", "partition_date").sort("partition_date", "response_id"))
+
+
+def days_before(day: date, n: int) -> list[date]:
+    """The ``n`` days before ``day`` (not included), oldest first, never before the first partition."""
+    start = max(first_day(), day - timedelta(days=n))
+    return [start + timedelta(days=i) for i in range((day - start).days)]
+
+
+def block_start(day: date, block_days: int) -> date:
+    """Start of the ``block_days``-long block (counted from the first partition) holding ``day``."""
+    origin = first_day()
+    return origin + timedelta(days=((day - origin).days // block_days) * block_days)
+
+
+def iso_week(day: date) -> str:
+    year, week, _ = day.isocalendar()
+    return f"{year}-W{week:02d}"

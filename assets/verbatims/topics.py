@@ -1,0 +1,140 @@
+"""``verbatim_topics`` and ``verbatim_topic_assignments``: BERTopic-style topics of the verbatims
+of a rolling window, recomputed each day.
+
+Each day: the answers of the ``window_days`` days up to it are embedded (resource
+``embedding_model``), reduced with UMAP and clustered with HDBSCAN; c-TF-IDF with French and
+English stop words gives each topic its keywords and a readable label (resources/nlp/topics.py).
+A topic keeps its id from day to day when its centroid matches the day before's
+(``match_threshold`` cosine), so trends per topic and day can be followed; centroids are kept
+under models/verbatim_topics/. A topic is emerging when it is new or when its size today exceeds
+``emerging_ratio`` times its daily average over the window, with at least ``emerging_min``
+answers today. Assignments give each answer of the day its topic (outliers have none).
+"""
+
+import io
+from datetime import date, timedelta
+
+import dagster as dg
+import numpy as np
+import polars as pl
+
+from assets.checks.drift import build_drift_check
+from assets.partitions import context_days, daily_partitions, single_run
+from assets.verbatims.common import days_before, texts_of_days
+from resources.ml_schemas import VERBATIM_TOPICS
+from resources.nlp.embeddings import EmbeddingModel
+from resources.nlp.stopwords import stop_words
+from resources.nlp.topics import cluster_documents, match_clusters
+from resources.storage import LakehouseStorage
+
+ASSIGNMENTS = {"response_id": pl.String(), "topic_id": pl.String(), "partition_date": pl.Date()}
+
+
+class TopicsConfig(dg.Config):
+    window_days: int = 28
+    min_cluster_size: int = 15
+    seed: int = 42
+    umap_dims: int = 5
+    match_threshold: float = 0.8
+    emerging_ratio: float = 2.0
+    emerging_min: int = 5
+
+
+def readable_label(keywords: list[str], n: int = 3) -> str:
+    """The first ``n`` keywords that do not repeat one another ("appli plante" covers "appli")."""
+    picked: list[str] = []
+    for word in keywords:
+        if not any(word in p or p in word for p in picked):
+            picked.append(word)
+        if len(picked) == n:
+            break
+    return ", ".join(picked).capitalize() if picked else "(sans mots-clés)"
+
+
+def load_centroids(storage: LakehouseStorage, day: date) -> dict[str, np.ndarray]:
+    path = storage.models("verbatim_topics", f"{day.isoformat()}.npz")
+    if not path.exists():
+        return {}
+    with np.load(io.BytesIO(path.read_bytes())) as stored:
+        return {key: stored[key] for key in stored.files}
+
+
+def save_centroids(storage: LakehouseStorage, day: date, centroids: dict[str, np.ndarray]) -> None:
+    path = storage.models("verbatim_topics", f"{day.isoformat()}.npz")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    buffer = io.BytesIO()
+    np.savez(buffer, **centroids)
+    path.write_bytes(buffer.getvalue())
+
+
+def topics_of_day(day: date, window: pl.DataFrame, vectors: np.ndarray,
+                  previous: dict[str, np.ndarray], config: TopicsConfig
+                  ) -> tuple[pl.DataFrame, pl.DataFrame, dict[str, np.ndarray]]:
+    """Topics of the window ending on ``day``, the day's assignments and the topic centroids."""
+    result = cluster_documents(vectors, window["text"].to_list(), seed=config.seed,
+                               min_cluster_size=config.min_cluster_size,
+                               stop_words=stop_words(), umap_dims=config.umap_dims)
+    ids = match_clusters(previous, result.centroids, config.match_threshold,
+                         new_prefix=f"T{day:%Y%m%d}")
+    labelled = window.with_columns(topic=pl.Series(result.labels))
+    today = labelled["partition_date"] == day
+    n_days = max(window["partition_date"].n_unique(), 1)
+    rows = []
+    for c, topic_id in sorted(ids.items()):
+        size_window = int((labelled["topic"] == c).sum())
+        size_day = int(((labelled["topic"] == c) & today).sum())
+        daily_mean = (size_window - size_day) / max(n_days - 1, 1)
+        emerging = size_day >= config.emerging_min and (
+            topic_id.startswith(f"T{day:%Y%m%d}") or size_day > config.emerging_ratio * daily_mean)
+        keywords = result.keywords.get(c, [])
+        rows.append((topic_id, readable_label(keywords), ", ".join(keywords), size_window,
+                     size_day, emerging, day))
+    topics = pl.DataFrame(rows, schema=VERBATIM_TOPICS.with_partition, orient="row")
+    assigned = labelled.filter(today & (pl.col("topic") >= 0)).select(
+        "response_id", pl.col("topic").replace_strict(ids, return_dtype=pl.String).alias("topic_id"),
+        "partition_date")
+    return topics, assigned, {ids[c]: v for c, v in result.centroids.items()}
+
+
+@dg.multi_asset(
+    outs={"verbatim_topics": dg.AssetOut(io_manager_key="lake_io_manager", kinds={"polars"},
+                                         description="Topics of the rolling window, per day: "
+                                         "label, keywords, size in the window and on the day, "
+                                         "emerging flag."),
+          "verbatim_topic_assignments": dg.AssetOut(io_manager_key="lake_io_manager",
+                                                    kinds={"polars"},
+                                                    description="The topic of each answer of "
+                                                    "the day (outliers have none).")},
+    deps=["raw_verbatims"], group_name="verbatims", partitions_def=daily_partitions,
+    backfill_policy=single_run)
+def verbatim_topics(context: dg.AssetExecutionContext, config: TopicsConfig,
+                    storage: LakehouseStorage, embedding_model: EmbeddingModel):
+    days = context_days(context)
+    answers = texts_of_days(storage, days_before(days[0], config.window_days - 1) + days)
+    vectors = embedding_model.encode(answers["text"].to_list())
+    previous = load_centroids(storage, days[0] - timedelta(days=1))
+    topics, assigned = [], []
+    for day in days:
+        start = day - timedelta(days=config.window_days - 1)
+        mask = ((answers["partition_date"] >= start) & (answers["partition_date"] <= day)).to_numpy()
+        day_topics, day_assigned, previous = topics_of_day(day, answers.filter(mask),
+                                                           vectors[mask], previous, config)
+        save_centroids(storage, day, previous)
+        topics.append(day_topics)
+        assigned.append(day_assigned)
+    topics_frame = pl.concat(topics).cast(VERBATIM_TOPICS.with_partition)
+    last = topics_frame.filter(pl.col("partition_date") == days[-1]).sort("size_window",
+                                                                          descending=True)
+    yield dg.Output(topics_frame, output_name="verbatim_topics", metadata={
+        "dagster/row_count": topics_frame.height, "embedding_model": embedding_model.model_id,
+        "topics_last_day": last.height, "emerging_last_day": int(last["is_emerging"].sum()),
+        "last_day": dg.MetadataValue.md(last.drop("partition_date").to_pandas()
+                                        .to_markdown(index=False) if last.height else "_none_")})
+    assigned_frame = pl.concat(assigned).cast(ASSIGNMENTS)
+    yield dg.Output(assigned_frame, output_name="verbatim_topic_assignments",
+                    metadata={"dagster/row_count": assigned_frame.height})
+
+
+verbatim_topics_checks = [build_drift_check(
+    "verbatim_topics", daily_partitions, numeric=["size_window", "size_day"],
+    categorical=["is_emerging"])]
