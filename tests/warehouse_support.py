@@ -60,7 +60,9 @@ def built_root(tmp_path_factory) -> Path:
 
 @pytest.fixture
 def copied_root(built_root: Path, tmp_path: Path) -> Path:
-    """A private copy of the built root that a test may change."""
+    """A private copy of the built root that a test may change. Rebuild its staging views
+    (``warehouse_reference``) before reading the copy's lake: a view holds the absolute lake
+    path of the root it was built in."""
     root = tmp_path / "appops_home"
     shutil.copytree(built_root, root)
     return root
