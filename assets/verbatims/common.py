@@ -1,8 +1,11 @@
-"""What the verbatim assets share: the texts of a set of days, the score's own class, the
-sentiment classes, and the ISO-week / training-block arithmetic."""
+"""What the verbatim assets share: the texts of a set of days and their cached embeddings,
+the score's own class, the sentiment classes, and the ISO-week / training-block arithmetic."""
 
+import hashlib
+import io
 from datetime import date, timedelta
 
+import numpy as np
 import polars as pl
 
 from assets.partitions import first_day
@@ -67,3 +70,33 @@ def block_start(day: date, block_days: int) -> date:
 def iso_week(day: date) -> str:
     year, week, _ = day.isocalendar()
     return f"{year}-W{week:02d}"
+
+
+def embed_answers(storage: LakehouseStorage, embedding, answers: pl.DataFrame) -> np.ndarray:
+    """Embeddings of ``answers["text"]``, cached per day under models/verbatim_embeddings/ by
+    model and text hash: a daily run embeds only its new day, not the whole window again."""
+    folder = storage.models("verbatim_embeddings",
+                            hashlib.sha256(embedding.model_id.encode()).hexdigest()[:12])
+    keys = [hashlib.sha256(t.encode()).hexdigest()[:16] for t in answers["text"]]
+    out: list[np.ndarray | None] = [None] * answers.height
+    for day in answers["partition_date"].unique().sort():
+        rows = np.flatnonzero((answers["partition_date"] == day).to_numpy())
+        path = folder / f"{day.isoformat()}.npz"
+        cached = {}
+        if path.exists():
+            with np.load(io.BytesIO(path.read_bytes())) as stored:
+                cached = dict(zip(stored["keys"].tolist(), stored["vectors"], strict=True))
+        missing = [i for i in rows if keys[i] not in cached]
+        if missing:
+            vectors = embedding.encode([answers["text"][int(i)] for i in missing])
+            cached.update(zip((keys[i] for i in missing), vectors, strict=True))
+            buffer = io.BytesIO()
+            np.savez(buffer, keys=np.array([keys[i] for i in rows]),
+                     vectors=np.stack([cached[keys[i]] for i in rows]))
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(buffer.getvalue())
+        for i in rows:
+            out[i] = cached[keys[i]]
+    if not out:
+        return embedding.encode([])
+    return np.stack(out).astype(np.float32)

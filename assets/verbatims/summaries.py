@@ -13,7 +13,7 @@ import polars as pl
 
 from assets.checks.drift import build_drift_check
 from assets.partitions import context_days, daily_partitions, single_run
-from assets.verbatims.common import iso_week, texts_of_days
+from assets.verbatims.common import embed_answers, iso_week, texts_of_days
 from resources.llm import LLMResource
 from resources.nlp.embeddings import EmbeddingModel
 from resources.redaction import redact
@@ -68,10 +68,14 @@ def summarise_day(day, storage: LakehouseStorage, embedding: EmbeddingModel,
     labels = dict(topics.sort("partition_date").select("topic_id", "label").iter_rows())
     answers = texts_of_days(storage, week_days).join(assigned.drop("partition_date"),
                                                      on="response_id")
+    answers = answers.sort("response_id")
+    vectors = embed_answers(storage, embedding, answers)
     rows = []
-    for (topic_id,), members in answers.sort("response_id").group_by("topic_id", maintain_order=True):
+    for topic_id in answers["topic_id"].unique(maintain_order=True):
+        mask = (answers["topic_id"] == topic_id).to_numpy()
+        members = answers.filter(mask)
         texts = members["text"].to_list()
-        central = central_texts(texts, embedding.encode(texts), k=10)
+        central = central_texts(texts, vectors[mask], k=10)
         picked, label = central[:3], labels.get(topic_id, "")
         summary, actions = (abstractive(llm, label, [texts[i] for i in central])
                             if llm.enabled else (None, None))

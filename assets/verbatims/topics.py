@@ -20,7 +20,7 @@ import polars as pl
 
 from assets.checks.drift import build_drift_check
 from assets.partitions import context_days, daily_partitions, single_run
-from assets.verbatims.common import days_before, texts_of_days
+from assets.verbatims.common import days_before, embed_answers, texts_of_days
 from resources.ml_schemas import VERBATIM_TOPICS
 from resources.nlp.embeddings import EmbeddingModel
 from resources.nlp.stopwords import stop_words
@@ -111,7 +111,7 @@ def verbatim_topics(context: dg.AssetExecutionContext, config: TopicsConfig,
                     storage: LakehouseStorage, embedding_model: EmbeddingModel):
     days = context_days(context)
     answers = texts_of_days(storage, days_before(days[0], config.window_days - 1) + days)
-    vectors = embedding_model.encode(answers["text"].to_list())
+    vectors = embed_answers(storage, embedding_model, answers)
     previous = load_centroids(storage, days[0] - timedelta(days=1))
     topics, assigned = [], []
     for day in days:
