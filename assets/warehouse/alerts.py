@@ -60,17 +60,18 @@ def evaluate_rule(con: duckdb.DuckDBPyConnection, rule: AlertRule, days: list) -
     dim_application)."""
     subject = "f.product, f.release_cycle" if rule.per_cycle else "null::varchar, null::varchar"
     env = f"and f.environment in ({_quoted(rule.environments)})" if rule.environments else ""
-    frame = pl.from_arrow(con.execute(f"""
+    frame = con.sql(f"""
         select f.application, coalesce(any_value(a.team), 'unassigned') as team,
                any_value(subject[1]) as product, any_value(subject[2]) as release_cycle,
                count(*) as components, count(distinct f.host) as hosts,
                min(f.days_to_eol) as min_days_to_eol, f.partition_date
         from (select f.*, [{subject}] as subject from fct_installed_components f) f
         left join dim_application a using (application)
-        where f.partition_date between ? and ? and f.eol_status in ({_quoted(rule.statuses)}) {env}
+        where f.partition_date between date '{min(days)}' and date '{max(days)}'
+          and f.eol_status in ({_quoted(rule.statuses)}) {env}
         group by f.application, f.partition_date, f.subject
         having count(*) > {int(rule.more_than)}
-        """, [min(days), max(days)]).to_arrow_table())
+        """).pl()
     ident = pl.concat_str(pl.lit(rule.name), "application",
                             pl.col("product").fill_null(""), pl.col("release_cycle").fill_null(""),
                             separator="|")
