@@ -13,7 +13,7 @@ import polars as pl
 from assets.checks.drift import build_drift_check
 from assets.partitions import context_days, daily_partitions, single_run
 from assets.tickets import registry
-from assets.tickets.history import days_before, read_incidents
+from assets.tickets.history import as_of, days_before, read_history
 from assets.tickets.taxonomy import CATEGORY_DESCRIPTIONS
 from assets.tickets.training import (TrainingParams, evaluate_on_holdout, labelled, time_split,
                                      train_ticket_model)
@@ -32,11 +32,11 @@ class ClassifierConfig(dg.Config):
     label_drift_threshold: float = 0.2  # total variation distance between category shares
     min_labelled: int = 50
     min_examples: int = 8  # below this, a category is learnt zero-shot from its description
-    max_per_label: int = 100
-    max_steps: int = 100
+    max_per_label: int = 50
+    max_steps: int = 30  # x batch_size pairs: bounds the CPU cost of a retrain
     batch_size: int = 16
     holdout_days: int = 7
-    refit_on_all: bool = True  # after evaluation, the deployed model also learns the holdout
+    refit_on_all: bool = False  # True: after evaluation, retrain on the holdout too (2x cost)
     seed: int = 42
     label_descriptions: dict[str, str] = CATEGORY_DESCRIPTIONS
 
@@ -112,10 +112,11 @@ def _metadata(meta: dict, storage: LakehouseStorage) -> dict:
 def ticket_classifier(context: dg.AssetExecutionContext, config: ClassifierConfig,
                       storage: LakehouseStorage, embedding_model: EmbeddingModel) -> pl.DataFrame:
     metas, rows, trained = registry.list_versions(storage), [], None
-    settings = config.model_dump()
-    for day in context_days(context):
+    settings, days = config.model_dump(), context_days(context)
+    raw = read_history(storage, days, config.history_days)
+    for day in days:
         current = registry.latest_before(metas, day)
-        history = labelled(read_incidents(storage, day, config.history_days))
+        history = labelled(as_of(raw, day, config.history_days))
         recent = history.filter(pl.col("partition_date").is_in(days_before(day, 7)))
         reason = retrain_reason(current, day, label_shares(recent) if recent.height else {}, config)
         if reason and (history.height < config.min_labelled or history["category"].n_unique() < 2):

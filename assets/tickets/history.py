@@ -6,6 +6,7 @@ from datetime import date, timedelta
 import polars as pl
 
 from resources.nlp.text import clean_ticket_text
+from resources.schemas import RAW_INCIDENTS
 from resources.storage import LakehouseStorage
 
 
@@ -27,9 +28,14 @@ def days_before(day: date, n: int) -> list[date]:
     return [day - timedelta(days=i) for i in range(n - 1, -1, -1)]
 
 
-def read_incidents(storage: LakehouseStorage, day: date, window_days: int) -> pl.DataFrame:
-    """The incidents updated in the ``window_days`` days up to ``day``, latest version, with text."""
-    frame = storage.read_lake_days("raw_incidents", days_before(day, window_days))
+def read_history(storage: LakehouseStorage, days: list[date], window_days: int) -> pl.DataFrame:
+    """Every raw incident row a run over ``days`` needs (``window_days`` before each), with text."""
+    frame = storage.read_lake_days("raw_incidents", days_before(days[-1], window_days + len(days) - 1))
     if frame is None or frame.height == 0:
-        return pl.DataFrame()
-    return with_text(latest_per_number(frame))
+        return pl.DataFrame(schema={**RAW_INCIDENTS.with_partition, "text": pl.String()})
+    return with_text(frame)
+
+
+def as_of(history: pl.DataFrame, day: date, window_days: int) -> pl.DataFrame:
+    """The incidents updated in the ``window_days`` days up to ``day``, as last known that day."""
+    return latest_per_number(history.filter(pl.col("partition_date").is_in(days_before(day, window_days))))

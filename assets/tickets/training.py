@@ -20,8 +20,8 @@ class TrainingParams:
     model_path: str
     seed: int = 42
     min_examples: int = 8
-    max_per_label: int = 100
-    max_steps: int = 100  # contrastive steps: pairs = steps x batch_size
+    max_per_label: int = 50
+    max_steps: int = 30  # contrastive steps: pairs = steps x batch_size
     batch_size: int = 16
     holdout_days: int = 7
     descriptions: dict[str, str] = field(default_factory=dict)

@@ -34,11 +34,13 @@ def zero_shot_examples(label_descriptions: dict[str, str],
 
 def train_setfit(texts: list[str], labels: list[str], *, model_path: str, seed: int = 42,
                  num_iterations: int = 5, batch_size: int = 16, epochs: int = 1,
-                 max_steps: int = -1):
+                 max_steps: int = -1, max_length: int = 128):
     """A SetFitModel fine-tuned from the sentence-transformers model at ``model_path``.
 
     ``max_steps`` (>0) caps the contrastive steps, hence the pairs (steps x batch size): the
-    head is still fitted on every example. Nothing is written to the working directory.
+    head is still fitted on every example. Texts are cut at ``max_length`` tokens (tickets say
+    what matters first; long bodies would multiply the cost). Nothing is written to the
+    working directory.
     """
     from datasets import Dataset
     from setfit import SetFitModel, Trainer, TrainingArguments
@@ -49,10 +51,11 @@ def train_setfit(texts: list[str], labels: list[str], *, model_path: str, seed: 
     set_seed(seed)
     model = SetFitModel.from_pretrained(model_path, local_files_only=True,
                                         head_params={"max_iter": 1000, "random_state": seed})
+    model.model_body.max_seq_length = max_length
     with tempfile.TemporaryDirectory(prefix="setfit-") as scratch:
         args = TrainingArguments(output_dir=scratch, logging_dir=scratch, batch_size=batch_size,
                                  num_epochs=epochs, num_iterations=num_iterations,
-                                 max_steps=max_steps, seed=seed, report_to="none",
+                                 max_steps=max_steps, max_length=max_length, seed=seed, report_to="none",
                                  save_strategy="no", show_progress_bar=False)
         trainer = Trainer(model=model, args=args,
                           train_dataset=Dataset.from_dict({"text": list(texts), "label": list(labels)}))
