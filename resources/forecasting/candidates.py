@@ -1,5 +1,7 @@
 """The per-series candidate models, all darts: seasonal naive (the baseline, always), AutoETS,
-AutoARIMA (skipped where the season is long), Theta. The global LSTM is in ``lstm.py``.
+AutoARIMA (skipped where the season is long), Theta, and at hourly grain a weekly seasonal
+naive (``naive_week``: the same hour a week ago, which the 24-hour season cannot express).
+The global LSTM is in ``lstm.py``.
 
 The statsforecast-backed models are *transferable*: fit once, then ``predict(n, series=...)``
 conditions on any later history without refitting. That is how the backtest (one fit before the
@@ -14,7 +16,8 @@ import numpy as np
 from resources.forecasting.history import History
 from resources.forecasting.settings import ForecastSettings
 
-STATISTICAL = ("naive", "ets", "arima", "theta")
+STATISTICAL = ("naive", "naive_week", "ets", "arima", "theta")
+WEEK = {24: 168}  # hourly season -> weekly season
 
 
 class Forecaster:
@@ -41,15 +44,21 @@ def build(name: str, season: int, n_train: int, settings: ForecastSettings) -> F
 
     if name == "naive":
         return Forecaster(name, NaiveSeasonal(K=season if n_train >= season else 1), False)
+    if name == "naive_week":
+        if season not in WEEK or n_train < WEEK[season]:
+            return "naive_week: hourly grain with a week of training only"
+        return Forecaster(name, NaiveSeasonal(K=WEEK[season]), False)
     if n_train < 2 * season:
         return f"{name}: {n_train} training points, fewer than two seasons of {season}"
     if name == "ets":
-        return Forecaster(name, AutoETS(season_length=season), True)
+        return Forecaster(name, AutoETS(season_length=season, damped=False), True)  # undamped:
+        #   half the search, and trends are re-estimated at every weekly refit anyway
     if name == "arima":
         if season > settings.arima_max_season:
             return f"arima: season {season} > arima_max_season {settings.arima_max_season}"
-        return Forecaster(name, AutoARIMA(season_length=season, max_p=2, max_q=2, max_P=1,
-                                          max_Q=1, approximation=True), True)
+        return Forecaster(name, AutoARIMA(  # time-boxed by a model budget: deterministic
+            season_length=season, max_p=2, max_q=2, max_P=1, max_Q=1, approximation=True,
+            nmodels=settings.arima_max_models), True)
     if name == "theta":
         return Forecaster(name, AutoTheta(season_length=season), True)
     raise ValueError(f"unknown forecasting candidate {name!r}: expected one of "

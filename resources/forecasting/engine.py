@@ -79,7 +79,8 @@ def _lstm_backtests(cut_hists: list[History], settings: ForecastSettings, store:
 
 
 def _fit_job(args) -> dict:
-    hist, origin, settings, store, candidates, lstm_bt = args
+    hist, origin, fields, store, candidates, lstm_bt = args
+    settings = ForecastSettings(**fields)  # a Dagster resource does not unpickle: rebuilt here
     return fit_series(hist, origin, settings, store, candidates,
                       lstm_bt[0] if lstm_bt else None, lstm_bt[1] if lstm_bt else None)
 
@@ -100,7 +101,8 @@ def models_at(histories: list[History], origin: date, grain: str, settings: Fore
             out.append((store.load(full.series_id, version)[0], False, why))
     lstm = (_lstm_backtests([h for h, _ in refit], settings, store, origin)
             if refit and "lstm" in candidates and grain == "daily" else {})
-    jobs = [(h, origin, settings, store, candidates, lstm.get(h.series_id)) for h, _ in refit]
+    fields = {name: getattr(settings, name) for name in ForecastSettings.model_fields}
+    jobs = [(h, origin, fields, store, candidates, lstm.get(h.series_id)) for h, _ in refit]
     if settings.workers > 1 and len(jobs) > 1:
         with ProcessPoolExecutor(settings.workers) as pool:
             metas = list(pool.map(_fit_job, jobs, chunksize=max(1, len(jobs) // (4 * settings.workers))))

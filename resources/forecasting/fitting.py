@@ -7,7 +7,7 @@ from datetime import date
 import numpy as np
 
 from resources.forecasting.backtest import cuts, mase_scale, select
-from resources.forecasting.candidates import Forecaster, build
+from resources.forecasting.candidates import build
 from resources.forecasting.history import History
 from resources.forecasting.settings import ForecastSettings
 from resources.forecasting.store import ModelStore
@@ -18,7 +18,8 @@ MAX_FILLED_SHARE = 0.5
 def layout(grain: str, settings: ForecastSettings) -> tuple[int, int, int]:
     """(backtest horizon, stride, training points) of a grain."""
     if grain == "hourly":
-        return 168, 24, settings.hourly_history_days * 24
+        return (settings.hourly_backtest_horizon, settings.hourly_backtest_stride,
+                settings.hourly_history_days * 24)
     return settings.backtest_horizon, settings.backtest_stride, settings.train_days
 
 
@@ -49,7 +50,12 @@ def _baseline(hist: History, reason: str) -> tuple[dict, dict]:
 def fit_series(hist: History, origin: date, settings: ForecastSettings, store: ModelStore,
                candidates: list[str], lstm_backtest: np.ndarray | None,
                lstm_scale: float | None) -> dict:
-    """Backtest every candidate, choose, refit the winner on the newest window, save it."""
+    """Backtest every candidate, choose, save the winner.
+
+    The winner is stored as fitted for the backtest (parameters estimated on the window before
+    the first backtest origin, ``fit_window``) and forecasts from the whole history up to the
+    origin (its state is updated, its parameters are not): one fit per candidate and series.
+    """
     horizon, stride, train_len = layout(hist.grain, settings)
     values = hist.values
     cut_points = cuts(len(values), settings.backtest_origins, stride, horizon)
@@ -60,7 +66,7 @@ def fit_series(hist: History, origin: date, settings: ForecastSettings, store: M
         first = cut_points[0]
         start = max(0, first - train_len)
         actuals = np.stack([values[c:c + horizon] for c in cut_points])
-        backtests, skipped = {}, []
+        backtests, skipped, fitted = {}, [], {}
         for name in candidates:
             if name == "lstm":
                 continue
@@ -68,7 +74,7 @@ def fit_series(hist: History, origin: date, settings: ForecastSettings, store: M
             if isinstance(model, str):
                 skipped.append(model)
                 continue
-            model.fit(hist, values[start:first], start)
+            fitted[name] = model.fit(hist, values[start:first], start)
             backtests[name] = np.stack([
                 model.predict(hist, values[max(0, c - train_len):c], max(0, c - train_len), horizon)
                 for c in cut_points])
@@ -78,25 +84,16 @@ def fit_series(hist: History, origin: date, settings: ForecastSettings, store: M
             skipped.append("lstm: training part shorter than its input window")
         winner, scores = select(backtests, actuals, mase_scale(values[start:first], hist.season),
                                 settings.min_coverage80)
-        members = _refit(winner.members, hist, settings, train_len)
+        members = {name: fitted[name] for name in winner.members if name != "lstm"}
         meta = {"model": winner.name, "members": winner.members, "reason": "; ".join(skipped),
                 "q80": winner.q80, "q95": winner.q95, "backtest": [s.as_dict() for s in scores],
                 "context_points": train_len, "lstm_scale": lstm_scale,
+                "fit_window": [str(hist.times[start].date()), str(hist.times[first - 1].date())],
                 "backtest_origins": [str(hist.times[c - 1].date()) for c in cut_points]}
+    context_start = hist.times[max(0, len(values) - meta["context_points"])]
+    window = meta.get("fit_window") or [str(context_start.date()), str(hist.times[-1].date())]
     meta.update(series_id=hist.series_id, grain=hist.grain, version=origin.isoformat(),
-                train_start=str(hist.times[max(0, len(values) - meta["context_points"])]),
-                train_end=str(hist.times[-1]), filled_points=hist.filled)
+                train_start=window[0], train_end=window[1], filled_points=hist.filled)
     store.save(hist.series_id, origin, meta, members)
     return meta
 
-
-def _refit(names: list[str], hist: History, settings: ForecastSettings,
-           train_len: int) -> dict[str, Forecaster]:
-    start = max(0, len(hist.values) - train_len)
-    out = {}
-    for name in names:
-        if name == "lstm":
-            continue
-        model = build(name, hist.season, len(hist.values) - start, settings)
-        out[name] = model.fit(hist, hist.values[start:], start)
-    return out

@@ -48,7 +48,8 @@ class GlobalLSTM:
 
     def fit(self, series: list[tuple[History, np.ndarray]]) -> GlobalLSTM:
         """``series``: (history, training values from its start), each at least MIN_POINTS long."""
-        usable = series[:self.settings.lstm_max_series]
+        step = max(1, -(-len(series) // self.settings.lstm_max_series))
+        usable = series[::step]
         with tempfile.TemporaryDirectory(prefix="appops_lstm_") as work_dir:
             self.model = self._new(work_dir)
             self.model.fit([h.to_ts(v / self._scale(v)) for h, v in usable],
