@@ -95,3 +95,12 @@ def test_ml_marts_are_empty_before_their_files_and_fill_in_after(copied_root):
         ("cpu|CLU-1", True)]
     assert query(copied_root, f"""select responses_scored, negative_share from mart_satisfaction_daily
                                  where partition_date = date '{day}'""") == [(1, 1.0)]
+
+
+def test_docs_generate_offline_into_one_static_page(built_root, tmp_path):
+    from assets.warehouse.project import dbt_resource, warehouse_env
+
+    with warehouse_env(LakehouseStorage(root=str(built_root))):
+        dbt_resource().cli(["docs", "generate", "--static"], target_path=tmp_path).wait()
+    page = (tmp_path / "static_index.html").read_text(encoding="utf-8")
+    assert "mart_eol_exposure" in page and "fct_installed_components" in page

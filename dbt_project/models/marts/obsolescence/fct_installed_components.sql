@@ -4,7 +4,8 @@
 {% set near, far = var('eol_warning_days')[0], var('eol_warning_days')[1] %}
 with inventory as (
     select * from {{ ref('stg_software_inventory') }} where {{ in_window() }}
-)
+),
+matches as {{ version_matches('inventory') }}
 select i.partition_date, i.application, i.host, i.environment, i.product, i.product_raw,
        i.version, m.release_cycle, m.match_status, c.lts, c.release_date, c.eoas_date,
        c.eol_date, c.eol_flag,
@@ -18,6 +19,6 @@ select i.partition_date, i.application, i.host, i.environment, i.product, i.prod
             else 'supported' end as eol_status,
        date_diff('day', i.partition_date, c.eol_date) as days_to_eol
 from inventory i
-left join {{ ref('int_version_matches') }} m on m.product = i.product and m.version = i.version
+left join matches m on m.product = i.product and m.version = i.version
 left join {{ ref('int_current_catalog') }} c
        on c.product = i.product and c.release_cycle = m.release_cycle
