@@ -1,6 +1,6 @@
 """Selection by backtest, interval calibration and the baseline fallback (no Dagster)."""
 
-from datetime import date
+from datetime import date, timedelta
 
 import numpy as np
 import pandas as pd
@@ -8,7 +8,7 @@ import polars as pl
 import pytest
 
 from resources.forecasting import candidates
-from resources.forecasting.backtest import cuts, loo_coverage, quantile_q, select
+from resources.forecasting.backtest import cuts, error_profile, loo_coverage, quantile_q, select
 from resources.forecasting.fitting import fit_series
 from resources.forecasting.history import History
 from resources.forecasting.outputs import forecast_frame
@@ -81,7 +81,9 @@ def test_conformal_intervals_cover_and_widen_with_the_horizon(store):
     rng = np.random.default_rng(3)
     errors = rng.normal(0, 1, (6, 28)) * np.sqrt(np.arange(1, 29))
     assert 0.7 <= loo_coverage(errors, 0.8) <= 0.9
-    assert quantile_q(errors, 0.95) > quantile_q(errors, 0.8)
+    profile = error_profile(errors)
+    assert np.all(np.diff(profile) >= 0)
+    assert quantile_q(errors, 0.95, profile) > quantile_q(errors, 0.8, profile)
     hist = _history(_trend_season())
     meta = fit_series(hist, ORIGIN, SETTINGS, store, SETTINGS.daily_candidates, None, None)
     loaded, members = store.load(hist.series_id, ORIGIN)
@@ -106,3 +108,23 @@ def test_short_constant_or_missing_series_fall_back_to_the_baseline(store, value
     frame = forecast_frame(loaded, members, None, hist, ORIGIN)
     assert frame.height == 90
     assert frame.select(pl.all().is_null().any()).row(0) == (False,) * frame.width
+
+
+def test_a_reused_model_is_refit_early_when_its_residuals_drift(store):
+    from resources.forecasting.engine import LstmCache, _decide
+
+    values = _trend_season(n=260)
+    times = pd.date_range(end=pd.Timestamp(ORIGIN) + pd.Timedelta(days=20), periods=260, freq="D")
+    steady = History("m/r/sum", "daily", "m", "r", "sum", "calls", times, values)
+    fit_series(steady.cut(ORIGIN), ORIGIN, SETTINGS, store, ["naive", "theta"], None, None)
+    lstms = LstmCache(store, SETTINGS)
+    later = ORIGIN + timedelta(days=5)
+    version, why = _decide(steady, later, store, SETTINGS, lstms)
+    assert version == ORIGIN and "reused" in why
+    shifted = values.copy()
+    shifted[-20:] += 2000  # a level shift right after the fit: far outside the 95 % band
+    broken = History("m/r/sum", "daily", "m", "r", "sum", "calls", times, shifted)
+    version, why = _decide(broken, later, store, SETTINGS, lstms)
+    assert version is None and "residual drift" in why
+    version, why = _decide(steady, ORIGIN + timedelta(days=7), store, SETTINGS, lstms)
+    assert version is None and "7 days old" in why

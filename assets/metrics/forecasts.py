@@ -9,7 +9,7 @@ import polars as pl
 from assets.checks.drift import build_drift_check
 from assets.metrics.history import run_histories
 from assets.metrics.series import metric_series
-from assets.partitions import context_days, daily_partitions, single_run
+from assets.partitions import TIMEZONE, context_days, daily_partitions, single_run
 from resources.forecasting.engine import LstmCache, models_at
 from resources.forecasting.outputs import forecast_frame, model_rows, models_frame
 from resources.forecasting.settings import ForecastSettings
@@ -40,6 +40,18 @@ def _summary(frame: pl.DataFrame) -> dict:
             "origin", "series_id", "grain", "model", "mase", "relative_mase", "coverage80",
             "coverage95").tail(60).to_pandas().to_markdown(index=False)),
     }
+
+
+def _peak_hours(forecasts: pl.DataFrame, origin: date) -> str:
+    """The busiest forecast hour of the next 7 days per sub-daily series (Paris time)."""
+    hourly = forecasts.filter(pl.col("grain") == "hourly", pl.col("origin") == origin)
+    if hourly.height == 0:
+        return "_no sub-daily series_"
+    peaks = hourly.sort("forecast", descending=True).group_by("series_id").first().sort("series_id")
+    return peaks.select(
+        "series_id", peak_hour_paris=pl.col("target_time").dt.convert_time_zone(TIMEZONE)
+        .dt.strftime("%a %d %b %H:00"), forecast=pl.col("forecast").round(2),
+        hi95=pl.col("hi95").round(2)).to_pandas().to_markdown(index=False)
 
 
 @dg.asset(group_name="metrics", partitions_def=daily_partitions, backfill_policy=single_run,
@@ -88,6 +100,7 @@ def capacity_forecasts(context: dg.AssetExecutionContext, forecast_models: pl.Da
             frames.append(forecast_frame(meta, members, lstm, hist, row["origin"]))
     out = pl.concat(frames) if frames else CAPACITY_FORECASTS.empty()
     context.add_output_metadata({
+        "peak_hours": dg.MetadataValue.md(_peak_hours(out, days[-1])),
         "dagster/row_count": out.height, "series": out["series_id"].n_unique(),
         "origins": len(days),
         "mean_relative_width95": float(((out["hi95"] - out["lo95"]) /

@@ -39,6 +39,8 @@ class LstmCache:
 def _decide(full: History, origin: date, store: ModelStore, settings: ForecastSettings,
             lstms: LstmCache) -> tuple[date | None, str]:
     """(version to reuse or None, why)."""
+    if settings.force_refit:
+        return None, "force_refit set"
     version = store.latest(full.series_id, origin)
     if version is None:
         return None, "no model yet"

@@ -35,15 +35,15 @@ def fallback_reason(hist: History, cut_points: list[int], season: int) -> str | 
     return None
 
 
-def _baseline(hist: History, reason: str) -> tuple[dict, dict]:
+def _baseline(hist: History, reason: str, settings: ForecastSettings) -> tuple[dict, dict]:
     """Seasonal naive (last value when under a season) with in-sample seasonal-difference
-    quantiles as interval widths."""
+    quantiles as one-step widths, grown by sqrt(step)."""
     season = hist.season if len(hist.values) > hist.season else 1
     diffs = np.abs(hist.values[season:] - hist.values[:-season])
     q = {lvl: float(np.quantile(diffs, lvl)) if diffs.size else 0.0 for lvl in (0.8, 0.95)}
-    forecaster = build("naive", hist.season, len(hist.values), ForecastSettings())
+    forecaster = build("naive", hist.season, len(hist.values), settings)
     meta = {"model": "naive", "members": ["naive"], "reason": reason, "q80": q[0.8],
-            "q95": q[0.95], "backtest": [], "context_points": max(hist.season, 1)}
+            "q95": q[0.95], "profile": [1.0], "backtest": [], "context_points": max(hist.season, 1)}
     return meta, {"naive": forecaster}
 
 
@@ -61,7 +61,7 @@ def fit_series(hist: History, origin: date, settings: ForecastSettings, store: M
     cut_points = cuts(len(values), settings.backtest_origins, stride, horizon)
     reason = fallback_reason(hist, cut_points, hist.season)
     if reason:
-        meta, members = _baseline(hist, reason)
+        meta, members = _baseline(hist, reason, settings)
     else:
         first = cut_points[0]
         start = max(0, first - train_len)
@@ -86,7 +86,8 @@ def fit_series(hist: History, origin: date, settings: ForecastSettings, store: M
                                 settings.min_coverage80)
         members = {name: fitted[name] for name in winner.members if name != "lstm"}
         meta = {"model": winner.name, "members": winner.members, "reason": "; ".join(skipped),
-                "q80": winner.q80, "q95": winner.q95, "backtest": [s.as_dict() for s in scores],
+                "q80": winner.q80, "q95": winner.q95, "profile": winner.profile,
+                "backtest": [s.as_dict() for s in scores],
                 "context_points": train_len, "lstm_scale": lstm_scale,
                 "fit_window": [str(hist.times[start].date()), str(hist.times[first - 1].date())],
                 "backtest_origins": [str(hist.times[c - 1].date()) for c in cut_points]}

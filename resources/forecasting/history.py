@@ -33,7 +33,7 @@ class History:
     def cut(self, origin: date) -> History:
         """The history known at the end of Paris day ``origin``, gaps filled and counted."""
         keep = (self.times <= pd.Timestamp(origin) if self.grain == "daily"
-                else self.times < pd.Timestamp(_utc_end(origin)))
+                else self.times < pd.Timestamp(day_end_utc(origin)))
         values = self.values[keep]
         missing = int(np.isnan(values).sum())
         filled = pd.Series(values).interpolate(limit_direction="forward").ffill().to_numpy()
@@ -52,7 +52,8 @@ class History:
         return TimeSeries.from_times_and_values(times, values.astype(np.float64), freq=FREQ[self.grain])
 
 
-def _utc_end(origin: date) -> datetime:
+def day_end_utc(origin: date) -> datetime:
+    """End of the Paris day ``origin`` as a naive UTC instant (the hourly grid is naive UTC)."""
     from resources.forecasting.resample import day_bounds
 
     return day_bounds(origin)[1].replace(tzinfo=None)

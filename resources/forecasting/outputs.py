@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import polars as pl
 
-from resources.forecasting.history import History, _utc_end
+from resources.forecasting.history import History, day_end_utc
 from resources.forecasting.predict import HORIZON, point_forecast, with_intervals
 from resources.ml_schemas import CAPACITY_FORECASTS
 from resources.schemas import TS
@@ -44,7 +44,7 @@ def forecast_frame(meta: dict, members: dict, lstm, hist: History, origin: date)
     A series whose history stops before the origin is forecast across the gap."""
     step = pd.Timedelta(days=1) if hist.grain == "daily" else pd.Timedelta(hours=1)
     first = pd.Timestamp(origin + timedelta(days=1)) if hist.grain == "daily" \
-        else pd.Timestamp(_utc_end(origin))
+        else pd.Timestamp(day_end_utc(origin))
     gap = max(0, int((first - hist.times[-1]) / step) - 1)
     n = HORIZON[hist.grain] + gap
     bands = with_intervals(meta, point_forecast(meta, members, lstm, hist, n), hist.unit)

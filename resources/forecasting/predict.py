@@ -6,7 +6,7 @@ from datetime import date
 
 import numpy as np
 
-from resources.forecasting.backtest import half_widths
+from resources.forecasting.backtest import widths
 from resources.forecasting.history import History
 
 HORIZON = {"daily": 90, "hourly": 168}  # steps: 90 days, or 7 days of hours
@@ -27,11 +27,11 @@ def point_forecast(meta: dict, members: dict, lstm, hist: History, n: int) -> np
 
 
 def with_intervals(meta: dict, point: np.ndarray, unit: str) -> dict[str, np.ndarray]:
-    """Conformal bands (q * sqrt(step)); nothing below 0, utilisation capped at 100 %."""
+    """Conformal bands (q * error profile); nothing below 0, utilisation capped at 100 %."""
     upper = 100.0 if unit == "%" else np.inf
     out = {"forecast": point}
     for level in ("80", "95"):
-        width = half_widths(meta[f"q{level}"], len(point))
+        width = meta[f"q{level}"] * widths(meta["profile"], len(point))
         out[f"lo{level}"], out[f"hi{level}"] = point - width, point + width
     return {k: np.clip(v, 0.0, upper) for k, v in out.items()}
 
@@ -45,5 +45,5 @@ def drift_share(meta: dict, members: dict, lstm, full: History, version: date,
     if k < MIN_DRIFT_POINTS[full.grain] or len(before.values) == 0:
         return None
     point = point_forecast(meta, members, lstm, before, k)
-    outside = np.abs(now.values[-k:] - point) > half_widths(meta["q95"], k)
+    outside = np.abs(now.values[-k:] - point) > meta["q95"] * widths(meta["profile"], k)
     return float(outside.mean())
