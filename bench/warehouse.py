@@ -101,6 +101,7 @@ def main() -> None:
     no_checks = dg.AssetSelection.assets(*dbt_keys).without_checks()
     serving = dg.AssetSelection.assets("serving_duckdb")
 
+    Path(storage.warehouse_path).unlink(missing_ok=True)  # a full build starts from nothing
     full = _materialize(assets, no_checks, resources, first, last)
     served = _materialize(assets, serving, resources, first, last)
     print(f"full dbt build, {args.days} days (3 dbt invocations): {full:.1f} s; serving export {served:.1f} s")

@@ -62,7 +62,9 @@ def _run(context: dg.AssetExecutionContext, dbt: DbtCliResource, storage: Lakeho
 def build_dbt_assets(defined_keys: frozenset[dg.AssetKey]) -> list[dg.AssetsDefinition]:
     project = dbt_project()
     translator = WarehouseTranslator(defined_keys)
-    common = dict(manifest=project.manifest_path, project=project,
+    # single_run on the unpartitioned ones too: the CLI runs a partition range (`.ci/demo`) only
+    # when every selected asset has that policy.
+    common = dict(manifest=project.manifest_path, project=project, backfill_policy=single_run,
                   dagster_dbt_translator=translator, pool=WAREHOUSE_POOL)
 
     @dbt_assets(name="warehouse_reference", exclude=f"{DAILY} {SUMMARY}", **common)
@@ -70,8 +72,7 @@ def build_dbt_assets(defined_keys: frozenset[dg.AssetKey]) -> list[dg.AssetsDefi
                             storage: LakehouseStorage, config: WarehouseConfig):
         yield from _run(context, dbt, storage, config.full_refresh, partitioned=False)
 
-    @dbt_assets(name="warehouse_daily", select=DAILY, partitions_def=daily_partitions,
-                backfill_policy=single_run, **common)
+    @dbt_assets(name="warehouse_daily", select=DAILY, partitions_def=daily_partitions, **common)
     def warehouse_daily(context: dg.AssetExecutionContext, dbt: DbtCliResource,
                         storage: LakehouseStorage, config: WarehouseConfig):
         yield from _run(context, dbt, storage, config.full_refresh, partitioned=True)

@@ -17,6 +17,7 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 
+from assets.partitions import single_run
 from assets.warehouse.project import WAREHOUSE_POOL, dbt_project, local_path
 from resources.storage import LakehouseStorage
 
@@ -72,6 +73,7 @@ def rebuild_serving(warehouse: Path, serving: Path, export_dir: Path,
     group_name="appops360",
     deps=[dg.AssetKey(name) for name in mart_names()],
     pool=WAREHOUSE_POOL,
+    backfill_policy=single_run,  # runs in the CLI's partition-range runs (see dbt_assets.py)
     kinds={"duckdb", "parquet"},
     description="The marts, for BI tools: serving.duckdb (rebuilt aside, swapped in atomically; "
                 "open it read-only) and serving/<mart>.parquet.",
