@@ -124,8 +124,8 @@ RULES: list[tuple[str, re.Pattern, Callable[[re.Match], tuple[int, int] | None]]
                         r"([a-zà-ÿ][a-zà-ÿ'’\-]+)"), _lower_name),
     ("NAME", re.compile(rf"(?i:je m'appelle|je m’appelle|mon nom est)[ \t]+({_PERSON})"),
      _group(1)),
-    ("NAME", re.compile(rf"(?m)^[ \t]*(?:{_CLOSINGS})[ \t]*[,.!]?[ \t]*\r?\n[ \t]*({_PERSON})"),
-     _group(1)),
+    ("NAME", re.compile(rf"(?m)(?:^|(?<=\s))(?:{_CLOSINGS})[ \t]*[,.!]?[ \t]*\r?\n[ \t]*"
+                        rf"({_PERSON})"), _group(1)),
 ]
 PLACEHOLDER_TYPES = tuple(dict.fromkeys(kind for kind, _, _ in RULES))
 

@@ -55,6 +55,8 @@ CATALOGUE = [
     ("bonjour, je suis mme dupont, merci", "NAME"),
     ("Je m'appelle Sophie Bernard", "NAME"),
     ("Cordialement,\nJean Martin – Service Desk", "NAME"),
+    ("Rappelé ce matin. Cordialement,\nJeanne Durand", "NAME"),
+    ("Hello,\nDisk full.\n\n--\nYann Le Gall\nAppOps", "NAME"),
     ("Je suis client n° 12345678 depuis 15 ans", "CUSTOMER_ID"),
     ("(client n°59438842)", "CUSTOMER_ID"),
     ("Mon numéro client : 58402100.", "CUSTOMER_ID"),
