@@ -172,3 +172,11 @@ def test_extractive_summaries_skip_duplicates(demo_root):
     for summary, n in frame.select("summary", "n_verbatims").iter_rows():
         parts = summary.split(" • ")
         assert 1 <= len(parts) <= min(3, n) and len(set(parts)) == len(parts)
+
+
+def test_days_without_answers_give_empty_outputs_without_a_model(root):
+    _run(root, ["verbatim_sentiment", "verbatim_entities"], partition_key="2024-03-05",
+         run_config=TFIDF)
+    for asset in ("verbatim_sentiment", "verbatim_entities"):
+        assert _lake(root, asset, date(2024, 3, 5)).is_empty()
+    assert not LakehouseStorage(root=str(root)).models("verbatim_sentiment").exists()

@@ -85,11 +85,13 @@ def verbatim_sentiment(context: dg.AssetExecutionContext, config: SentimentConfi
         blocks.setdefault(block_start(day, config.retrain_days), []).append(day)
     frames, models = [], {}
     for start, block_days in blocks.items():
+        if texts_of_days(storage, block_days).is_empty():
+            continue  # nothing to classify: no model needed
         fitted, in_sample = model_for_block(start, config, storage, embedding_model, context.log)
         models[fitted.version] = {**fitted.metrics, "trained_in_sample": in_sample}
         frames.append(predict_days(block_days, fitted, storage, config.contradiction_confidence))
-    frame = pl.concat(frames)
-    last = models[list(models)[-1]]
+    frame = pl.concat(frames) if frames else VERBATIM_SENTIMENT.empty()
+    last = models[list(models)[-1]] if models else {}
     context.add_output_metadata({
         "dagster/row_count": frame.height,
         "models": dg.MetadataValue.json(models),
