@@ -24,7 +24,7 @@ def test_every_mart_is_built_with_the_fixture_rows(built_root):
     assert query(built_root, "select count(distinct partition_date) from mart_eol_exposure")[0][0] == 8
     assert query(built_root, "select count(*) from dim_release_cycle")[0][0] == 9
     assert query(built_root, "select application from dim_application order by 1") == [
-        ("APP-A",), ("APP-B",)]
+        ("APP-A",), ("APP-B",), ("APP-PAYM",)]
 
 
 def test_version_prefix_matches_the_longest_cycle_never_a_shorter_lookalike(built_root):
@@ -83,7 +83,7 @@ def test_ml_marts_are_empty_before_their_files_and_fill_in_after(copied_root):
     assert query(copied_root, "select max(responses_scored) from mart_satisfaction_daily")[0][0] == 0
     storage = LakehouseStorage(root=str(copied_root))
     day = DAYS[1]
-    headroom = pl.DataFrame([("cpu|CLU-1", "cpu", "CLU-1", day, 80.0, 12, date(2025, 3, 14),
+    headroom = pl.DataFrame([("payments|sepa", "payments", "sepa", day, 8e6, 12, date(2025, 3, 14),
                               0.2, 0.7, 0.9)], schema=CAPACITY_HEADROOM.columns, orient="row")
     sentiment = pl.DataFrame([("R2", "negative", 0.9, "detractor", False, "v1")],
                              schema=VERBATIM_SENTIMENT.columns, orient="row")
@@ -92,7 +92,10 @@ def test_ml_marts_are_empty_before_their_files_and_fill_in_after(copied_root):
     assert run_assets(copied_root, ["warehouse_reference", "warehouse_daily"], day, day,
                       checks=False).success
     assert query(copied_root, "select series_id, at_risk_30d from mart_capacity_headroom") == [
-        ("cpu|CLU-1", True)]
+        ("payments|sepa", True)]
+    assert query(copied_root, f"""select capacity_series_at_risk_30d, min_days_to_capacity_threshold
+        from mart_application_daily where application = 'APP-PAYM'
+        and partition_date = date '{day}'""") == [(1, 12)]  # via the seed metric -> application
     assert query(copied_root, f"""select responses_scored, negative_share from mart_satisfaction_daily
                                  where partition_date = date '{day}'""") == [(1, 1.0)]
 

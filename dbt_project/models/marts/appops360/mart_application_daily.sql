@@ -1,7 +1,8 @@
 {{ config(materialized='incremental', incremental_strategy='delete+insert',
           unique_key='partition_date', pre_hook="{{ delete_window() }}", tags=['daily']) }}
 -- Per application and day: incidents (opened, high priority, resolved, MTTR), EOL exposure,
--- satisfaction of the survey product named like the application, tickets flagged for review.
+-- satisfaction of the survey product named like the application, tickets flagged for review,
+-- capacity headroom of the metrics mapped to it (seed capacity_metric_applications).
 with apps as (
     select * from {{ ref('stg_applications') }} where {{ in_window() }}
 ),
@@ -26,6 +27,14 @@ exposure as (
            count(*) as components
     from {{ ref('fct_installed_components') }} where {{ in_window() }} group by all
 ),
+headroom as (
+    select m.application, h.partition_date as day, count(*) as capacity_series,
+           count(*) filter (where h.p_cross_30d >= 0.5) as capacity_series_at_risk_30d,
+           min(h.days_to_threshold) as min_days_to_capacity_threshold
+    from {{ ref('stg_capacity_headroom') }} h
+    join {{ ref('capacity_metric_applications') }} m using (metric)
+    where {{ in_window('h.partition_date') }} group by all
+),
 satisfaction as (
     select product, partition_date as day, count(*) as responses, avg(score_10) as avg_score_10
     from {{ ref('stg_verbatims') }} where {{ in_window() }} group by all
@@ -39,9 +48,13 @@ select a.partition_date, a.application, a.application_name, a.team, a.criticalit
        coalesce(e.components_eol_passed, 0) as components_eol_passed,
        coalesce(e.components_eol_soon, 0) as components_eol_soon,
        coalesce(e.components_unmatched, 0) as components_unmatched,
-       s.responses as survey_responses, s.avg_score_10 as satisfaction_10
+       s.responses as survey_responses, s.avg_score_10 as satisfaction_10,
+       coalesce(h.capacity_series, 0) as capacity_series,
+       coalesce(h.capacity_series_at_risk_30d, 0) as capacity_series_at_risk_30d,
+       h.min_days_to_capacity_threshold
 from apps a
 left join opened o on o.application = a.application and o.day = a.partition_date
 left join resolved r on r.application = a.application and r.day = a.partition_date
 left join exposure e on e.application = a.application and e.day = a.partition_date
+left join headroom h on h.application = a.application and h.day = a.partition_date
 left join satisfaction s on s.product = lower(a.application_name) and s.day = a.partition_date
