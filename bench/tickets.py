@@ -1,0 +1,154 @@
+"""Ticket intelligence benchmark: few-shot SetFit against a TF-IDF baseline, inference speed,
+clustering time.
+
+    .venv/bin/python bench/tickets.py [--data ../shared/data] [--sizes 8 32 128]
+        [--max-steps 20] [--max-length 64] [--cluster-n 50000] [--threads 2]
+        [--parts classify infer cluster]
+
+1. Classification on ``tickets/endava_tickets.csv`` (title + body -> category code; classes with
+   at least 10 tickets) and ``tickets/assignment_group_tickets.csv`` (short description +
+   description -> assignment group; the 20 largest groups). A stratified 70/30 split (seed 42);
+   SetFit (bundled all-MiniLM-L6-v2, ``--max-steps`` contrastive steps of 16 pairs, texts cut
+   at ``--max-length`` tokens) and the TF-IDF + logistic-regression baseline are trained on the
+   same k examples per class (all of a class when it has fewer), the baseline also on all
+   training data; macro-F1 on the test part.
+2. Inference: tickets per second of a trained SetFit model (encode + head) on demo tickets.
+3. Clustering: UMAP + HDBSCAN time for ``--cluster-n`` tickets. Embedding that many tickets is
+   the daily ``ticket_embeddings`` job's cost, not clustering's: 5,000 demo tickets are embedded
+   and replicated with small noise up to ``--cluster-n`` vectors.
+"""
+
+import argparse
+import sys
+import time
+from datetime import date, timedelta
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from assets.tickets.history import with_text  # noqa: E402
+from resources.demo.tickets import generate  # noqa: E402
+from resources.nlp.embeddings import EmbeddingModel, default_model_path  # noqa: E402
+from resources.nlp.fewshot import evaluate, tfidf_baseline, train_setfit  # noqa: E402
+from resources.nlp.stopwords import stop_words  # noqa: E402
+from resources.nlp.topics import cluster_documents  # noqa: E402
+
+SEED = 42
+
+
+def load_sets(data: Path) -> dict[str, pl.DataFrame]:
+    """{name: frame with text, label}."""
+    endava = pl.read_csv(data / "tickets" / "endava_tickets.csv", infer_schema=False)
+    endava = endava.select(text=pl.concat_str(pl.col("title").fill_null(""), pl.col("body").fill_null(""),
+                                              separator=". "), label=pl.col("category"))
+    groups = pl.read_csv(data / "tickets" / "assignment_group_tickets.csv", infer_schema=False)
+    groups = groups.select(text=pl.concat_str(pl.col("Short description").fill_null(""),
+                                              pl.col("Description").fill_null(""), separator=". "),
+                           label=pl.col("Assignment group"))
+    out = {}
+    for name, frame, keep in (("endava_category", endava, None), ("assignment_group", groups, 20)):
+        counts = frame["label"].value_counts().sort(["count", "label"], descending=[True, False])
+        labels = counts.filter(pl.col("count") >= 10)["label"].to_list()[:keep]
+        out[name] = frame.filter(pl.col("label").is_in(labels) & (pl.col("text").str.len_chars() > 2))
+    return out
+
+
+def split(frame: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
+    shuffled = frame.sample(fraction=1.0, shuffle=True, seed=SEED).with_row_index("i")
+    ranked = shuffled.with_columns(rank=pl.col("i").rank("ordinal").over("label"),
+                                   n=pl.len().over("label"))
+    test = ranked.filter(pl.col("rank") <= (pl.col("n") * 0.3).ceil())
+    return ranked.filter(pl.col("rank") > (pl.col("n") * 0.3).ceil()), test
+
+
+def classification(name: str, frame: pl.DataFrame, sizes: list[int], max_steps: int, max_length: int):
+    train, test = split(frame)
+    texts, truth = test["text"].to_list(), test["label"].to_list()
+    print(f"\n## {name}: {frame['label'].n_unique()} classes, train {train.height}, test {test.height}")
+    print("| examples/class | train n | SetFit macro-F1 | SetFit train s | TF-IDF macro-F1 (same) |")
+    print("| --- | --- | --- | --- | --- |")
+    for k in sizes:
+        few = train.group_by("label", maintain_order=True).head(k)
+        started = time.perf_counter()
+        model = train_setfit(few["text"].to_list(), few["label"].to_list(), model_path=default_model_path(),
+                             seed=SEED, num_iterations=1, batch_size=16, epochs=1, max_steps=max_steps,
+                             max_length=max_length)
+        seconds = time.perf_counter() - started
+        setfit_f1 = evaluate(truth, [str(p) for p in model.predict(texts)])["macro_f1"]
+        base = tfidf_baseline(few["text"].to_list(), few["label"].to_list())
+        base_f1 = evaluate(truth, base.predict(texts).tolist())["macro_f1"]
+        print(f"| {k} | {few.height} | {setfit_f1:.3f} | {seconds:.0f} | {base_f1:.3f} |", flush=True)
+    full = tfidf_baseline(train["text"].to_list(), train["label"].to_list())
+    print(f"TF-IDF baseline on all {train.height} training tickets: macro-F1 "
+          f"{evaluate(truth, full.predict(texts).tolist())['macro_f1']:.3f}", flush=True)
+    return model
+
+
+def demo_texts(n: int) -> list[str]:
+    frames, day = [], date(2025, 1, 6)
+    while sum(f.height for f in frames) < n:
+        frames.append(generate(day))
+        day += timedelta(days=1)
+    return with_text(pl.concat(frames))["text"].to_list()[:n]
+
+
+def inference(model, n: int = 2000) -> None:
+    texts = demo_texts(n)
+    model.predict(texts[:64])  # warm-up
+    started = time.perf_counter()
+    model.predict(texts)
+    print(f"\nInference: {n / (time.perf_counter() - started):.0f} tickets/s (SetFit encode + head, "
+          f"{n} demo tickets)", flush=True)
+
+
+def clustering(n: int) -> None:
+    base_n = min(5000, n)
+    texts = demo_texts(base_n)
+    started = time.perf_counter()
+    vectors = EmbeddingModel().encode(texts)
+    embed_rate = base_n / (time.perf_counter() - started)
+    rng = np.random.default_rng(SEED)
+    reps = -(-n // base_n)
+    big = np.vstack([vectors + rng.normal(scale=0.02, size=vectors.shape) for _ in range(reps)])[:n]
+    big = (big / np.linalg.norm(big, axis=1, keepdims=True)).astype(np.float32)
+    started = time.perf_counter()
+    found = cluster_documents(big, (texts * reps)[:n], seed=SEED, min_cluster_size=max(10, n // 2000),
+                              stop_words=stop_words())
+    seconds = time.perf_counter() - started
+    print(f"\nClustering {n} tickets (UMAP 5-d + HDBSCAN + c-TF-IDF): {seconds:.0f} s, "
+          f"{len(found.centroids)} clusters, {(found.labels == -1).mean():.0%} outliers; "
+          f"embedding rate {embed_rate:.0f} tickets/s", flush=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--data", type=Path, default=Path("/work/shared/data"))
+    parser.add_argument("--sizes", type=int, nargs="+", default=[8, 32, 128])
+    parser.add_argument("--max-steps", type=int, default=20)
+    parser.add_argument("--max-length", type=int, default=64)
+    parser.add_argument("--cluster-n", type=int, default=50_000)
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--parts", nargs="+", default=["classify", "infer", "cluster"],
+                        choices=["classify", "infer", "cluster"])
+    args = parser.parse_args()
+    import torch
+
+    torch.set_num_threads(args.threads)
+    print("command:", " ".join([".venv/bin/python", "bench/tickets.py", *sys.argv[1:]]))
+    model = None
+    if "classify" in args.parts or "infer" in args.parts:
+        sets = load_sets(args.data)
+        for name in sets if "classify" in args.parts else ["assignment_group"]:
+            model = classification(name, sets[name], args.sizes if "classify" in args.parts else [32],
+                                   args.max_steps, args.max_length)
+    if "infer" in args.parts:
+        inference(model)
+    if "cluster" in args.parts:
+        clustering(args.cluster_n)
+
+
+if __name__ == "__main__":
+    main()
