@@ -4,7 +4,7 @@ from datetime import date, datetime, timezone
 
 import polars as pl
 
-from assets.tickets.classifier import ClassifierConfig, retrain_reason
+from assets.tickets.classifier import ClassifierConfig, evaluation_split, retrain_reason
 from assets.tickets.history import with_text
 from assets.tickets.taxonomy import CATEGORY_DESCRIPTIONS
 from assets.tickets.training import (TrainingParams, labelled, time_split, train_ticket_model,
@@ -54,3 +54,11 @@ def test_retrain_when_old_drifted_or_new_label_else_keep():
     assert "days old" in retrain_reason(meta, date(2024, 4, 8), same, config)
     assert "new label" in retrain_reason(meta, date(2024, 4, 3), {**same, "network": 0.1}, config)
     assert "drift" in retrain_reason(meta, date(2024, 4, 3), {"software": 0.2, "inquiry": 0.8}, config)
+
+
+def test_a_history_too_young_for_a_holdout_is_all_train():
+    history = demo_history(days=3)
+    train, holdout = evaluation_split(history, ClassifierConfig(holdout_days=7))
+    assert train.height == history.height and holdout.height == 0
+    train, holdout = evaluation_split(demo_history(days=10), ClassifierConfig(holdout_days=3))
+    assert train.height > 50 and holdout.height > 0

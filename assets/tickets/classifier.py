@@ -64,16 +64,24 @@ def retrain_reason(meta: dict | None, day: date, recent: dict[str, float],
     return None
 
 
+def evaluation_split(history: pl.DataFrame, config: ClassifierConfig) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """(train, holdout); a history too young to spare a holdout is all train, unevaluated."""
+    train, holdout = time_split(history, config.holdout_days)
+    if train.height < config.min_labelled or train["category"].n_unique() < 2:
+        return history, history.clear()
+    return train, holdout
+
+
 def _train(day: date, history: pl.DataFrame, config: ClassifierConfig, model_path: str,
            version: str, log) -> tuple[registry.TicketModel, dict[str, bytes]]:
     params = TrainingParams(model_path=model_path, seed=config.seed, min_examples=config.min_examples,
                             max_per_label=config.max_per_label, max_steps=config.max_steps,
                             batch_size=config.batch_size, holdout_days=config.holdout_days,
                             descriptions=dict(config.label_descriptions))
-    train, holdout = time_split(history, config.holdout_days)
+    train, holdout = evaluation_split(history, config)
     model = train_ticket_model(train, params)
     metrics, images = {}, {}
-    if holdout.height and train["category"].n_unique() >= 2:
+    if holdout.height:
         metrics = evaluate_on_holdout(model, train, holdout)
         for level in ("category", "subcategory"):
             found = metrics[level]
@@ -81,7 +89,7 @@ def _train(day: date, history: pl.DataFrame, config: ClassifierConfig, model_pat
                 found["confusion_matrix"], found["labels"], f"{level}, holdout ({version})")
     if config.refit_on_all and holdout.height:
         model = train_ticket_model(history, params)
-    log.info(f"ticket_classifier {version}: trained on {history.height} labelled tickets, "
+    log.info(f"ticket_classifier {version}: trained on {model.meta['n_train']} labelled tickets, "
              f"zero-shot {model.meta['zero_shot_categories']}")
     model.meta.update(version=version, trained_on=day.isoformat(), label_shares=label_shares(history),
                       metrics=metrics, n_holdout=holdout.height, n_train_eval=train.height)
