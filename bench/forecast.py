@@ -67,8 +67,10 @@ def _judge(hist: History, origins: list[date], settings: ForecastSettings, steps
     store = ModelStore(LakehouseStorage(root=str(lstm_root)), hist.grain)
     out = []
     for origin in origins:
-        known, future = hist.cut(origin), hist.cut(origin + timedelta(days=steps // (24 if hist.grain == "hourly" else 1)))
-        meta, _, _ = models_at([hist], origin, hist.grain, settings, store, LstmCache(store, settings))[0]
+        days = steps // 24 if hist.grain == "hourly" else steps
+        known, future = hist.cut(origin), hist.cut(origin + timedelta(days=days))
+        lstms = LstmCache(store, settings)
+        meta, _, _ = models_at([hist], origin, hist.grain, settings, store, lstms)[0]
         _, members = store.load(hist.series_id, origin)
         lstm = LstmCache(store, settings).get(origin) if "lstm" in meta["members"] else None
         frame = forecast_frame(meta, members, lstm, known, origin).head(steps)

@@ -107,7 +107,8 @@ def models_at(histories: list[History], origin: date, grain: str, settings: Fore
     jobs = [(h, origin, fields, store, candidates, lstm.get(h.series_id)) for h, _ in refit]
     if settings.workers > 1 and len(jobs) > 1:
         with ProcessPoolExecutor(settings.workers) as pool:
-            metas = list(pool.map(_fit_job, jobs, chunksize=max(1, len(jobs) // (4 * settings.workers))))
+            chunk = max(1, len(jobs) // (4 * settings.workers))
+            metas = list(pool.map(_fit_job, jobs, chunksize=chunk))
     else:
         metas = [_fit_job(job) for job in jobs]
     return out + [(meta, True, why) for meta, (_, why) in zip(metas, refit)]

@@ -57,4 +57,5 @@ def forecast_frame(meta: dict, members: dict, lstm, hist: History, origin: date)
         "model": meta["model"], **bands, "partition_date": origin})
     limit = 90 if hist.grain == "daily" else 7
     frame = frame.filter(pl.col("horizon_days").is_between(1, limit))
-    return frame.select(CAPACITY_FORECASTS.with_partition.keys()).cast(CAPACITY_FORECASTS.with_partition)
+    schema = CAPACITY_FORECASTS.with_partition
+    return frame.select(schema.keys()).cast(schema)

@@ -82,9 +82,10 @@ def _hourly(raw: pl.DataFrame, min_coverage: float) -> pl.DataFrame:
     sub = raw.join(_steps(raw).filter(pl.col("step") < 1440), on=["metric", "resource"])
     if sub.height == 0:
         return pl.DataFrame()
-    grid = pl.concat([pl.DataFrame({"time": pl.datetime_range(*day_bounds(d), "1h", closed="left",
-                                                               time_unit="us", eager=True)})
-                      .with_columns(partition_date=pl.lit(d)) for d in sorted(set(sub["partition_date"]))])
+    grid = pl.concat([
+        pl.DataFrame({"time": pl.datetime_range(*day_bounds(d), "1h", closed="left",
+                                                time_unit="us", eager=True)})
+        .with_columns(partition_date=pl.lit(d)) for d in sorted(set(sub["partition_date"]))])
     grid = grid.with_columns(pl.col("time").dt.convert_time_zone("UTC"))
     keys = sub.select("metric", "resource", "unit", "step", "partition_date").unique()
     points = (sub.with_columns(time=pl.col("timestamp").dt.truncate("1h"))
