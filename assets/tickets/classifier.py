@@ -127,9 +127,11 @@ def ticket_classifier(context: dg.AssetExecutionContext, config: ClassifierConfi
         history = labelled(as_of(raw, day, config.history_days))
         recent = history.filter(pl.col("partition_date").is_in(days_before(day, 7)))
         reason = retrain_reason(current, day, label_shares(recent) if recent.height else {}, config)
+        note = reason or "kept"
         if reason and (history.height < config.min_labelled or history["category"].n_unique() < 2):
-            context.log.warning(f"{day}: {reason}, but only {history.height} labelled ticket(s): "
-                                f"{'keeping the current model' if current else 'no model'}")
+            note = (f"{reason}, but only {history.height} labelled ticket(s): "
+                    f"{'current model kept' if current else 'no model'}")
+            context.log.warning(f"{day}: {note}")
             reason = None
         if reason:
             version = registry.model_version(day, embedding_model.model_id, settings)
@@ -140,7 +142,7 @@ def ticket_classifier(context: dg.AssetExecutionContext, config: ClassifierConfi
             metas = [m for m in metas if m["version"] != version] + [current]
         metrics = (current or {}).get("metrics") or {}
         rows.append({"model_version": current["version"] if current else None,
-                     "retrained": bool(reason), "reason": reason or "kept",
+                     "retrained": bool(reason), "reason": note,
                      "category_macro_f1": metrics.get("category", {}).get("macro_f1"),
                      "baseline_category_macro_f1": metrics.get("baseline_category", {}).get("macro_f1"),
                      "n_train": current.get("n_train") if current else None, "partition_date": day})
