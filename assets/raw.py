@@ -10,6 +10,7 @@ import polars as pl
 from assets.partitions import context_days, daily_partitions, single_run
 from resources.schemas import RawSchema
 from resources.sources.base import RawSource
+from resources.sources.landing import log_rejects
 from resources.storage import LakehouseStorage, write_parquet_atomic
 
 
@@ -54,6 +55,7 @@ def build_raw_asset(schema: RawSchema, source_key: str, group: str, description:
             rejects, reject_counts = sanitize(rejects)
             counts = {k: counts.get(k, 0) + reject_counts.get(k, 0)
                       for k in {*counts, *reject_counts}}
+        log_rejects(rejects, context.log)  # after sanitizing: a reason quotes the bad value
         rejected = write_quarantine(storage, schema.asset, days, rejects)
         context.add_output_metadata({
             "dagster/row_count": rows.height,

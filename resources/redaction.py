@@ -174,13 +174,16 @@ def build_sanitizer(text_columns: Iterable[str], person_columns: Iterable[str] =
     def sanitize(frame: pl.DataFrame) -> tuple[pl.DataFrame, dict[str, int]]:
         total: Counter = Counter()
         replaced = []
+        # Quarantined rows keep every field as the text that could not be read, codes and
+        # numbers included (a phone typed in a score column): redact them all.
+        skipped = {"_file", "_column"} if "_reason" in frame.columns else skip
         for name, dtype in frame.schema.items():
             if name in person:
                 filled = frame[name].is_not_null() & (frame[name].cast(pl.String) != "")
                 total["NAME"] += int(filled.sum())
                 replaced.append(pl.when(filled).then(pl.lit("<NAME>")).otherwise(pl.col(name))
                                 .cast(pl.String).alias(name))
-            elif dtype == pl.String and (name in text_columns or name not in skip):
+            elif dtype == pl.String and (name in text_columns or name not in skipped):
                 values, counts = redact_texts(frame[name].to_list())
                 total.update(counts)
                 replaced.append(pl.Series(name, values, dtype=pl.String))

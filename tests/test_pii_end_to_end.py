@@ -58,6 +58,8 @@ def _plant(root) -> None:
             out.writerow([f"PII-{i}", f"04/03/2024 {8 + i % 10:02d}:{i:02d}", (i * 3) % 11, 10,
                           TEXTS[i % len(TEXTS)], "appli", "Agence Paris Opéra", "banque mobile"])
         out.writerow(["PII-bad", "04/03/2024 12:00", "nope", 10, TEXTS[0], "appli", "", ""])
+        # a phone number typed in a numeric column: quarantined, its reason quotes the value
+        out.writerow(["PII-bad2", "04/03/2024 12:05", PLANTED["phone"], 10, "ok", "appli", "", ""])
     tickets = root / "landing" / "tickets" / "servicenow_pii_2024-03-04.csv"
     with tickets.open("w", newline="", encoding="utf-8") as handle:
         out = csv.writer(handle)

@@ -101,7 +101,7 @@ class LandingSource(RawSource):
 
     def read(self, start: date, end: date, log: logging.Logger | None = None) -> SourceBatch:
         if not self.schema.time_column:
-            return self._read_snapshot(start, end, log)
+            return self._read_snapshot(start, end)
         rows_all, rejects_all = [], []
         for path in landing_files(UPath(self.landing_dir)):
             rows, rejects = self.read_file(path)
@@ -111,9 +111,9 @@ class LandingSource(RawSource):
             in_range = pl.col("partition_date").is_between(start, end, closed="left")
             rows_all.append(rows.filter(in_range))
             rejects_all.append(rejects.filter(in_range))
-        return self._batch(rows_all, rejects_all, log)
+        return self._batch(rows_all, rejects_all)
 
-    def _read_snapshot(self, start: date, end: date, log: logging.Logger | None) -> SourceBatch:
+    def _read_snapshot(self, start: date, end: date) -> SourceBatch:
         """Referential files: each day takes the latest file effective on or before it."""
         files = landing_files(UPath(self.landing_dir))
         rows_all, rejects_all = [], []
@@ -128,15 +128,15 @@ class LandingSource(RawSource):
             rows, rejects = parsed[path.name]
             rows_all.append(rows.with_columns(pl.lit(day).alias("partition_date")))
             rejects_all.append(rejects.with_columns(pl.lit(day).alias("partition_date")))
-        return self._batch(rows_all, rejects_all, log)
+        return self._batch(rows_all, rejects_all)
 
-    def _batch(self, rows_all: list[pl.DataFrame], rejects_all: list[pl.DataFrame],
-               log: logging.Logger | None) -> SourceBatch:
+    def _batch(self, rows_all: list[pl.DataFrame],
+               rejects_all: list[pl.DataFrame]) -> SourceBatch:
+        """Rows and rejects of every file; the caller logs the rejects once sanitized."""
         rows = (pl.concat(rows_all, how="diagonal_relaxed") if rows_all else self.schema.empty())
         rows = _dedupe(rows, self.schema.key, self.schema.time_column)
         rejects = (pl.concat(rejects_all, how="diagonal_relaxed") if rejects_all
                    else empty_rejects())
-        log_rejects(rejects, log)
         return SourceBatch(rows=rows, rejects=rejects)
 
 
