@@ -2,19 +2,19 @@
 
 Reads the last ``LOOKBACK_FILES`` daily files of ``root_cause_clusters`` in the lake; every
 cluster flagged ``is_new`` whose id was never alerted is written to
-``reports/alerts/new_root_causes.jsonl``, logged, and POSTed as JSON to ``APPOPS_ALERT_WEBHOOK``
+``reports/alerts/new_root_causes.jsonl``, logged, and POSTed as JSON to ``APPOPS_ALERT_WEBHOOK_URL``
 when set (Teams/Slack/Mattermost incoming webhook). Alerted ids are kept in the sensor cursor,
 so a rerun of the same days, or the next tick, alerts nothing again.
 """
 
 import json
 import os
-import urllib.request
 
 import dagster as dg
 import polars as pl
 
 from resources.storage import LakehouseStorage, read_parquet
+from sensors.alerts import WEBHOOK_ENV, post_json
 
 LOOKBACK_FILES = 14
 MAX_REMEMBERED = 5000
@@ -28,13 +28,6 @@ def new_clusters(storage: LakehouseStorage) -> pl.DataFrame:
     if not frames:
         return pl.DataFrame()
     return pl.concat(frames, how="diagonal_relaxed").filter(pl.col("is_new")).sort("partition_date")
-
-
-def post_webhook(url: str, alert: dict) -> None:
-    request = urllib.request.Request(url, data=json.dumps({"text": alert["message"], **alert}).encode(),
-                                     headers={"Content-Type": "application/json"}, method="POST")
-    with urllib.request.urlopen(request, timeout=10) as response:
-        response.read()
 
 
 @dg.sensor(minimum_interval_seconds=300, default_status=dg.DefaultSensorStatus.STOPPED,
@@ -59,13 +52,13 @@ def new_root_cause_sensor(context: dg.SensorEvaluationContext, storage: Lakehous
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("a", encoding="utf-8") as handle:
         handle.writelines(json.dumps(alert, ensure_ascii=False) + "\n" for alert in fresh)
-    webhook = os.environ.get("APPOPS_ALERT_WEBHOOK")
+    webhook = os.environ.get(WEBHOOK_ENV)
     for alert in fresh:
         context.log.warning(alert["message"])
         if webhook:
             try:
-                post_webhook(webhook, alert)
+                post_json(webhook, {"text": alert["message"], **alert})
             except OSError as error:  # the file and log alerts stand; never alert twice
-                context.log.error(f"APPOPS_ALERT_WEBHOOK: {alert['cluster_id']} not posted: {error}")
+                context.log.error(f"{WEBHOOK_ENV}: {alert['cluster_id']} not posted: {error}")
     alerted += [a["cluster_id"] for a in fresh]
     return dg.SensorResult(cursor=json.dumps(alerted[-MAX_REMEMBERED:]))

@@ -48,7 +48,7 @@ def tick(storage: LakehouseStorage, cursor: str | None):
 
 def test_a_new_cluster_is_alerted_once(root, webhook, monkeypatch):
     url, received = webhook
-    monkeypatch.setenv("APPOPS_ALERT_WEBHOOK", url)
+    monkeypatch.setenv("APPOPS_ALERT_WEBHOOK_URL", url)
     storage = LakehouseStorage(root=str(root))
     write_day(storage, date(2025, 6, 1), {"RC1": False, "RC20250601-2": True})
     first = tick(storage, None)
