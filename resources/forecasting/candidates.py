@@ -33,6 +33,8 @@ class Forecaster:
     def predict(self, hist: History, values: np.ndarray, start: int, n: int) -> np.ndarray:
         ts = hist.to_ts(values, start)
         if not self.transferable:  # parameter-free baseline: "fit" is reading the last season
+            if len(values) < max(getattr(self.model, "K", 1), 3):  # darts needs 3 points
+                return np.full(n, float(values[-1]))  # less than a season of context: last value
             self.model.fit(ts)
             return self.model.predict(n).values()[:, 0]
         return self.model.predict(n, series=ts, show_warnings=False).values()[:, 0]

@@ -44,9 +44,6 @@ def drift_share(meta: dict, members: dict, lstm, full: History, version: date,
     k = len(now.values) - len(before.values)
     if k < MIN_DRIFT_POINTS[full.grain] or len(before.values) == 0:
         return None
-    try:
-        point = point_forecast(meta, members, lstm, before, k)
-    except ValueError:  # the history at the fit is shorter than a model needs (e.g. a season)
-        return None
+    point = point_forecast(meta, members, lstm, before, k)
     outside = np.abs(now.values[-k:] - point) > meta["q95"] * widths(meta["profile"], k)
     return float(outside.mean())
