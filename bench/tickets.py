@@ -33,6 +33,7 @@ from assets.tickets.history import with_text  # noqa: E402
 from resources.demo.tickets import generate  # noqa: E402
 from resources.nlp.embeddings import EmbeddingModel, default_model_path  # noqa: E402
 from resources.nlp.fewshot import evaluate, tfidf_baseline, train_setfit  # noqa: E402
+from resources.nlp.precision import inference_context, resolve  # noqa: E402
 from resources.nlp.stopwords import stop_words  # noqa: E402
 from resources.nlp.topics import cluster_documents  # noqa: E402
 
@@ -96,12 +97,20 @@ def demo_texts(n: int) -> list[str]:
 
 
 def inference(model, n: int = 2000) -> None:
+    """Tickets per second through SetFit (encode + head), at float32 and at the precision the
+    assets use here (``auto``: bfloat16 autocast where the CPU does it natively)."""
     texts = demo_texts(n)
-    model.predict(texts[:64])  # warm-up
-    started = time.perf_counter()
-    model.predict(texts)
-    print(f"\nInference: {n / (time.perf_counter() - started):.0f} tickets/s (SetFit encode + head, "
-          f"{n} demo tickets)", flush=True)
+    print(f"\nInference on {n} demo tickets (SetFit encode + head):")
+    found = {}
+    for precision in ("fp32", "auto"):
+        with inference_context(precision):
+            model.predict(texts[:64])  # warm-up
+            started = time.perf_counter()
+            found[precision] = [str(p) for p in model.predict(texts)]
+            rate = n / (time.perf_counter() - started)
+        print(f"- {precision} ({resolve(precision)}): {rate:.0f} tickets/s", flush=True)
+    same = np.mean([a == b for a, b in zip(found["fp32"], found["auto"])])
+    print(f"- same predicted label at both precisions: {same:.1%}", flush=True)
 
 
 def clustering(n: int) -> None:

@@ -3,6 +3,7 @@ reviews, verbatims per second, and topic-modelling time on demo verbatims.
 
     taskset -c 0,1 .venv/bin/python bench/verbatims.py [--data /work/shared/data]
         [--per-class 64] [--setfit-steps 60] [--topic-docs 50000]
+        [--parts sentiment topics]
 
 Reviews: ``<data>/verbatims/trustpilot_fr_finance_reviews.csv`` (1-5 stars, read with the
 5-point rule of ``verbatim_sentiment``: 1-2 negative, 3 neutral, 4-5 positive), exact duplicate
@@ -113,12 +114,14 @@ def main() -> None:
     parser.add_argument("--per-class", type=int, default=64)
     parser.add_argument("--setfit-steps", type=int, default=60)
     parser.add_argument("--topic-docs", type=int, default=50_000)
-    parser.add_argument("--skip-topics", action="store_true")
+    parser.add_argument("--parts", nargs="+", default=["sentiment", "topics"],
+                        choices=["sentiment", "topics"])
     args = parser.parse_args()
     print("command:", " ".join([Path(sys.executable).name, *sys.argv]),
           f"| cores visible: {len(os.sched_getaffinity(0))}")
-    bench_sentiment(args.data, args.per_class, args.setfit_steps)
-    if not args.skip_topics:
+    if "sentiment" in args.parts:
+        bench_sentiment(args.data, args.per_class, args.setfit_steps)
+    if "topics" in args.parts:
         bench_topics(args.topic_docs)
 
 

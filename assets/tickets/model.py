@@ -9,6 +9,8 @@ from typing import Any
 
 import numpy as np
 
+from resources.nlp.precision import inference_context
+
 
 def fit_head(embeddings: np.ndarray, labels: list[str], seed: int) -> Any:
     """A logistic-regression head, or the label itself when there is only one."""
@@ -35,7 +37,9 @@ class TicketModel:
     meta: dict = field(default_factory=dict)
 
     def encode(self, texts: list[str]) -> np.ndarray:
-        return np.asarray(self.setfit.encode(texts, batch_size=64, show_progress_bar=False))
+        with inference_context():
+            vectors = self.setfit.encode(texts, batch_size=64, show_progress_bar=False)
+        return np.asarray(vectors, dtype=np.float32)
 
     def predict(self, texts: list[str]) -> dict[str, list]:
         """Category, subcategory (given the predicted category) and group, with confidences."""

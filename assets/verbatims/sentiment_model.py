@@ -19,6 +19,7 @@ import polars as pl
 
 from assets.verbatims.common import CLASSES
 from resources.nlp.fewshot import evaluate, tfidf_baseline, train_setfit
+from resources.nlp.precision import inference_context
 from resources.storage import LakehouseStorage
 
 SEED = 42
@@ -37,7 +38,8 @@ class SentimentModel:
         if not texts:
             return [], np.zeros(0)
         if self.kind == "setfit":
-            proba = np.asarray(self.model.predict_proba(texts, batch_size=64), dtype=float)
+            with inference_context():
+                proba = np.asarray(self.model.predict_proba(texts, batch_size=64), dtype=float)
             classes = list(self.model.model_head.classes_)
         else:
             proba = self.model.predict_proba(texts)

@@ -11,6 +11,8 @@ from functools import lru_cache
 import dagster as dg
 import numpy as np
 
+from resources.nlp.precision import inference_context
+
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
@@ -29,11 +31,14 @@ def load_sentence_model(name_or_path: str, device: str):
 
 
 class EmbeddingModel(dg.ConfigurableResource):
-    """``model``: a sentence-transformers name or path; empty means the bundled MiniLM."""
+    """``model``: a sentence-transformers name or path; empty means the bundled MiniLM.
+    ``precision``: ``auto`` encodes in bfloat16 where the CPU does it natively (see
+    ``resources.nlp.precision``), ``fp32`` or ``bf16`` force one."""
 
     model: str = ""
     batch_size: int = 64
     device: str = "cpu"
+    precision: str = "auto"
 
     @property
     def name_or_path(self) -> str:
@@ -53,6 +58,7 @@ class EmbeddingModel(dg.ConfigurableResource):
         model = self.load()
         if not texts:
             return np.zeros((0, model.get_sentence_embedding_dimension()), dtype=np.float32)
-        vectors = model.encode(texts, batch_size=self.batch_size, show_progress_bar=False,
-                               normalize_embeddings=True, convert_to_numpy=True)
+        with inference_context(self.precision, self.device):
+            vectors = model.encode(texts, batch_size=self.batch_size, show_progress_bar=False,
+                                   normalize_embeddings=True, convert_to_numpy=True)
         return vectors.astype(np.float32)
