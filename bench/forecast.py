@@ -116,13 +116,14 @@ def _judge(hist: History, origins: list[date], settings: ForecastSettings, steps
 def accuracy(data: Path) -> None:
     """Hourly NAB series: judged on the next 24 h at every complete day after their first week
     (the last 14 such days at most); Peyton Manning: 12 origins 28 days apart (a year), each
-    judged on the next 28 days. Selection and intervals see only the history before each origin."""
+    judged on the next 28 days. Selection (hourly: six backtest origins 12 hours apart) and
+    intervals see only the history before each origin."""
     raw = pl.concat([_nab_raw(p) for p in sorted((data / "metrics" / "nab").glob("*/*.csv"))])
     hourly = build_histories(resample(raw), "hourly")
     daily = build_histories(resample(_peyton_raw(
         data / "metrics" / "prophet" / "example_wp_log_peyton_manning.csv")), "daily")
     hourly_settings = ForecastSettings(hourly_backtest_horizon=24, hourly_backtest_stride=12,
-                                       backtest_origins=6, hourly_history_days=10, refit_days=1)
+                                       backtest_origins=6, refit_days=1)
     daily_settings = ForecastSettings(refit_days=1)
     rows = []
     with tempfile.TemporaryDirectory() as tmp:

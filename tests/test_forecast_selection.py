@@ -128,3 +128,34 @@ def test_a_reused_model_is_refit_early_when_its_residuals_drift(store):
     assert version is None and "residual drift" in why
     version, why = _decide(steady, ORIGIN + timedelta(days=7), store, SETTINGS, lstms)
     assert version is None and "7 days old" in why
+
+
+def _hourly(values) -> History:
+    values = np.asarray(values, dtype=float)
+    times = pd.date_range(end=pd.Timestamp(ORIGIN) + pd.Timedelta(hours=21), periods=len(values), freq="h")
+    return History("api/r/sum", "hourly", "api", "r", "sum", "calls", times, values).cut(ORIGIN)
+
+
+def test_mstl_follows_a_weekly_cycle_whose_level_moved(store):
+    """Daily and weekly cycles with a 20 % level step a week ago: MSTL keeps the weekday
+    pattern at the new level; seasonal naive on 24 h repeats a Sunday for a Monday."""
+    hours = 24 * 35
+    t = np.arange(hours + 24)
+    rng = np.random.default_rng(3)
+    weekday = np.where((t // 24) % 7 < 5, 1.0, 0.4)
+    level = np.where(t < hours - 24 * 7, 1000.0, 1200.0)
+    values = level * weekday * (1 + 0.5 * np.sin(2 * np.pi * (t % 24) / 24)) + rng.normal(0, 10, t.size)
+    hist = _hourly(values[:hours])
+    model = candidates.build("mstl", 24, hours, SETTINGS)
+    assert not isinstance(model, str)
+    forecast = model.fit(hist, hist.values, 0).predict(hist, hist.values, 0, 24)
+    actual = values[hours:]
+    errors = {"mstl": np.abs(forecast - actual).mean(),
+              "naive_day": np.abs(np.resize(hist.values[-24:], 24) - actual).mean()}
+    assert forecast.shape == (24,) and np.isfinite(forecast).all()
+    assert errors["mstl"] < 0.5 * errors["naive_day"]
+
+
+def test_mstl_is_skipped_with_a_reason_without_two_weeks_of_hours_or_at_daily_grain():
+    assert "two weeks" in candidates.build("mstl", 24, 24 * 10, SETTINGS)
+    assert "hourly grain only" in candidates.build("mstl", 7, 500, SETTINGS)

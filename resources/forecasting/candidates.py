@@ -1,6 +1,7 @@
 """The per-series candidate models, all darts: seasonal naive (the baseline, always), AutoETS,
 AutoARIMA (skipped where the season is long), Theta, and at hourly grain a weekly seasonal
-naive (``naive_week``: the same hour a week ago, which the 24-hour season cannot express).
+naive (``naive_week``: the same hour a week ago, which the 24-hour season cannot express) and
+MSTL (daily and weekly seasons, an ETS trend: the weekly cycle with a level that adapts).
 The global LSTM is in ``lstm.py``.
 
 The statsforecast-backed models are *transferable*: fit once, then ``predict(n, series=...)``
@@ -16,7 +17,7 @@ import numpy as np
 from resources.forecasting.history import History
 from resources.forecasting.settings import ForecastSettings
 
-STATISTICAL = ("naive", "naive_week", "ets", "arima", "theta")
+STATISTICAL = ("naive", "naive_week", "ets", "arima", "theta", "mstl")
 WEEK = {24: 168}  # hourly season -> weekly season
 
 
@@ -63,5 +64,16 @@ def build(name: str, season: int, n_train: int, settings: ForecastSettings) -> F
             nmodels=settings.arima_max_models), True)
     if name == "theta":
         return Forecaster(name, AutoTheta(season_length=season), True)
+    if name == "mstl":  # hourly: daily and weekly seasons removed by MSTL, ETS on the rest
+        if season not in WEEK:
+            return "mstl: hourly grain only (daily series have one season)"
+        if n_train < 2 * WEEK[season]:
+            return f"mstl: {n_train} training points, fewer than two weeks of hours"
+        from darts.models import StatsForecastModel
+        from statsforecast.models import MSTL
+        from statsforecast.models import AutoETS as SfAutoETS
+
+        return Forecaster(name, StatsForecastModel(MSTL(
+            season_length=[season, WEEK[season]], trend_forecaster=SfAutoETS(model="ZZN"))), True)
     raise ValueError(f"unknown forecasting candidate {name!r}: expected one of "
                      f"{', '.join(STATISTICAL)} or lstm")

@@ -4,7 +4,7 @@
 import dagster as dg
 
 DAILY_CANDIDATES = ["naive", "ets", "arima", "theta", "lstm"]
-HOURLY_CANDIDATES = ["naive", "naive_week", "theta"]  # "ets" possible: slow with a 24 h season
+HOURLY_CANDIDATES = ["naive", "naive_week", "theta", "mstl"]  # "ets" possible: slow with a 24 h season
 
 
 class ForecastSettings(dg.ConfigurableResource):
