@@ -34,6 +34,17 @@ def write_parquet_atomic(frame: pl.DataFrame, path: UPath) -> None:
             frame.write_parquet(handle)
 
 
+def append_text(path: UPath, text: str) -> None:
+    """Append to a text file (alert logs); object stores have no append: rewrite the object."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if path.protocol in ("", "file", "local"):
+        with path.open("a", encoding="utf-8") as handle:
+            handle.write(text)
+    else:
+        before = path.read_text(encoding="utf-8") if path.exists() else ""
+        path.write_text(before + text, encoding="utf-8")
+
+
 def read_parquet(path: UPath) -> pl.DataFrame:
     if path.protocol in ("", "file", "local"):
         return pl.read_parquet(str(path))

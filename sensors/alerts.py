@@ -15,7 +15,7 @@ import urllib.request
 import dagster as dg
 import polars as pl
 
-from resources.storage import LakehouseStorage, read_parquet
+from resources.storage import LakehouseStorage, append_text, read_parquet
 
 WEBHOOK_ENV = "APPOPS_ALERT_WEBHOOK_URL"
 
@@ -40,9 +40,7 @@ class AlertSinks:
     def send(self, alert: dict) -> None:
         if self.webhook_url:
             post_json(self.webhook_url, alert)
-        self.jsonl.parent.mkdir(parents=True, exist_ok=True)
-        with self.jsonl.open("a", encoding="utf-8") as out:
-            out.write(json.dumps(alert, ensure_ascii=False) + "\n")
+        append_text(self.jsonl, json.dumps(alert, ensure_ascii=False) + "\n")
         self.log.warning(f"EOL alert {alert['alert_id']} [{alert['severity']}] {alert['message']}")
         self.sent.add(alert["alert_id"])
         self.state.parent.mkdir(parents=True, exist_ok=True)

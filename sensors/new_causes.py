@@ -13,7 +13,7 @@ import os
 import dagster as dg
 import polars as pl
 
-from resources.storage import LakehouseStorage, read_parquet
+from resources.storage import LakehouseStorage, append_text, read_parquet
 from sensors.alerts import WEBHOOK_ENV, post_json
 
 LOOKBACK_FILES = 14
@@ -49,9 +49,7 @@ def new_root_cause_sensor(context: dg.SensorEvaluationContext, storage: Lakehous
     if not fresh:
         return dg.SkipReason("no new root-cause cluster")
     path = storage.reports("alerts", "new_root_causes.jsonl")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("a", encoding="utf-8") as handle:
-        handle.writelines(json.dumps(alert, ensure_ascii=False) + "\n" for alert in fresh)
+    append_text(path, "".join(json.dumps(alert, ensure_ascii=False) + "\n" for alert in fresh))
     webhook = os.environ.get(WEBHOOK_ENV)
     for alert in fresh:
         context.log.warning(alert["message"])

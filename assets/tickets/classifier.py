@@ -100,13 +100,13 @@ def _metadata(meta: dict, storage: LakehouseStorage) -> dict:
     metrics = meta.get("metrics") or {}
     out = {"model_version": meta["version"], "trained_on": meta["trained_on"],
            "zero_shot_categories": dg.MetadataValue.json(meta["zero_shot_categories"]),
-           "path": dg.MetadataValue.path(str(registry.local_dir(storage, meta["version"])))}
+           "path": dg.MetadataValue.path(str(registry.folder(storage, meta["version"])))}
     for key in ("category", "subcategory", "baseline_category", "baseline_subcategory"):
         if key in metrics:
             out[f"{key}_macro_f1"] = round(metrics[key]["macro_f1"], 4)
     if metrics:
         out["metrics"] = dg.MetadataValue.json(metrics)
-        png = registry.local_dir(storage, meta["version"]) / "confusion_category.png"
+        png = registry.folder(storage, meta["version"]) / "confusion_category.png"
         if png.exists():
             encoded = base64.b64encode(png.read_bytes()).decode()
             out["confusion_matrix"] = dg.MetadataValue.md(

@@ -1,24 +1,24 @@
 """Versions of the ticket model under ``models/ticket_classifier/<version>/``: the SetFit
 folder, the extra heads, ``meta.json`` (training day, label shares, metrics) and the
-confusion-matrix images. Model folders need a local storage root (SetFit saves to a path)."""
+confusion-matrix images. Any storage root: on an object store the folder is staged through a
+local temporary directory (``resources.model_files``), ``meta.json`` uploaded last."""
 
 import hashlib
 import json
 from datetime import date
 from functools import lru_cache
-from pathlib import Path
+
+from upath import UPath
 
 from assets.tickets.model import TicketModel
+from resources.model_files import readable_dir, writable_dir
 from resources.storage import LakehouseStorage
 
 MODEL = "ticket_classifier"
 
 
-def local_dir(storage: LakehouseStorage, *parts: str) -> Path:
-    path = storage.models(MODEL, *parts)
-    if path.protocol not in ("", "file", "local"):
-        raise ValueError(f"{MODEL}: model folders need a local APPOPS_HOME, got {path}")
-    return Path(str(path))
+def folder(storage: LakehouseStorage, *parts: str) -> UPath:
+    return storage.models(MODEL, *parts)
 
 
 def model_version(day: date, model_id: str, settings: dict) -> str:
@@ -28,9 +28,10 @@ def model_version(day: date, model_id: str, settings: dict) -> str:
 
 
 def list_versions(storage: LakehouseStorage) -> list[dict]:
-    """Meta of every saved version, oldest training day first."""
-    folder = local_dir(storage)
-    metas = [json.loads(p.read_text()) for p in folder.glob("*/meta.json")] if folder.exists() else []
+    """Meta of every complete saved version, oldest training day first."""
+    base = folder(storage)
+    metas = ([json.loads((p / "meta.json").read_text()) for p in base.iterdir()
+              if (p / "meta.json").exists()] if base.exists() else [])
     return sorted(metas, key=lambda m: (m["trained_on"], m["version"]))
 
 
@@ -40,23 +41,27 @@ def latest_before(metas: list[dict], day: date) -> dict | None:
     return usable[-1] if usable else None
 
 
-def save(storage: LakehouseStorage, model: TicketModel, images: dict[str, bytes]) -> Path:
-    folder = local_dir(storage, model.meta["version"])
-    model.save(folder)
-    for name, png in images.items():
-        (folder / f"{name}.png").write_bytes(png)
-    return folder
+def save(storage: LakehouseStorage, model: TicketModel, images: dict[str, bytes]) -> UPath:
+    target = folder(storage, model.meta["version"])
+    with writable_dir(target, marker="meta.json") as local:
+        for name, png in images.items():
+            (local / f"{name}.png").write_bytes(png)
+        model.save(local)  # meta.json written last
+    return target
 
 
 @lru_cache(maxsize=4)
-def _load(folder: str, stamp: float) -> TicketModel:
-    return TicketModel.load(Path(folder))
+def _load(url: str, stamp: str, storage_options: str) -> TicketModel:
+    target = UPath(url, **json.loads(storage_options))
+    with readable_dir(target) as local:
+        return TicketModel.load(local)
 
 
 def load(storage: LakehouseStorage, version: str) -> TicketModel:
     """A saved version (cached while its meta.json is unchanged)."""
-    folder = local_dir(storage, version)
-    meta = folder / "meta.json"
+    target = folder(storage, version)
+    meta = target / "meta.json"
     if not meta.exists():
-        raise FileNotFoundError(f"{MODEL}: no model version {version} under {folder}")
-    return _load(str(folder), meta.stat().st_mtime)
+        raise FileNotFoundError(f"{MODEL}: no model version {version} under {target}")
+    stamp = hashlib.sha256(meta.read_bytes()).hexdigest()
+    return _load(str(target), stamp, json.dumps(dict(target.storage_options), sort_keys=True, default=str))

@@ -10,14 +10,13 @@ model; ``kind="tfidf"`` uses the baseline itself (no torch, for tiny machines an
 import hashlib
 import json
 import pickle
-import tempfile
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import numpy as np
 import polars as pl
 
 from assets.verbatims.common import CLASSES
+from resources.model_files import readable_dir, remove_dir, writable_dir
 from resources.nlp.fewshot import evaluate, tfidf_baseline, train_setfit
 from resources.nlp.precision import inference_context
 from resources.storage import LakehouseStorage
@@ -86,25 +85,17 @@ def fit(kind: str, train: pl.DataFrame, held_out: pl.DataFrame, model_path: str,
 
 
 def save(storage: LakehouseStorage, fitted: SentimentModel) -> None:
-    """Write the model under models/verbatim_sentiment/<version>/ (any fsspec root)."""
-    target = storage.models("verbatim_sentiment", fitted.version)
-    with tempfile.TemporaryDirectory(prefix="sentiment-") as scratch:
-        local = Path(scratch)
+    """Write the model under models/verbatim_sentiment/<version>/ (any fsspec root), keeping
+    the ``KEEP_VERSIONS`` newest."""
+    with writable_dir(storage.models("verbatim_sentiment", fitted.version), "metrics.json") as folder:
         if fitted.kind == "setfit":
-            fitted.model.save_pretrained(str(local / "model"))
+            fitted.model.save_pretrained(str(folder))
         else:
-            (local / "model").mkdir()
-            (local / "model" / "tfidf.pkl").write_bytes(pickle.dumps(fitted.model))
-        (local / "model" / "metrics.json").write_text(json.dumps(fitted.metrics))
-        for path in (local / "model").rglob("*"):
-            if path.is_file():
-                dest = target / path.relative_to(local / "model").as_posix()
-                dest.parent.mkdir(parents=True, exist_ok=True)
-                dest.write_bytes(path.read_bytes())
+            (folder / "tfidf.pkl").write_bytes(pickle.dumps(fitted.model))
+        (folder / "metrics.json").write_text(json.dumps(fitted.metrics))
     versions = sorted(p.name for p in storage.models("verbatim_sentiment").iterdir())
     for old in versions[:-KEEP_VERSIONS]:
-        path = storage.models("verbatim_sentiment", old)
-        path.fs.rm(path.path, recursive=True)
+        remove_dir(storage.models("verbatim_sentiment", old))
 
 
 def load(storage: LakehouseStorage, version: str, kind: str) -> SentimentModel | None:
@@ -118,11 +109,6 @@ def load(storage: LakehouseStorage, version: str, kind: str) -> SentimentModel |
                               metrics)
     from setfit import SetFitModel
 
-    with tempfile.TemporaryDirectory(prefix="sentiment-") as scratch:
-        for path in target.rglob("*"):
-            if path.is_file():
-                dest = Path(scratch) / path.relative_to(target).as_posix()
-                dest.parent.mkdir(parents=True, exist_ok=True)
-                dest.write_bytes(path.read_bytes())
-        model = SetFitModel.from_pretrained(scratch, local_files_only=True)
+    with readable_dir(target) as folder:
+        model = SetFitModel.from_pretrained(str(folder), local_files_only=True)
     return SentimentModel(version, kind, model, metrics)

@@ -9,12 +9,13 @@ bar, ``work_dir`` a temporary folder.
 from __future__ import annotations
 
 import tempfile
-from pathlib import Path
 
 import numpy as np
+from upath import UPath
 
 from resources.forecasting.history import History
 from resources.forecasting.settings import ForecastSettings
+from resources.model_files import readable_dir, writable_dir
 
 INPUT_CHUNK = 21  # three weeks in, trained on windows of five weeks
 TRAINING_LENGTH = 35
@@ -64,17 +65,18 @@ class GlobalLSTM:
         out = self.model.predict(n, series=series, verbose=False, show_warnings=False)
         return [o.values()[:, 0] * s for o, (_, _, s) in zip(out, batch)]
 
-    def save(self, path: Path) -> None:
-        """darts' own format: ``path`` plus ``path.ckpt`` (the torch weights)."""
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self.model.save(str(path))
+    def save(self, path: UPath) -> None:
+        """darts' own format: ``path`` plus ``path.ckpt`` (the torch weights), the first last."""
+        with writable_dir(path.parent, marker=path.name) as local:
+            self.model.save(str(local / path.name))
 
     @classmethod
-    def load(cls, path: Path, settings: ForecastSettings) -> GlobalLSTM:
+    def load(cls, path: UPath, settings: ForecastSettings) -> GlobalLSTM:
         from darts.models import RNNModel
 
         found = cls(settings)
-        found.model = RNNModel.load(str(path), map_location="cpu")
+        with readable_dir(path.parent) as local:
+            found.model = RNNModel.load(str(local / path.name), map_location="cpu")
         found.model.trainer_params.update(enable_progress_bar=False, logger=False,
                                           enable_model_summary=False)
         return found

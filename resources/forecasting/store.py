@@ -1,15 +1,18 @@
 """Versioned model store: ``models/forecasting/<grain>/<series>/<version>/`` holds ``meta.json``
 (chosen model, members, training window, backtest scores, conformal quantiles, why) and one
 pickle per fitted member; ``<grain>/_lstm/<version>/`` holds the global LSTM. The version is the
-origin the model was fit at, so a rerun of a day finds exactly the model that day used."""
+origin the model was fit at, so a rerun of a day finds exactly the model that day used.
+Any storage root (a ``UPath``): ``meta.json`` is written last, so a version exists once complete."""
 
 from __future__ import annotations
 
 import json
 import pickle
 from datetime import date
-from pathlib import Path
 
+from upath import UPath
+
+from resources.model_files import is_local
 from resources.storage import LakehouseStorage
 
 
@@ -19,12 +22,12 @@ def safe_name(series_id: str) -> str:
 
 class ModelStore:
     def __init__(self, storage: LakehouseStorage, grain: str):
-        self.base = Path(str(storage.models("forecasting", grain)))
+        self.base = storage.models("forecasting", grain)
 
-    def _dir(self, series_id: str, version: date) -> Path:
+    def _dir(self, series_id: str, version: date) -> UPath:
         return self.base / safe_name(series_id) / version.isoformat()
 
-    def lstm_path(self, version: date) -> Path:
+    def lstm_path(self, version: date) -> UPath:
         return self.base / "_lstm" / version.isoformat() / "model.pt"
 
     def latest(self, series_id: str, origin: date) -> date | None:
@@ -42,9 +45,13 @@ class ModelStore:
         folder.mkdir(parents=True, exist_ok=True)
         for name, forecaster in members.items():
             (folder / f"{name}.pkl").write_bytes(pickle.dumps(forecaster))
-        tmp = folder / "meta.json.tmp"
-        tmp.write_text(json.dumps(meta, indent=1, default=str), encoding="utf-8")
-        tmp.replace(folder / "meta.json")  # written last: a version exists once complete
+        text = json.dumps(meta, indent=1, default=str)
+        if is_local(folder):  # written last, renamed into place: a version exists once complete
+            tmp = folder / "meta.json.tmp"
+            tmp.write_text(text, encoding="utf-8")
+            tmp.replace(folder / "meta.json")
+        else:  # an object-store PUT is atomic
+            (folder / "meta.json").write_text(text, encoding="utf-8")
 
     def load(self, series_id: str, version: date) -> tuple[dict, dict]:
         folder = self._dir(series_id, version)
