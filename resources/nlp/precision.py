@@ -1,7 +1,7 @@
 """Inference precision of sentence-transformer bodies on CPU.
 
 Where the CPU computes bfloat16 natively (AMX or AVX-512 BF16: Intel Sapphire Rapids and later,
-AMD Zen 4 and later), encoding under bfloat16 autocast is 2-3x faster than float32 and gives
+AMD Zen 4 and later), encoding under bfloat16 autocast is about twice as fast as float32 and gives
 the same embeddings to about 1e-4 in cosine; elsewhere bfloat16 is emulated and slower, so
 ``auto`` keeps float32. ``APPOPS_INFERENCE_PRECISION`` (``auto``, ``fp32``, ``bf16``) overrides.
 Weights are never converted: autocast only changes how the matrix products run.
