@@ -5,11 +5,12 @@
 
 (a) NAB series (5-minute AWS CloudWatch and known-cause series, NYC taxi) resampled to hourly
     (the pipeline's sub-daily grain: mean for CPU % and latency, completed sum for counts) and
-    the Prophet Peyton Manning daily log series. Each is cut at several origins at its end; at
-    each the full pipeline (backtest, choice, conformal intervals) runs on the history before
-    the origin only and is judged on what follows (hourly: next 24 h, daily: next 28 days):
-    MASE of the chosen model and of seasonal naive (scaled by the in-sample seasonal MAE), and
-    the coverage of the 80 % and 95 % intervals.
+    the Prophet Peyton Manning daily log series. Each is cut at several origins (see
+    ``accuracy``); at each the full pipeline (backtest, choice, conformal intervals) runs on the
+    history before the origin only and is judged on what follows (hourly: next 24 h, daily: next
+    28 days): MASE of the chosen model and of seasonal naive at the forecast grain and at the
+    series' natural grain (5 or 30 min for NAB: see ``_natural``), scaled by the in-sample
+    seasonal MAE, and the coverage of the 80 % and 95 % intervals.
 (b) ``--series`` demo series (the 46 demo sources resampled over ``--days`` days, replicated
     with seeded level and noise changes): fit, backtest and choice for every series, daily and,
     for sub-daily sources, hourly, then every forecast (90 days daily, 7 days hourly), with
