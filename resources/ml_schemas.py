@@ -1,7 +1,9 @@
-"""Schemas of the ML outputs that the warehouse reads as dbt sources.
+"""Schemas of the derived lake frames: the series, models and ML outputs.
 
-The forecasting, ticket and verbatim assets write these columns (plus ``partition_date``);
-dbt marts use them when the files exist and stay valid, with empty columns, before.
+The forecasting, ticket and verbatim assets write these columns (plus ``partition_date``), and
+each has a Great Expectations ``data_contract`` check built from its schema (required columns,
+key unique per day, ranges, categories). ``ML_OUTPUTS`` are also dbt sources: marts use them
+when the files exist and stay valid, with empty columns, before.
 """
 
 import polars as pl
@@ -79,6 +81,89 @@ VERBATIM_TOPICS = RawSchema(
     time_column="",
 )
 
+VERBATIM_TOPIC_ASSIGNMENTS = RawSchema(
+    asset="verbatim_topic_assignments",
+    columns={"response_id": pl.String(), "topic_id": pl.String()},
+    required=("response_id", "topic_id"),
+    key=("response_id",),
+    time_column="",
+)
+
+VERBATIM_ENTITIES = RawSchema(  # entity types come from the configurable gazetteer: no set
+    asset="verbatim_entities",
+    columns={"response_id": pl.String(), "entity_type": pl.String(), "entity": pl.String(),
+             "sentiment": pl.String(), "score_class": pl.String(), "channel": pl.String()},
+    required=("response_id", "entity_type", "entity"),
+    key=("response_id", "entity_type", "entity"),
+    time_column="",
+    categories={"sentiment": ("negative", "neutral", "positive")},
+)
+
+TOPIC_SUMMARIES = RawSchema(
+    asset="topic_summaries",
+    columns={"topic_id": pl.String(), "label": pl.String(), "week": pl.String(),
+             "n_verbatims": pl.Int32(), "summary": pl.String(),
+             "representative_ids": pl.String(), "abstractive_summary": pl.String(),
+             "suggested_actions": pl.String(), "summary_model": pl.String()},
+    required=("topic_id", "week", "n_verbatims", "summary", "summary_model"),
+    key=("topic_id", "week"),
+    time_column="",
+    ranges={"n_verbatims": (1, None)},
+)
+
 ML_OUTPUTS: dict[str, RawSchema] = {s.asset: s for s in (
     CAPACITY_FORECASTS, CAPACITY_HEADROOM, TICKET_PREDICTIONS, ROOT_CAUSE_CLUSTERS,
-    VERBATIM_SENTIMENT, VERBATIM_TOPICS)}
+    VERBATIM_SENTIMENT, VERBATIM_TOPICS, VERBATIM_TOPIC_ASSIGNMENTS, VERBATIM_ENTITIES,
+    TOPIC_SUMMARIES)}
+
+# Derived frames the warehouse does not read.
+
+METRIC_SERIES = RawSchema(
+    asset="metric_series",
+    columns={"series_id": pl.String(), "metric": pl.String(), "resource": pl.String(),
+             "unit": pl.String(), "grain": pl.String(), "agg": pl.String(), "time": TS,
+             "value": pl.Float64(), "n_points": pl.Int32(), "coverage": pl.Float64(),
+             "missing": pl.Boolean()},
+    required=("series_id", "grain", "agg", "time", "n_points", "missing"),
+    key=("series_id", "grain", "time"),
+    time_column="time",
+    categories={"grain": ("daily", "hourly"), "agg": ("mean", "p95", "sum")},
+    ranges={"n_points": (0, None), "coverage": (0, 1)},
+)
+
+FORECAST_MODELS = RawSchema(  # one row per candidate scored (one for a baseline fallback)
+    asset="forecast_models",
+    columns={"series_id": pl.String(), "grain": pl.String(), "origin": pl.Date(),
+             "model": pl.String(), "selected": pl.Boolean(), "refit": pl.Boolean(),
+             "version": pl.String(), "train_start": pl.String(), "train_end": pl.String(),
+             "mase": pl.Float64(), "relative_mase": pl.Float64(),
+             "coverage80": pl.Float64(), "coverage95": pl.Float64(), "reason": pl.String()},
+    required=("series_id", "grain", "origin", "model", "selected", "version"),
+    key=("series_id", "grain", "model"),
+    time_column="origin",
+    categories={"grain": ("daily", "hourly")},
+    ranges={"mase": (0, None), "relative_mase": (0, None), "coverage80": (0, 1),
+            "coverage95": (0, 1)},
+)
+
+TICKET_CLASSIFIER = RawSchema(  # one row per day: the model version in use (none before the
+    asset="ticket_classifier",  # first training), whether that day retrained, and why
+    columns={"model_version": pl.String(), "retrained": pl.Boolean(), "reason": pl.String(),
+             "category_macro_f1": pl.Float64(), "baseline_category_macro_f1": pl.Float64(),
+             "n_train": pl.Int64()},
+    required=("retrained", "reason"),
+    key=("model_version",),
+    time_column="",
+    ranges={"category_macro_f1": (0, 1), "baseline_category_macro_f1": (0, 1),
+            "n_train": (1, None)},
+)
+
+TICKET_EMBEDDINGS = RawSchema(  # + ``embedding``: Array(Float32, the model's dimension),
+    asset="ticket_embeddings",  # which depends on the configured model: not in the contract
+    columns={"number": pl.String(), "opened_at": TS, "application": pl.String(),
+             "text": pl.String(), "model_id": pl.String()},
+    required=("number", "text", "model_id"),
+    key=("number",),
+    time_column="opened_at",
+    keep_extra=True,
+)

@@ -39,9 +39,14 @@ def webhook():
     server.shutdown()
 
 
-def _alerts(root, rules=None) -> pl.DataFrame:
+def _alerts(root, rules=None, checks=False) -> pl.DataFrame:
     config = {"ops": {"eol_alerts": {"config": {"rules": rules}}}} if rules else None
-    assert run_assets(root, ["eol_alerts"], run_config=config, checks=False).success
+    result = run_assets(root, ["eol_alerts"], run_config=config, checks=checks)
+    assert result.success
+    if checks:  # the GX contract of the alerts frame (one alert per subject and day...)
+        [contract] = [e for e in result.get_asset_check_evaluations()
+                      if e.check_name == "data_contract"]
+        assert contract.passed and contract.metadata["rows_validated"].value > 0
     storage = LakehouseStorage(root=str(root))
     return pl.concat([read_parquet(storage.lake_file("eol_alerts", d)) for d in DAYS])
 
@@ -54,7 +59,7 @@ def _tick(root, cursor):
 
 
 def test_default_rules(copied_root):
-    alerts = _alerts(copied_root)
+    alerts = _alerts(copied_root, checks=True)
     assert set(alerts["rule"]) == {"production_past_eol"}
     per_day = alerts.group_by("partition_date").agg(pl.col("product").sort())
     assert dict(per_day.iter_rows()) == {

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import socket
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 
 import dagster as dg
 import great_expectations.expectations as gxe
 import polars as pl
 import pytest
 
-from assets.checks.contracts import build_contract_check
+from assets.checks.contracts import build_contract_check, evaluate_contract, ordered
 from assets.partitions import daily_partitions, single_run
+from resources.ml_schemas import CAPACITY_FORECASTS
 from resources.schemas import RAW_VERBATIMS as SCHEMA
 from resources.storage import LakehouseStorage
 
@@ -120,3 +121,34 @@ def test_extra_expectations_and_non_blocking(root):
                               extra_expectations=extra, blocking=False)
     assert not evaluation.passed
     assert set(failures(evaluation)) == {"expect_column_values_to_be_in_set(channel)"}
+
+
+def forecasts(day: date) -> pl.DataFrame:
+    """Two daily steps of one series: the bands nest (lo95 <= lo80 <= forecast <= hi80 <= hi95)."""
+    at = [datetime(day.year, day.month, day.day, tzinfo=timezone.utc) + timedelta(days=k)
+          for k in (1, 2)]
+    return pl.DataFrame({
+        "series_id": ["cpu/A/mean"] * 2, "origin": [day] * 2, "target_time": at,
+        "horizon_days": [1, 2], "grain": ["daily"] * 2, "model": ["ets"] * 2,
+        "forecast": [50.0, 51.0], "lo80": [45.0, 44.0], "hi80": [55.0, 58.0],
+        "lo95": [40.0, 40.0], "hi95": [60.0, 62.0], "partition_date": [day] * 2,
+    }, schema=CAPACITY_FORECASTS.with_partition)
+
+
+def test_derived_frames_have_contracts_with_row_wise_orderings():
+    """The ML outputs are checked like the raw data; ``ordered`` adds the band nesting."""
+    bands = ordered("lo95", "lo80", "forecast", "hi80", "hi95")
+    good = evaluate_contract(CAPACITY_FORECASTS, [(DAY1, forecasts(DAY1))], [], bands)
+    assert good.passed, good.metadata["failures"].value
+    crossed = forecasts(DAY1).with_columns(  # second step: lo80 above the forecast
+        lo80=pl.when(pl.col("horizon_days") == 2).then(53.0).otherwise(pl.col("lo80")))
+    bad = evaluate_contract(CAPACITY_FORECASTS, [(DAY1, crossed)], [], bands)
+    assert not bad.passed
+    found = failures(bad)
+    assert set(found) == {"expect_column_pair_values_a_to_be_greater_than_b(forecast, lo80)"}
+    assert found["expect_column_pair_values_a_to_be_greater_than_b(forecast, lo80)"][
+        "unexpected_count"] == 1
+    duplicated = pl.concat([forecasts(DAY1), forecasts(DAY1).head(1)])
+    found = failures(evaluate_contract(CAPACITY_FORECASTS, [(DAY1, duplicated)], [], bands))
+    assert set(found) == {
+        "expect_compound_columns_to_be_unique(series_id, grain, target_time, partition_date)"}

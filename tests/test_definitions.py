@@ -26,6 +26,7 @@ def test_definitions_load_with_every_raw_asset_in_its_group(root):
 
 
 def test_every_daily_asset_is_single_run_and_has_contract_and_drift_checks(root):
+    """Raw assets: contract and drift; every other daily lake frame: a contract."""
     defs = build_definitions(root=str(root))
     graph = defs.resolve_asset_graph()
     for key in graph.get_all_asset_keys():
@@ -38,6 +39,12 @@ def test_every_daily_asset_is_single_run_and_has_contract_and_drift_checks(root)
     for asset in RAW:
         assert (asset, "data_contract") in check_names
         assert (asset, "drift") in check_names
+    lake_frames = {key.to_user_string() for key in graph.get_all_asset_keys()
+                   if graph.get(key).partitions_def is not None and defs.resolve_assets_def(key)
+                   .get_io_manager_key_for_asset_key(key) == "lake_io_manager"}
+    assert {"capacity_forecasts", "verbatim_topic_assignments", "eol_alerts"} <= lake_frames
+    for asset in lake_frames:  # every daily frame in the lake: a GX contract
+        assert (asset, "data_contract") in check_names, asset
 
 
 def test_code_location_loads_without_heavy_ml_imports():

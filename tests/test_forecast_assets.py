@@ -1,5 +1,6 @@
-"""The forecasting assets through Dagster: reruns, range runs with weekly refit, schemas,
-headroom from a thresholds file. A lake of metric_series for a few demo series is built once."""
+"""The forecasting assets through Dagster: reruns, range runs with weekly refit, schemas and
+their data contracts, headroom from a thresholds file. A lake of metric_series for a few demo
+series is built once."""
 
 import shutil
 from datetime import date, timedelta
@@ -39,12 +40,15 @@ def _copy(lake, tmp_path, name="home"):
     return home
 
 
-def _run(home, first, last, **settings):
+def _run(home, first, last, checks=False, **settings):
     defs = build_definitions(root=str(home), mode="demo")
     small = {"daily_candidates": ["naive", "ets", "theta"], "hourly_candidates": ["naive", "theta"],
              "hourly_history_days": 14}
     resources = {**defs.resources, "forecasting": ForecastSettings(**{**small, **settings})}
-    result = dg.materialize(list(defs.assets), selection=FORECAST_ASSETS, resources=resources,
+    selection = dg.AssetSelection.assets(*FORECAST_ASSETS)
+    result = dg.materialize([*defs.assets, *defs.asset_checks],
+                            selection=selection if checks else selection.without_checks(),
+                            resources=resources,
                             tags={RANGE_START_TAG: first.isoformat(), RANGE_END_TAG: last.isoformat()})
     assert result.success
     return result
@@ -92,7 +96,10 @@ def test_forecasts_and_headroom_conform_to_the_warehouse_schemas(lake, tmp_path)
     rules.write_text("thresholds:\n"
                      "  - {metric: cpu_utilisation, agg: p95, threshold: 1}\n"
                      "  - {metric: api_calls, resource: api-comptes, threshold: 1.0e12}\n")
-    _run(home, LAST, LAST, thresholds_file=str(rules))
+    result = _run(home, LAST, LAST, checks=True, thresholds_file=str(rules))
+    contracts = {e.asset_key.path[-1]: e.passed for e in result.get_asset_check_evaluations()
+                 if e.check_name == "data_contract"}
+    assert contracts == {asset: True for asset in FORECAST_ASSETS}  # GX, on the real outputs
     forecasts = _read(home, "capacity_forecasts")
     assert dict(forecasts.schema) == CAPACITY_FORECASTS.with_partition
     daily = forecasts.filter(pl.col("grain") == "daily")

@@ -15,13 +15,23 @@ SMALL_CLASSIFIER = {"max_steps": 6, "max_per_label": 8, "holdout_days": 3, "hist
                     "refit_on_all": False, "batch_size": 16}
 
 
-def run(root, selection, first, last, config=None):
+def run(root, selection, first, last, config=None, contracts=False):
+    """Materialise ``selection`` over first..last; drift checks never, data contracts on ask."""
     defs = build_definitions(root=str(root), mode="demo")
+    chosen = dg.AssetSelection.assets(*selection).without_checks()
+    if contracts:
+        chosen |= dg.AssetSelection.checks(
+            *(dg.AssetCheckKey(dg.AssetKey(a), "data_contract") for a in selection))
     return dg.materialize(
         [*defs.assets, *(defs.asset_checks or [])],
-        selection=dg.AssetSelection.assets(*selection).without_checks(),
+        selection=chosen,
         tags={RANGE_START_TAG: first, RANGE_END_TAG: last}, resources=defs.resources,
         run_config={"ops": config or {}})
+
+
+def contracts_passed(result) -> dict[str, bool]:
+    return {e.asset_key.path[-1]: e.passed for e in result.get_asset_check_evaluations()
+            if e.check_name == "data_contract"}
 
 
 def lake(root, asset, first, last) -> pl.DataFrame:
@@ -34,7 +44,10 @@ def lake(root, asset, first, last) -> pl.DataFrame:
 def landed(tmp_path_factory):
     """Three demo weeks (the iOS crash burst starts on 2024-09-16) with their embeddings."""
     root = tmp_path_factory.mktemp("tickets") / "appops_home"
-    assert run(root, ["raw_incidents", "ticket_embeddings"], "2024-08-31", "2024-09-20").success
+    result = run(root, ["raw_incidents", "ticket_embeddings"], "2024-08-31", "2024-09-20",
+                 contracts=True)
+    assert result.success
+    assert contracts_passed(result) == {"raw_incidents": True, "ticket_embeddings": True}
     return root
 
 
@@ -50,8 +63,9 @@ def test_embeddings_are_unit_vectors_of_cleaned_text_one_per_incident_and_day(la
 
 def test_classifier_trains_once_then_predictions_keep_human_labels(landed):
     result = run(landed, ["ticket_classifier", "ticket_predictions"], "2024-09-18", "2024-09-20",
-                 {"ticket_classifier": {"config": SMALL_CLASSIFIER}})
+                 {"ticket_classifier": {"config": SMALL_CLASSIFIER}}, contracts=True)
     assert result.success
+    assert contracts_passed(result) == {"ticket_classifier": True, "ticket_predictions": True}
     days = lake(landed, "ticket_classifier", "2024-09-18", "2024-09-20")
     assert days["retrained"].to_list() == [True, False, False]
     assert days["model_version"].n_unique() == 1
@@ -74,7 +88,9 @@ def test_classifier_trains_once_then_predictions_keep_human_labels(landed):
 
 def test_clusters_flag_the_ios_crash_burst_keep_ids_and_rerun_identically(landed):
     config = {"root_cause_clusters": {"config": {"min_cluster_size": 8}}}
-    assert run(landed, ["root_cause_clusters"], "2024-09-12", "2024-09-20", config).success
+    result = run(landed, ["root_cause_clusters"], "2024-09-12", "2024-09-20", config,
+                 contracts=True)
+    assert result.success and contracts_passed(result) == {"root_cause_clusters": True}
     clusters = lake(landed, "root_cause_clusters", "2024-09-12", "2024-09-20")
     assert clusters.schema == pl.Schema(ROOT_CAUSE_CLUSTERS.with_partition)
     assert not clusters.filter(pl.col("partition_date") == date(2024, 9, 12))["is_new"].any()

@@ -44,14 +44,17 @@ def _lake(root, asset, day):
 @pytest.fixture(scope="module")
 def demo_root(tmp_path_factory):
     """Five weeks of demo answers, then sentiment, entities, topics and summaries of the last
-    three days (one range run)."""
+    three days (one range run, with their checks)."""
     root = tmp_path_factory.mktemp("verbatims") / "home"
     root.mkdir()
     _run(root, ["raw_verbatims"], tags=_range("2024-02-01", "2024-03-06"))
     config = {"ops": {**TFIDF["ops"], "verbatim_topics": {"config": SMALL_TOPICS}}}
-    _run(root, ["verbatim_sentiment", "verbatim_entities", "verbatim_topics",
-                "verbatim_topic_assignments", "topic_summaries"],
-         tags=_range("2024-03-04", "2024-03-06"), run_config=config)
+    outputs = ["verbatim_sentiment", "verbatim_entities", "verbatim_topics",
+               "verbatim_topic_assignments", "topic_summaries"]
+    result = _run(root, outputs, tags=_range("2024-03-04", "2024-03-06"), run_config=config)
+    contracts = {e.asset_key.path[-1]: e.passed for e in result.get_asset_check_evaluations()
+                 if e.check_name == "data_contract"}
+    assert contracts == dict.fromkeys(outputs, True)  # GX contracts of every output, passed
     return root
 
 

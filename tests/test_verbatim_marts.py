@@ -1,32 +1,17 @@
 """The verbatim BI marts (satisfaction by channel / agency / product, problems, topic trends):
 empty, or without their ML columns, before the verbatim ML files exist; then the fixture's
-values by hand. Also: their sources mirror the asset frames, their group, their serving."""
+values by hand. Also: their group and their serving (their sources are declared from
+resources/ml_schemas.py: tests/test_dbt_project.py)."""
 
 import dagster as dg
-import yaml
 
-from assets.verbatims.entities import VERBATIM_ENTITIES
-from assets.verbatims.summaries import TOPIC_SUMMARIES
-from assets.verbatims.topics import ASSIGNMENTS
 from assets.warehouse import dbt_defs
-from assets.warehouse.duck_types import duck_type
-from assets.warehouse.project import DBT_DIR
 from assets.warehouse.serving import mart_names
 from fixtures.warehouse.lake import DAYS, write_verbatim_ml
 from warehouse_support import built_root, copied_root, query, run_assets  # noqa: F401
 
 MARTS = ("mart_verbatim_satisfaction", "mart_verbatim_problems", "mart_topic_trends")
 DAY = DAYS[1]  # the fixture's answers: R1 10/10, R2 4/10, R3 3/5, all site / Agence / banque mobile
-
-
-def test_sources_mirror_the_asset_frames():
-    tables = yaml.safe_load((DBT_DIR / "models" / "sources_verbatims.yml").read_text())[
-        "sources"][0]["tables"]
-    declared = {t["name"]: {c["name"]: c["data_type"] for c in t["columns"]} for t in tables}
-    frames = {"verbatim_entities": VERBATIM_ENTITIES, "verbatim_topic_assignments": ASSIGNMENTS,
-              "topic_summaries": TOPIC_SUMMARIES}
-    assert declared == {name: {c: duck_type(t) for c, t in frame.items()}
-                        for name, frame in frames.items()}
 
 
 def test_marts_are_in_the_verbatims_group_daily_and_served():

@@ -33,7 +33,8 @@ def run_assets(root: Path, names: list[str], first=DAYS[0], last=DAYS[-1], run_c
     selection = dg.AssetSelection.assets(*keys)
     if not checks:
         selection = selection.without_checks()
-    return dg.materialize(WAREHOUSE_ASSETS, selection=selection, resources=resources(root),
+    return dg.materialize([*WAREHOUSE_ASSETS, *warehouse.defs.asset_checks], selection=selection,
+                          resources=resources(root),
                           run_config=run_config,
                           tags={RANGE_START_TAG: str(first), RANGE_END_TAG: str(last)})
 

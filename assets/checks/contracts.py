@@ -8,7 +8,10 @@ and validates it with Great Expectations 1.x (ephemeral context, no network, no 
 * non-null ``required`` columns; ``key`` unique per ``partition_date``; ``partition_date`` equal
   to the day of the lake file that holds the row;
 * ``ranges`` (between) and ``categories`` (in set; nulls allowed unless required);
-* whatever ``extra_expectations(schema)`` returns.
+* whatever ``extra_expectations(schema)`` returns (``ordered`` gives row-wise orderings).
+
+Raw assets and every derived lake frame (series, models, ML outputs: resources/ml_schemas.py)
+have one.
 
 Column dtypes are compared per lake file in polars (exact dtype, all-``Null`` columns accepted):
 pandas cannot represent them faithfully (a nullable Int8 becomes float64), so a GX type
@@ -201,6 +204,20 @@ def evaluate_contract(schema: RawSchema, frames, missing: list[date],
             "failed_expectations": dg.MetadataValue.json(failures),
             "failures": dg.MetadataValue.text(summary or "none"),
         })
+
+
+def ordered(*columns: str) -> ExtraExpectations:
+    """Extra expectations: each column at most the next one, row by row (e.g. the bands
+    ``lo95 <= lo80 <= forecast <= hi80 <= hi95``)."""
+
+    def expectations(schema: RawSchema) -> list["gxe.Expectation"]:
+        import great_expectations.expectations as gxe
+
+        return [gxe.ExpectColumnPairValuesAToBeGreaterThanB(column_A=high, column_B=low,
+                                                             or_equal=True)
+                for low, high in zip(columns, columns[1:])]
+
+    return expectations
 
 
 def build_contract_check(schema: RawSchema, partitions_def: dg.PartitionsDefinition,

@@ -6,6 +6,7 @@ from datetime import date
 import dagster as dg
 import polars as pl
 
+from assets.checks.contracts import build_contract_check, ordered
 from assets.checks.drift import build_drift_check
 from assets.metrics.history import run_histories
 from assets.metrics.series import metric_series
@@ -14,7 +15,7 @@ from resources.forecasting.engine import LstmCache, models_at
 from resources.forecasting.outputs import forecast_frame, model_rows, models_frame
 from resources.forecasting.settings import ForecastSettings
 from resources.forecasting.store import ModelStore
-from resources.ml_schemas import CAPACITY_FORECASTS
+from resources.ml_schemas import CAPACITY_FORECASTS, FORECAST_MODELS
 from resources.storage import LakehouseStorage
 
 GRAINS = ("daily", "hourly")
@@ -110,6 +111,9 @@ def capacity_forecasts(context: dg.AssetExecutionContext, forecast_models: pl.Da
 
 
 forecast_checks = [
+    build_contract_check(FORECAST_MODELS, daily_partitions),
+    build_contract_check(CAPACITY_FORECASTS, daily_partitions,
+                         extra_expectations=ordered("lo95", "lo80", "forecast", "hi80", "hi95")),
     build_drift_check("forecast_models", daily_partitions,
                       numeric=["relative_mase", "coverage80"], categorical=["model", "grain"]),
     build_drift_check("capacity_forecasts", daily_partitions,

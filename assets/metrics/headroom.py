@@ -4,6 +4,7 @@ crosses it and the probability of crossing within 7/30/90 days; PNGs of the seri
 import dagster as dg
 import polars as pl
 
+from assets.checks.contracts import build_contract_check, ordered
 from assets.checks.drift import build_drift_check
 from assets.metrics.history import run_histories
 from assets.partitions import context_days, daily_partitions, single_run
@@ -12,6 +13,7 @@ from resources.forecasting.plots import markdown_image, risk_plot
 from resources.forecasting.settings import ForecastSettings
 from resources.forecasting.store import safe_name
 from resources.forecasting.thresholds import load_thresholds, threshold_for
+from resources.ml_schemas import CAPACITY_HEADROOM
 from resources.storage import LakehouseStorage
 
 
@@ -73,5 +75,8 @@ def capacity_headroom(context: dg.AssetExecutionContext, capacity_forecasts: pl.
     return frame
 
 
-headroom_checks = [build_drift_check("capacity_headroom", daily_partitions,
+headroom_checks = [build_contract_check(CAPACITY_HEADROOM, daily_partitions,
+                                        extra_expectations=ordered("p_cross_7d", "p_cross_30d",
+                                                                   "p_cross_90d")),
+                   build_drift_check("capacity_headroom", daily_partitions,
                                      numeric=["p_cross_30d", "p_cross_90d", "days_to_threshold"])]

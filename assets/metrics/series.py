@@ -3,9 +3,11 @@
 import dagster as dg
 import polars as pl
 
+from assets.checks.contracts import build_contract_check
 from assets.checks.drift import build_drift_check
 from assets.partitions import daily_partitions, single_run
 from resources.forecasting.resample import resample
+from resources.ml_schemas import METRIC_SERIES
 
 
 @dg.asset(
@@ -27,6 +29,7 @@ def metric_series(context: dg.AssetExecutionContext, raw_metrics: pl.DataFrame) 
     return out
 
 
-metric_series_checks = [build_drift_check("metric_series", daily_partitions,
+metric_series_checks = [build_contract_check(METRIC_SERIES, daily_partitions),
+                        build_drift_check("metric_series", daily_partitions,
                                           numeric=["value", "coverage"],
                                           categorical=["grain", "agg", "metric"])]

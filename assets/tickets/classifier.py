@@ -10,6 +10,7 @@ from datetime import date
 import dagster as dg
 import polars as pl
 
+from assets.checks.contracts import build_contract_check
 from assets.checks.drift import build_drift_check
 from assets.partitions import context_days, daily_partitions, single_run
 from assets.tickets import registry
@@ -17,13 +18,12 @@ from assets.tickets.history import as_of, days_before, read_history
 from assets.tickets.taxonomy import CATEGORY_DESCRIPTIONS
 from assets.tickets.training import (TrainingParams, evaluate_on_holdout, labelled, time_split,
                                      train_ticket_model)
+from resources.ml_schemas import TICKET_CLASSIFIER
 from resources.nlp.embeddings import EmbeddingModel
 from resources.nlp.fewshot import confusion_matrix_png
 from resources.storage import LakehouseStorage
 
-SCHEMA = {"model_version": pl.String(), "retrained": pl.Boolean(), "reason": pl.String(),
-          "category_macro_f1": pl.Float64(), "baseline_category_macro_f1": pl.Float64(),
-          "n_train": pl.Int64(), "partition_date": pl.Date()}
+SCHEMA = TICKET_CLASSIFIER.with_partition
 
 
 class ClassifierConfig(dg.Config):
@@ -154,6 +154,7 @@ def ticket_classifier(context: dg.AssetExecutionContext, config: ClassifierConfi
 
 
 ticket_classifier_checks = [
+    build_contract_check(TICKET_CLASSIFIER, daily_partitions),
     build_drift_check("ticket_classifier", daily_partitions,
                       numeric=["category_macro_f1", "baseline_category_macro_f1"]),
 ]

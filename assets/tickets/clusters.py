@@ -11,6 +11,7 @@ import dagster as dg
 import numpy as np
 import polars as pl
 
+from assets.checks.contracts import build_contract_check
 from assets.checks.drift import build_drift_check
 from assets.partitions import context_days, daily_partitions, single_run
 from assets.tickets.centroids import previous_centroids, save_centroids
@@ -94,5 +95,6 @@ def root_cause_clusters(context: dg.AssetExecutionContext, config: ClusterConfig
 
 
 root_cause_clusters_checks = [
+    build_contract_check(ROOT_CAUSE_CLUSTERS, daily_partitions),
     build_drift_check("root_cause_clusters", daily_partitions, numeric=["size_window", "size_day"]),
 ]

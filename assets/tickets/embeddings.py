@@ -9,9 +9,11 @@ import dagster as dg
 import numpy as np
 import polars as pl
 
+from assets.checks.contracts import build_contract_check
 from assets.checks.drift import build_drift_check
 from assets.partitions import context_days, daily_partitions, single_run
 from assets.tickets.history import latest_per_number, with_text
+from resources.ml_schemas import TICKET_EMBEDDINGS
 from resources.nlp.embeddings import EmbeddingModel
 
 COLUMNS = ["number", "opened_at", "application", "text", "model_id", "embedding", "partition_date"]
@@ -40,5 +42,6 @@ def ticket_embeddings(context: dg.AssetExecutionContext, raw_incidents: pl.DataF
 
 
 ticket_embeddings_checks = [
+    build_contract_check(TICKET_EMBEDDINGS, daily_partitions),
     build_drift_check("ticket_embeddings", daily_partitions, text=["text"]),
 ]

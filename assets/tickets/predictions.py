@@ -7,6 +7,7 @@ replaced; ``needs_review`` flags a category (or subcategory) confidence under th
 import dagster as dg
 import polars as pl
 
+from assets.checks.contracts import build_contract_check
 from assets.checks.drift import build_drift_check
 from assets.partitions import context_days, daily_partitions, single_run
 from assets.tickets import registry
@@ -69,6 +70,7 @@ def _agreement(frame: pl.DataFrame) -> float:
 
 
 ticket_predictions_checks = [
+    build_contract_check(TICKET_PREDICTIONS, daily_partitions),
     build_drift_check("ticket_predictions", daily_partitions,
                       numeric=["category_confidence", "subcategory_confidence"],
                       categorical=["predicted_category", "predicted_subcategory", "needs_review"]),

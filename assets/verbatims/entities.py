@@ -4,16 +4,14 @@ the answer's sentiment, so that BI can count mentions per entity and sentiment."
 import dagster as dg
 import polars as pl
 
+from assets.checks.contracts import build_contract_check
 from assets.checks.drift import build_drift_check
 from assets.partitions import context_days, daily_partitions, single_run
 from assets.verbatims.common import SCORE_TO_SENTIMENT, texts_of_days
 from assets.verbatims.gazetteer import Gazetteer
+from resources.ml_schemas import VERBATIM_ENTITIES
 from resources.storage import LakehouseStorage
 
-VERBATIM_ENTITIES = {"response_id": pl.String(), "entity_type": pl.String(),
-                     "entity": pl.String(), "sentiment": pl.String(),
-                     "score_class": pl.String(), "channel": pl.String(),
-                     "partition_date": pl.Date()}
 
 
 def extract(answers: pl.DataFrame, sentiment: pl.DataFrame | None,
@@ -27,7 +25,7 @@ def extract(answers: pl.DataFrame, sentiment: pl.DataFrame | None,
              SCORE_TO_SENTIMENT.get(r["score_class"] or ""), r["score_class"], r["channel"],
              r["partition_date"])
             for r in answers.iter_rows(named=True) for kind, entity in gazetteer.find(r["text"])]
-    return pl.DataFrame(rows, schema=VERBATIM_ENTITIES, orient="row")
+    return pl.DataFrame(rows, schema=VERBATIM_ENTITIES.with_partition, orient="row")
 
 
 @dg.asset(
@@ -51,6 +49,8 @@ def verbatim_entities(context: dg.AssetExecutionContext,
     return frame
 
 
-verbatim_entities_checks = [build_drift_check(
-    "verbatim_entities", daily_partitions,
-    categorical=["entity_type", "entity", "sentiment", "channel"])]
+verbatim_entities_checks = [
+    build_contract_check(VERBATIM_ENTITIES, daily_partitions),
+    build_drift_check("verbatim_entities", daily_partitions,
+                      categorical=["entity_type", "entity", "sentiment", "channel"]),
+]

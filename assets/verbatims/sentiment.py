@@ -13,6 +13,7 @@ from datetime import date, timedelta
 import dagster as dg
 import polars as pl
 
+from assets.checks.contracts import build_contract_check
 from assets.checks.drift import build_drift_check
 from assets.partitions import context_days, daily_partitions, single_run
 from assets.verbatims import sentiment_model as sm
@@ -103,6 +104,8 @@ def verbatim_sentiment(context: dg.AssetExecutionContext, config: SentimentConfi
     return frame
 
 
-verbatim_sentiment_checks = [build_drift_check(
-    "verbatim_sentiment", daily_partitions, numeric=["confidence"],
-    categorical=["predicted_class", "score_class", "contradiction"])]
+verbatim_sentiment_checks = [
+    build_contract_check(VERBATIM_SENTIMENT, daily_partitions),
+    build_drift_check("verbatim_sentiment", daily_partitions, numeric=["confidence"],
+                      categorical=["predicted_class", "score_class", "contradiction"]),
+]

@@ -11,19 +11,16 @@ import dagster as dg
 import numpy as np
 import polars as pl
 
+from assets.checks.contracts import build_contract_check
 from assets.checks.drift import build_drift_check
 from assets.partitions import context_days, daily_partitions, single_run
 from assets.verbatims.common import embed_answers, iso_week, texts_of_days
 from resources.llm import LLMResource
+from resources.ml_schemas import TOPIC_SUMMARIES
 from resources.nlp.embeddings import EmbeddingModel
 from resources.redaction import redact
 from resources.storage import LakehouseStorage
 
-TOPIC_SUMMARIES = {"topic_id": pl.String(), "label": pl.String(), "week": pl.String(),
-                   "n_verbatims": pl.Int32(), "summary": pl.String(),
-                   "representative_ids": pl.String(), "abstractive_summary": pl.String(),
-                   "suggested_actions": pl.String(), "summary_model": pl.String(),
-                   "partition_date": pl.Date()}
 SYSTEM = ("Tu es analyste de la satisfaction client d'une banque. À partir de verbatims "
           "clients (données personnelles déjà masquées), réponds en JSON: {\"summary\": "
           "\"2 phrases en français\", \"actions\": [\"action concrète\", ...]} (3 actions au plus).")
@@ -64,7 +61,7 @@ def summarise_day(day, storage: LakehouseStorage, embedding: EmbeddingModel,
     assigned = storage.read_lake_days("verbatim_topic_assignments", week_days)
     topics = storage.read_lake_days("verbatim_topics", week_days)
     if assigned is None or topics is None or assigned.is_empty():
-        return pl.DataFrame(schema=TOPIC_SUMMARIES)
+        return TOPIC_SUMMARIES.empty()
     labels = dict(topics.sort("partition_date").select("topic_id", "label").iter_rows())
     answers = texts_of_days(storage, week_days).join(assigned.drop("partition_date"),
                                                      on="response_id")
@@ -83,7 +80,7 @@ def summarise_day(day, storage: LakehouseStorage, embedding: EmbeddingModel,
                      " • ".join(texts[i] for i in picked),
                      ", ".join(members["response_id"][i] for i in picked), summary, actions,
                      llm.model if llm.enabled else "extractive", day))
-    return pl.DataFrame(rows, schema=TOPIC_SUMMARIES, orient="row")
+    return pl.DataFrame(rows, schema=TOPIC_SUMMARIES.with_partition, orient="row")
 
 
 @dg.asset(
@@ -101,5 +98,6 @@ def topic_summaries(context: dg.AssetExecutionContext, storage: LakehouseStorage
     return frame
 
 
-topic_summaries_checks = [build_drift_check("topic_summaries", daily_partitions,
+topic_summaries_checks = [build_contract_check(TOPIC_SUMMARIES, daily_partitions),
+                          build_drift_check("topic_summaries", daily_partitions,
                                             numeric=["n_verbatims"])]

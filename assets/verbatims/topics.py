@@ -18,16 +18,15 @@ import dagster as dg
 import numpy as np
 import polars as pl
 
+from assets.checks.contracts import build_contract_check
 from assets.checks.drift import build_drift_check
 from assets.partitions import context_days, daily_partitions, single_run
 from assets.verbatims.common import days_before, embed_answers, texts_of_days
-from resources.ml_schemas import VERBATIM_TOPICS
+from resources.ml_schemas import VERBATIM_TOPICS, VERBATIM_TOPIC_ASSIGNMENTS
 from resources.nlp.embeddings import EmbeddingModel
 from resources.nlp.stopwords import stop_words
 from resources.nlp.topics import cluster_documents, match_clusters
 from resources.storage import LakehouseStorage
-
-ASSIGNMENTS = {"response_id": pl.String(), "topic_id": pl.String(), "partition_date": pl.Date()}
 
 
 class TopicsConfig(dg.Config):
@@ -130,11 +129,14 @@ def verbatim_topics(context: dg.AssetExecutionContext, config: TopicsConfig,
         "topics_last_day": last.height, "emerging_last_day": int(last["is_emerging"].sum()),
         "last_day": dg.MetadataValue.md(last.drop("partition_date").to_pandas()
                                         .to_markdown(index=False) if last.height else "_none_")})
-    assigned_frame = pl.concat(assigned).cast(ASSIGNMENTS)
+    assigned_frame = pl.concat(assigned).cast(VERBATIM_TOPIC_ASSIGNMENTS.with_partition)
     yield dg.Output(assigned_frame, output_name="verbatim_topic_assignments",
                     metadata={"dagster/row_count": assigned_frame.height})
 
 
-verbatim_topics_checks = [build_drift_check(
-    "verbatim_topics", daily_partitions, numeric=["size_window", "size_day"],
-    categorical=["is_emerging"])]
+verbatim_topics_checks = [
+    build_contract_check(VERBATIM_TOPICS, daily_partitions),
+    build_contract_check(VERBATIM_TOPIC_ASSIGNMENTS, daily_partitions),
+    build_drift_check("verbatim_topics", daily_partitions, numeric=["size_window", "size_day"],
+                      categorical=["is_emerging"]),
+]

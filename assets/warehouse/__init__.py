@@ -7,7 +7,7 @@ The dbt assets depend on an ML output only once its asset is defined by its doma
 import dagster as dg
 
 from assets import metrics, tickets, verbatims
-from assets.warehouse.alerts import eol_alerts, eol_alerts_drift
+from assets.warehouse.alerts import eol_alerts, eol_alerts_checks
 from assets.warehouse.dbt_assets import build_dbt_assets
 from assets.warehouse.project import dbt_resource
 from assets.warehouse.report import committee_report
@@ -27,7 +27,7 @@ dbt_defs = build_dbt_assets(_defined_keys(metrics.defs, tickets.defs, verbatims.
 
 defs = dg.Definitions(
     assets=[*dbt_defs, serving_duckdb, eol_alerts, committee_report],
-    asset_checks=[eol_alerts_drift],
+    asset_checks=eol_alerts_checks,
     sensors=[eol_alert_sensor],
     resources={"dbt": dbt_resource()},
 )

@@ -15,16 +15,25 @@ import dagster as dg
 import duckdb
 import polars as pl
 
+from assets.checks.contracts import build_contract_check
 from assets.checks.drift import build_drift_check
 from assets.partitions import context_days, daily_partitions, single_run
 from assets.warehouse.project import local_path
+from resources.schemas import RawSchema
 from resources.storage import LakehouseStorage
 
-ALERT_COLUMNS = {"alert_id": pl.String(), "rule": pl.String(), "severity": pl.String(),
-                 "application": pl.String(), "team": pl.String(), "product": pl.String(),
-                 "release_cycle": pl.String(), "components": pl.Int64(), "hosts": pl.Int64(),
-                 "min_days_to_eol": pl.Int64(), "message": pl.String(),
-                 "partition_date": pl.Date()}
+EOL_ALERTS = RawSchema(  # one alert per rule and subject and day
+    asset="eol_alerts",
+    columns={"alert_id": pl.String(), "rule": pl.String(), "severity": pl.String(),
+             "application": pl.String(), "team": pl.String(), "product": pl.String(),
+             "release_cycle": pl.String(), "components": pl.Int64(), "hosts": pl.Int64(),
+             "min_days_to_eol": pl.Int64(), "message": pl.String()},
+    required=("alert_id", "rule", "severity", "application", "components", "message"),
+    key=("alert_id",),
+    time_column="",
+    ranges={"components": (1, None), "hosts": (0, None)},
+)
+ALERT_COLUMNS = EOL_ALERTS.with_partition
 
 
 class AlertRule(dg.Config):
@@ -119,5 +128,8 @@ def eol_alerts(context: dg.AssetExecutionContext, config: AlertRulesConfig,
     return alerts
 
 
-eol_alerts_drift = build_drift_check("eol_alerts", daily_partitions, numeric=["components"],
-                                     categorical=["rule", "severity"])
+eol_alerts_checks = [
+    build_contract_check(EOL_ALERTS, daily_partitions),
+    build_drift_check("eol_alerts", daily_partitions, numeric=["components"],
+                      categorical=["rule", "severity"]),
+]

@@ -10,15 +10,10 @@ import polars as pl
 
 from resources.forecasting.history import History, day_end_utc
 from resources.forecasting.predict import HORIZON, point_forecast, with_intervals
-from resources.ml_schemas import CAPACITY_FORECASTS
+from resources.ml_schemas import CAPACITY_FORECASTS, FORECAST_MODELS
 from resources.schemas import TS
 
-MODEL_COLUMNS = {"series_id": pl.String(), "grain": pl.String(), "origin": pl.Date(),
-                 "model": pl.String(), "selected": pl.Boolean(), "refit": pl.Boolean(),
-                 "version": pl.String(), "train_start": pl.String(), "train_end": pl.String(),
-                 "mase": pl.Float64(), "relative_mase": pl.Float64(),
-                 "coverage80": pl.Float64(), "coverage95": pl.Float64(),
-                 "reason": pl.String(), "partition_date": pl.Date()}
+MODEL_COLUMNS = FORECAST_MODELS.with_partition
 
 
 def model_rows(meta: dict, origin: date, refit: bool, why: str) -> list[dict]:

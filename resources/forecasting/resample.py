@@ -17,13 +17,10 @@ from zoneinfo import ZoneInfo
 
 import polars as pl
 
-from resources.schemas import TS
+from resources.ml_schemas import METRIC_SERIES
 
 PARIS = ZoneInfo("Europe/Paris")
-SERIES_COLUMNS = {"series_id": pl.String(), "metric": pl.String(), "resource": pl.String(),
-                  "unit": pl.String(), "grain": pl.String(), "agg": pl.String(), "time": TS,
-                  "value": pl.Float64(), "n_points": pl.Int32(), "coverage": pl.Float64(),
-                  "missing": pl.Boolean(), "partition_date": pl.Date()}
+SERIES_COLUMNS = METRIC_SERIES.with_partition
 
 
 def day_bounds(day: date) -> tuple[datetime, datetime]:
