@@ -12,7 +12,8 @@ from resources.nlp.fewshot import (confusion_matrix_png, evaluate, tfidf_baselin
                                    zero_shot_examples)
 from resources.nlp.stopwords import stop_words
 from resources.nlp.text import clean_ticket_text
-from resources.nlp.topics import cluster_documents, ctfidf_keywords, match_clusters
+from resources.nlp.topics import (_reduce, cluster_documents, ctfidf_keywords, exact_neighbours,
+                                  match_clusters)
 
 
 def test_clean_ticket_text_strips_greetings_signatures_and_boilerplate_in_both_languages():
@@ -63,6 +64,40 @@ def test_cluster_documents_is_reproducible_and_finds_the_blobs():
         assert len(set(truth[first.labels == c])) == 1  # a cluster is one blob
         assert first.keywords[c][0] in ("alpha", "beta", "gamma")
         assert np.isclose(np.linalg.norm(first.centroids[c]), 1.0)
+
+
+def test_reduction_gives_umaps_own_embedding_with_the_neighbours_computed_at_once():
+    """Below 4,096 points the exact cosine neighbours are computed in one compiled loop and
+    given to UMAP: the embedding is bit-for-bit the one UMAP computes alone, pair by pair."""
+    import umap
+
+    points, _, _ = _blobs(2, sizes=(60, 50, 40), dim=16)
+    scaled = (points * np.arange(1, 151)[:, None]).astype(np.float32)  # cosine ignores length
+    indices, distances = exact_neighbours(scaled, 15)
+    assert (indices[:, 0] == np.arange(150)).all() and (np.diff(distances, axis=1) >= 0).all()
+    assert np.allclose(distances, 1 - np.take_along_axis(points @ points.T, indices, 1), atol=1e-6)
+    alone = umap.UMAP(n_neighbors=15, n_components=5, metric="cosine", min_dist=0.0,
+                      random_state=3, low_memory=True, n_jobs=1, init="pca")
+    assert np.array_equal(_reduce(scaled, seed=3, umap_dims=5), alone.fit_transform(scaled))
+
+
+def test_reduction_is_identical_on_a_rerun_when_duplicates_split_the_graph():
+    """Repeated answers ("RAS", "Très bien") make islands the neighbour graph cannot link:
+    UMAP's spectral start lays such islands out differently at each call, even with a seed
+    (this data moves with it); the PCA start used here gives the same embedding every time."""
+    rng = np.random.default_rng(0)
+    main = np.zeros((300, 32))
+    main[:, :16] = rng.normal(size=(300, 16))
+    islands = []
+    for g in range(14):  # each: three distinct answers repeated, orthogonal to everything else
+        distinct = np.zeros((3, 32))
+        distinct[:, 16 + g] = 1
+        distinct[:, :16] = rng.normal(scale=0.05, size=(3, 16))
+        islands.append(np.repeat(distinct, rng.integers(3, 9, size=3), axis=0))
+    vectors = np.vstack([main, *islands]).astype(np.float32)
+    first = _reduce(vectors, seed=42, umap_dims=5)
+    for _ in range(3):
+        assert np.array_equal(_reduce(vectors, seed=42, umap_dims=5), first)
 
 
 def test_cluster_documents_with_too_few_documents_gives_outliers_only():
