@@ -128,7 +128,8 @@ def main() -> None:
     settings = ForecastSettings()
     rows = []
     for hist in build_histories(resample(raw), "hourly"):
-        points = raw.filter(pl.col("metric") == hist.metric).select("timestamp", "value").sort("timestamp")
+        points = (raw.filter(pl.col("metric") == hist.metric).select("timestamp", "value")
+                  .sort("timestamp"))
         step = points["timestamp"].diff().dt.total_minutes().median()
         per_hour = 60.0 / step if hist.agg == "sum" else 1.0
         first = hist.times[0].date() + timedelta(days=8)
@@ -143,9 +144,8 @@ def main() -> None:
              .pivot(on="candidate", index="series", values="mase").sort("series"))
     naive = table["NATIVE SEASONAL NAIVE"]
     best = table.drop("series", "NATIVE SEASONAL NAIVE")
-    table = table.with_columns(oracle=best.min_horizontal(),
-                               oracle_candidate=pl.Series([best.columns[int(np.nanargmin(np.array(r, dtype=float)))]
-                                                           for r in best.rows()]))
+    picked = [best.columns[int(np.nanargmin(np.array(row, dtype=float)))] for row in best.rows()]
+    table = table.with_columns(oracle=best.min_horizontal(), oracle_candidate=pl.Series(picked))
     print(table.select("series", "oracle_candidate", "oracle", "NATIVE SEASONAL NAIVE")
           .with_columns(pl.col(pl.Float64).round(3)).to_pandas().to_markdown(index=False))
     a, b = table["oracle"].median(), naive.median()

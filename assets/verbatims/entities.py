@@ -13,7 +13,6 @@ from resources.ml_schemas import VERBATIM_ENTITIES
 from resources.storage import LakehouseStorage
 
 
-
 def extract(answers: pl.DataFrame, sentiment: pl.DataFrame | None,
             gazetteer: Gazetteer) -> pl.DataFrame:
     """One row per answer and entity it names. ``sentiment`` is the predicted class, or the
