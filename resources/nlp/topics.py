@@ -74,7 +74,8 @@ def _pairwise_cosine():
 
 
 def exact_neighbours(vectors: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-    """(indices, cosine distances) of each point's ``k`` nearest points, itself included."""
+    """(indices, cosine distances) of each point's ``k`` nearest points, nearest first (the
+    point itself, or a duplicate of it, at distance 0)."""
     from umap.utils import fast_knn_indices
 
     distances = _pairwise_cosine()(np.ascontiguousarray(vectors, dtype=np.float32))
