@@ -18,6 +18,16 @@ def test_native_bf16_is_read_from_the_cpu_flags(tmp_path):
     assert not precision.cpu_has_native_bf16.__wrapped__(str(tmp_path / "missing"))
 
 
+def test_default_is_fp32_on_any_cpu(monkeypatch):
+    """The default must not depend on the CPU: clusters and labels are the same everywhere."""
+    monkeypatch.delenv("APPOPS_INFERENCE_PRECISION", raising=False)
+    for native in (True, False):
+        monkeypatch.setattr(precision, "cpu_has_native_bf16", lambda native=native: native)
+        assert precision.resolve() == "fp32"
+        assert EmbeddingModel().precision == "fp32"
+        assert precision.resolve(EmbeddingModel().precision) == "fp32"
+
+
 def test_auto_follows_the_cpu_and_the_environment_overrides(monkeypatch):
     monkeypatch.delenv("APPOPS_INFERENCE_PRECISION", raising=False)
     monkeypatch.setattr(precision, "cpu_has_native_bf16", lambda: True)
@@ -28,6 +38,9 @@ def test_auto_follows_the_cpu_and_the_environment_overrides(monkeypatch):
     assert precision.resolve("bf16") == "bf16"
     monkeypatch.setenv("APPOPS_INFERENCE_PRECISION", "fp32")
     assert precision.resolve("bf16") == "fp32"
+    monkeypatch.setenv("APPOPS_INFERENCE_PRECISION", "auto")
+    monkeypatch.setattr(precision, "cpu_has_native_bf16", lambda: True)
+    assert precision.resolve() == "bf16"
     monkeypatch.setenv("APPOPS_INFERENCE_PRECISION", "fp16")
     with pytest.raises(ValueError, match="fp16"):
         precision.resolve()

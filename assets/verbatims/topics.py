@@ -89,9 +89,15 @@ def topics_of_day(day: date, window: pl.DataFrame, vectors: np.ndarray,
         rows.append((topic_id, readable_label(keywords), ", ".join(keywords), size_window,
                      size_day, emerging, day))
     topics = pl.DataFrame(rows, schema=VERBATIM_TOPICS.with_partition, orient="row")
-    assigned = labelled.filter(today & (pl.col("topic") >= 0)).select(
-        "response_id", pl.col("topic").replace_strict(ids, return_dtype=pl.String).alias("topic_id"),
-        "partition_date")
+    # An explicit String mapping: ``replace_strict`` with an empty mapping (a day without
+    # answers, or only outliers) returns the Int64 labels unchanged and breaks the concat.
+    names = pl.DataFrame({"topic": list(ids), "topic_id": list(ids.values())},
+                         schema={"topic": pl.Int64(), "topic_id": pl.String()})
+    assigned = (labelled.filter(today & (pl.col("topic") >= 0))
+                .with_columns(pl.col("topic").cast(pl.Int64))
+                .join(names, on="topic", how="inner", maintain_order="left")
+                .select("response_id", "topic_id", "partition_date")
+                .cast(VERBATIM_TOPIC_ASSIGNMENTS.with_partition))
     return topics, assigned, {ids[c]: v for c, v in result.centroids.items()}
 
 

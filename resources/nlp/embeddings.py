@@ -32,13 +32,14 @@ def load_sentence_model(name_or_path: str, device: str):
 
 class EmbeddingModel(dg.ConfigurableResource):
     """``model``: a sentence-transformers name or path; empty means the bundled MiniLM.
-    ``precision``: ``auto`` encodes in bfloat16 where the CPU does it natively (see
-    ``resources.nlp.precision``), ``fp32`` or ``bf16`` force one."""
+    ``precision``: ``fp32`` (default: the same embeddings on every CPU), ``bf16`` forces
+    bfloat16 autocast, ``auto`` takes it where the CPU does it natively (see
+    ``resources.nlp.precision``)."""
 
     model: str = ""
     batch_size: int = 64
     device: str = "cpu"
-    precision: str = "auto"
+    precision: str = "fp32"
 
     @property
     def name_or_path(self) -> str:

@@ -1,10 +1,13 @@
 """Inference precision of sentence-transformer bodies on CPU.
 
-Where the CPU computes bfloat16 natively (AMX or AVX-512 BF16: Intel Sapphire Rapids and later,
-AMD Zen 4 and later), encoding under bfloat16 autocast is about twice as fast as float32 and gives
-the same embeddings to about 1e-4 in cosine; elsewhere bfloat16 is emulated and slower, so
-``auto`` keeps float32. ``APPOPS_INFERENCE_PRECISION`` (``auto``, ``fp32``, ``bf16``) overrides.
-Weights are never converted: autocast only changes how the matrix products run.
+The default is float32: the same embeddings, hence the same clusters and labels, on every x86-64
+CPU. bfloat16 autocast is about twice as fast where the CPU computes it natively (AMX or AVX-512
+BF16: Intel Sapphire Rapids and later, AMD Zen 4 and later) but its embeddings differ from
+float32 by about 1e-4 in cosine, enough to move a ticket across a cluster border, and it is
+emulated (slower, and different again) elsewhere; so it only runs when asked: ``bf16`` forces it,
+``auto`` takes it where native. ``APPOPS_INFERENCE_PRECISION`` (``fp32``, ``auto``, ``bf16``)
+overrides what the code asks. Weights are never converted: autocast only changes how the matrix
+products run.
 """
 
 import contextlib
@@ -28,9 +31,12 @@ def cpu_has_native_bf16(cpuinfo: str = "/proc/cpuinfo") -> bool:
     return False
 
 
-def resolve(precision: str = "auto", device: str = "cpu") -> str:
+DEFAULT = "fp32"
+
+
+def resolve(precision: str = DEFAULT, device: str = "cpu") -> str:
     """``fp32`` or ``bf16``: what ``precision`` means on this machine and device."""
-    precision = os.environ.get("APPOPS_INFERENCE_PRECISION", precision) or "auto"
+    precision = os.environ.get("APPOPS_INFERENCE_PRECISION", precision) or DEFAULT
     if precision not in PRECISIONS:
         raise ValueError(f"inference precision must be one of {PRECISIONS}, got {precision!r}")
     if not device.startswith("cpu"):
@@ -40,7 +46,7 @@ def resolve(precision: str = "auto", device: str = "cpu") -> str:
     return precision
 
 
-def inference_context(precision: str = "auto", device: str = "cpu"):
+def inference_context(precision: str = DEFAULT, device: str = "cpu"):
     """A context manager running the enclosed encoding at the resolved precision."""
     if resolve(precision, device) != "bf16":
         return contextlib.nullcontext()
