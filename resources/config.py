@@ -50,6 +50,15 @@ def _servicenow(storage: LakehouseStorage) -> dg.ConfigurableResource:
                                     state_dir=str(storage.state("servicenow")), **auth)
 
 
+def file_source(file_cls, storage: LakehouseStorage, subdir: str) -> dg.ConfigurableResource:
+    """A landing source over ``landing/<subdir>``, its landing index kept under state/."""
+    from resources.sources.landing import LandingSource
+
+    extra = ({"index_path": str(storage.state("landing_index", subdir.replace("/", "__") + ".json"))}
+             if issubclass(file_cls, LandingSource) else {})
+    return file_cls(landing_dir=str(storage.landing(subdir)), **extra)
+
+
 def source_mode(env_name: str, env: dict[str, str] | None = None) -> str:
     env = os.environ if env is None else env
     return env.get(f"APPOPS_{env_name}_SOURCE") or env.get("APPOPS_SOURCES") or "demo"
@@ -71,7 +80,7 @@ def build_resources(root: str | None = None, mode: str | None = None) -> dict[st
         if chosen in ("demo", "snapshot"):
             resources[key] = demo_cls()
         elif chosen == "files":
-            resources[key] = file_cls(landing_dir=str(storage.landing(subdir)))
+            resources[key] = file_source(file_cls, storage, subdir)
         elif chosen == "servicenow" and key == "incident_source":
             resources[key] = _servicenow(storage)
         else:

@@ -2,6 +2,14 @@
 
 Every raw frame also carries ``partition_date`` (the Europe/Paris day it belongs to).
 Timestamps are timezone-aware UTC instants.
+
+The row rules (``ranges``, ``categories``, ``orders``, ``ranges_when``, finite floats) are checked
+when a source parses its records, so a bad row goes to quarantine alone; the data contract
+(assets/checks/contracts.py) checks ``ranges`` and ``categories`` again on the lake as the final
+guard. Aliases of column names and category values live in ``aliases.yaml`` beside this file.
+``duplicates`` says which copy of a key (per day) reaches the lake: ``first`` (the other copies
+are quarantined) or ``last`` (the latest by time column, then by file and row order; the
+replaced copies are quarantined).
 """
 
 from __future__ import annotations
@@ -23,6 +31,12 @@ class RawSchema:
     keep_extra: bool = False
     categories: dict[str, tuple[str, ...]] = field(default_factory=dict)
     ranges: dict[str, tuple[float | None, float | None]] = field(default_factory=dict)
+    # (lower, upper, blamed): a row whose ``upper`` is below its ``lower`` is refused, the
+    # ``blamed`` column named in its quarantine reason
+    orders: tuple[tuple[str, str, str], ...] = ()
+    # (column, value, target, low, high): ``target`` in [low, high] where ``column == value``
+    ranges_when: tuple[tuple[str, str, str, float | None, float | None], ...] = ()
+    duplicates: str = "first"
 
     @property
     def with_partition(self) -> dict[str, pl.DataType]:
@@ -39,6 +53,7 @@ RAW_METRICS = RawSchema(
     required=("timestamp", "value"),
     key=("metric", "resource", "timestamp"),
     time_column="timestamp",
+    ranges_when=(("unit", "%", "value", 0, 100),),
 )
 
 RAW_INCIDENTS = RawSchema(
@@ -54,6 +69,8 @@ RAW_INCIDENTS = RawSchema(
     time_column="sys_updated_on",
     keep_extra=True,
     ranges={"priority": (1, 5), "impact": (1, 3), "urgency": (1, 3)},
+    orders=(("opened_at", "resolved_at", "resolved_at"),),
+    duplicates="last",  # an incident updated twice in a day: its latest update is the day's
 )
 
 RAW_VERBATIMS = RawSchema(
@@ -66,6 +83,7 @@ RAW_VERBATIMS = RawSchema(
     time_column="answered_at",
     categories={"score_scale": (5, 10)},
     ranges={"score": (0, 10)},
+    orders=(("score", "score_scale", "score"),),
 )
 
 RAW_SOFTWARE_INVENTORY = RawSchema(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from abc import abstractmethod
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 import dagster as dg
@@ -22,10 +22,15 @@ class SourceBatch:
 
     ``rejects`` holds the offending record's original fields as text plus ``_file``, ``_row``
     (line number in the file, header = line 1), ``_column``, ``_reason`` and ``partition_date``.
+    ``files`` counts per file (or API query) the rows read, accepted and quarantined, in all
+    and per day: read = accepted + quarantined. ``unreadable`` names landed files that could
+    not be read and touch none of the range's days (they fail the runs of their own days).
     """
 
     rows: pl.DataFrame
     rejects: pl.DataFrame
+    files: dict[str, dict] = field(default_factory=dict)
+    unreadable: list[str] = field(default_factory=list)
 
     @staticmethod
     def empty_rejects() -> pl.DataFrame:
