@@ -2,7 +2,10 @@
 
 The cursor maps each file (folder/name) to the SHA-256 of its content, so an unchanged file
 starts nothing and a re-dropped file with new content starts its days again. Runs are asked
-per contiguous range of days, one run per range (single-run backfill policy).
+per contiguous range of days, one run per range (single-run backfill policy). The days of a
+file come from the landing index (resources/landing_index.py), which the sensor keeps up to date
+for the runs. An unreadable file is reported once per content (an error in the sensor's log) and
+starts no run: the runs of the days it touches would fail on it; the others are not affected.
 """
 
 import hashlib
@@ -14,8 +17,8 @@ import dagster as dg
 from upath import UPath
 
 from assets.partitions import daily_partitions, first_day, last_complete_day
-from resources.config import LANDING_SUBDIRS, SOURCES
-from resources.sources.landing import file_effective_date, landing_files
+from resources.config import LANDING_SUBDIRS, SOURCES, file_source
+from resources.sources.landing import LandingSource, file_effective_date, landing_files
 from resources.storage import LakehouseStorage
 from sensors.jobs import RAW_ASSET_OF_SOURCE, landing_jobs
 from sensors.schedules import RANGE_END_TAG, RANGE_START_TAG
@@ -60,19 +63,28 @@ def plan_landing_runs(storage: LakehouseStorage, cursor: dict[str, str], now: da
         folder = storage.landing(subdir)
         suffixes = CATALOG_SUFFIXES if source_key == "eol_catalog_source" else None
         files = landing_files(folder, suffixes) if suffixes else landing_files(folder)
+        source = file_source(SOURCES[source_key][3], storage, subdir)
+        indexed = (source.landing_index().refresh(files, source.days_of_file)
+                   if isinstance(source, LandingSource) and source.schema.time_column else {})
         days: set[date] = set()
         changed: list[str] = []
         for path in files:
-            ident, digest = f"{subdir}/{path.name}", file_hash(path)
+            ident = f"{subdir}/{path.name}"
+            entry = indexed.get(path.name)
+            digest = entry.sha256 if entry else file_hash(path)
             if cursor.get(ident) == digest:
                 continue
+            new_cursor[ident] = digest  # an unreadable content is reported once, not each tick
             try:
-                touched = days_touched(source_key, folder, path, now.date())
-            except ValueError as exc:  # unreadable file: its run would fail the same way
+                if entry and entry.error:
+                    raise ValueError(entry.error)
+                touched = entry.day_set if entry else days_touched(source_key, folder, path,
+                                                                   now.date())
+            except ValueError as exc:  # unreadable file: its days' runs would fail on it
                 if log:
-                    log.error(f"{path}: {exc}")
+                    log.error(f"{path} (content {digest[:12]}) cannot be read, no run started "
+                              f"for it: {exc}")
                 continue
-            new_cursor[ident] = digest
             changed.append(f"{path.name}@{digest[:12]}")
             kept = {d for d in touched if first <= d <= last}
             if log and len(kept) < len(touched):

@@ -81,13 +81,29 @@ def test_sensor_through_dagster_context(landed_root, tmp_path):
         assert {r.job_name for r in third} == {"land_raw_verbatims"}
 
 
-def test_unreadable_file_is_not_recorded_so_a_fixed_file_starts_later(landed_root):
+def test_unreadable_file_is_reported_once_and_a_fixed_file_starts_its_days(landed_root):
     storage = LakehouseStorage(root=str(landed_root))
     bad = landed_root / "landing/verbatims/broken.csv"
     bad.write_text("colonne_inconnue\nx\n")
-    requests, cursor = plan_landing_runs(storage, {}, NOW)
-    assert "verbatims/broken.csv" not in cursor
+    errors: list[str] = []
+
+    class Log:
+        def error(self, message):
+            errors.append(message)
+
+        def info(self, message):
+            pass
+
+    requests, cursor = plan_landing_runs(storage, {}, NOW, Log())
     assert "verbatims/irc_flash_mars.csv" in cursor
+    assert len(errors) == 1 and "broken.csv" in errors[0] and "response_id" in errors[0]
+    assert not any("broken.csv" in r.tags["appops/landing_files"] for r in requests)
+    again, cursor = plan_landing_runs(storage, cursor, NOW, Log())
+    assert again == [] and len(errors) == 1  # the same content is not reported again
+    bad.write_text("response_id;answered_at;score;score_scale;verbatim\n"
+                   "R-9;06/03/2024 10:00;8;10;Bien\n")
+    fixed, _ = plan_landing_runs(storage, cursor, NOW, Log())
+    assert _by_job(fixed) == {("land_raw_verbatims", "2024-03-06", "2024-03-06")}
 
 
 def test_contiguous_ranges():
