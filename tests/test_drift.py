@@ -92,9 +92,12 @@ def test_same_distribution_is_not_flagged(root):
 
 def test_text_drift_with_other_vocabulary(root):
     lake = {**history(), DAY: frame(DAY, seed=7, words=OTHER)}
-    evaluation, _ = run_drift(root, lake, DAY, DAY, text=["note"])
+    evaluation, storage = run_drift(root, lake, DAY, DAY, text=["note"])
     assert not evaluation.passed
     assert evaluation.metadata["drifted_columns"].value == ["note"]
+    # the report's word tables show keyed hashes, never a word of the texts
+    html = storage.reports("drift", ASSET, f"{DAY}.html").read_text(encoding="utf-8").lower()
+    assert not [w for w in WORDS + OTHER if len(w) >= 6 and w in html]
     score = evaluation.metadata["column_scores"].value["note"]
     assert "text content drift" in score["method"].lower() and score["score"] > 0.9
     same = {**history(), DAY: frame(DAY, seed=8)}
@@ -108,6 +111,16 @@ def test_not_enough_reference_passes_with_reason(root):
     assert evaluation.passed
     assert "not enough reference" in evaluation.metadata["reason"].value
     assert evaluation.metadata["reference_days_used"].value == 3
+
+
+def test_small_day_says_not_enough_rows_instead_of_warning(root):
+    """An ordinary Monday of 57 tickets against four weeks of 1,264: no warning."""
+    lake = {**{d: f.head(45) for d, f in history(28).items()}, DAY: frame(DAY, seed=5).head(57)}
+    evaluation, storage = run_drift(root, lake, DAY, DAY, **TABULAR)
+    assert evaluation.passed
+    assert "not enough rows" in evaluation.metadata["reason"].value
+    assert evaluation.metadata["current_rows"].value == 57
+    assert not storage.reports("drift", ASSET, f"{DAY}.html").exists()
 
 
 def test_empty_current_day_passes_with_reason(root):

@@ -122,3 +122,19 @@ def test_unparseable_file_fails_only_its_days_naming_the_file(landed_root):
         _run(landed_root, "files", ["raw_verbatims"], partition_key="2024-03-04")
     # another day of the domain is not blocked by it
     assert _run(landed_root, "files", ["raw_verbatims"], partition_key="2024-03-05").success
+
+
+def test_each_partition_gets_its_own_row_count(landed_root):
+    """A range run reports each day's rows on that day's partition, not the run's total."""
+    tags = {RANGE_START_TAG: "2024-03-04", RANGE_END_TAG: "2024-03-05"}
+    result = _run(landed_root, "files", ["raw_metrics"], tags=tags)
+    counts = {e.partition: e.event_specific_data.materialization.metadata
+              for e in result.get_asset_materialization_events()}
+    for day in (date(2024, 3, 4), date(2024, 3, 5)):
+        metadata = counts[day.isoformat()]
+        assert metadata["dagster/row_count"].value == _lake(landed_root, "raw_metrics", day).height
+        files = metadata["files"].data
+        assert sum(f["read"] for f in files.values()) == (
+            metadata["dagster/row_count"].value + metadata["rejected_rows"].value)
+    assert counts["2024-03-04"]["dagster/row_count"].value == 27
+    assert counts["2024-03-05"]["dagster/row_count"].value == 1
