@@ -76,6 +76,8 @@ class FakeServiceNow:
         self.send_total = True
         self.auth = "Basic " + base64.b64encode(f"{USER}:{PASSWORD}".encode()).decode()
         self.after_request = None  # a concurrent update, run once a page was served
+        self.hidden: set[str] = set()  # numbers an ACL hides: filtered after the limit applies
+        self.faults: list[str] = []  # per request: "reset" (body cut mid-way), "html", "items"
         self.lock = threading.Lock()
 
     def handle(self, path: str, params: dict[str, str], headers: dict[str, str]):
@@ -87,6 +89,13 @@ class FakeServiceNow:
 
     def _answer(self, path: str, params: dict[str, str], headers: dict[str, str]):
         self.requests.append((params, headers))
+        if self.faults:
+            fault = self.faults.pop(0)
+            if fault == "html":
+                return 200, {"Content-Type": "text/html"}, "<html><body>Instance hibernating"
+            if fault == "items":
+                return 200, {}, {"result": [{"number": "INC1"}, "INC2", 3]}
+            return 200, {"X-Fault": fault}, {"result": [{"number": "x" * 50}] * 50}
         if self.failures:
             status, extra = self.failures.pop(0)
             return status, extra, {"error": {"message": "busy"}, "status": "failure"}
@@ -108,7 +117,7 @@ class FakeServiceNow:
         else:  # no guaranteed order: differs from page to page
             random.Random(params.get("sysparm_offset")).shuffle(rows)
         offset, limit = int(params.get("sysparm_offset", 0)), int(params.get("sysparm_limit", 10000))
-        page = rows[offset:offset + limit]
+        page = [r for r in rows[offset:offset + limit] if r["number"] not in self.hidden]
         if "sysparm_fields" in params:
             page = [{f: r[f] for f in params["sysparm_fields"].split(",")} for r in page]
         return 200, {"X-Total-Count": str(len(rows))} if self.send_total else {}, {"result": page}
@@ -123,12 +132,18 @@ def serve(fake: FakeServiceNow) -> Iterator[FakeServiceNow]:
             url = urlparse(self.path)
             params = {k: v[0] for k, v in parse_qs(url.query).items()}
             status, headers, body = fake.handle(url.path, params, dict(self.headers))
-            data = json.dumps(body).encode()
+            data = body.encode() if isinstance(body, str) else json.dumps(body).encode()
             self.send_response(status)
             for key, value in {"Content-Type": "application/json", **headers}.items():
                 self.send_header(key, value)
             self.send_header("Content-Length", str(len(data)))
             self.end_headers()
+            if headers.get("X-Fault") == "reset":  # the connection drops mid-body
+                self.wfile.write(data[:len(data) // 2])
+                self.wfile.flush()
+                self.close_connection = True
+                self.connection.shutdown(2)
+                return
             self.wfile.write(data)
 
         def log_message(self, *args):

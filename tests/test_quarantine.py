@@ -181,7 +181,7 @@ def test_spring_gap_is_quarantined_with_its_reason(root):
 
 
 def test_french_values_and_columns_are_read_and_unknown_values_name_their_column(root):
-    inventory = _land(root, "obsolescence/inventory", "scan_2024-03-04.csv",
+    _land(root, "obsolescence/inventory", "scan_2024-03-04.csv",
                       "application;serveur;environnement;product;version;discovered_at\n"
                       "APP-A;h1;Pré-production;python;3.11;2024-03-04 02:00\n"
                       "APP-A;h2;recette;python;3.11;2024-03-04 02:00\n"

@@ -44,7 +44,8 @@ def test_paging_returns_every_record_once(sn, send_total, size):
     got = numbers(client(sn, page_size=size).fetch_updated(*paris_bounds(date(2024, 3, 30), date(2024, 4, 2))))
     want = expected(date(2024, 3, 30), date(2024, 4, 2))
     assert len(got) == len(set(got)) == len(want) == 2534 and set(got) == want
-    pages = math.ceil(len(want) / size) if send_total else len(want) // size + 1
+    # without X-Total-Count, paging ends at the first empty page
+    pages = math.ceil(len(want) / size) + (0 if send_total else 1)
     assert [int(p["sysparm_offset"]) for p, _ in sn.requests] == [size * i for i in range(pages)]
     first = sn.requests[0][0]
     assert first["sysparm_limit"] == str(size) and first["sysparm_display_value"] == "false"
@@ -194,3 +195,42 @@ def test_watermark_is_monotonic_and_detects_updated_days(sn, tmp_path):
     assert src.has_updates_since(mark) == [date(2024, 4, 2)]
     stored = json.loads((tmp_path / "state" / "servicenow_incident_watermark.json").read_text())
     assert stored["sys_updated_on"] == "2024-04-01 23:30:00"
+
+
+def test_short_pages_with_a_total_do_not_end_paging(sn):
+    """An ACL hides records after the limit applied: pages are short (one even empty) while
+    X-Total-Count says more remain; every visible record is still returned, once."""
+    want = expected(date(2024, 3, 30), date(2024, 4, 2))
+    ordered = sorted((r for r in sn.records if r["number"] in want),
+                     key=lambda r: (r["sys_updated_on"], r["sys_id"]))
+    sn.hidden = {r["number"] for r in ordered[500:1000]} | {r["number"] for r in ordered[1:40]}
+    got = numbers(client(sn, page_size=500).fetch_updated(
+        *paris_bounds(date(2024, 3, 30), date(2024, 4, 2))))
+    assert len(got) == len(set(got)) and set(got) == want - sn.hidden
+    assert [int(p["sysparm_offset"]) for p, _ in sn.requests] == [500 * i for i in range(6)]
+
+
+def test_a_reset_mid_body_is_retried(sn):
+    sn.faults = ["reset", "reset"]
+    sleeps = []
+    got = numbers(client(sn, sleeps, page_size=1000).fetch_updated(
+        *paris_bounds(date(2024, 3, 30), date(2024, 4, 2))))
+    assert set(got) == expected(date(2024, 3, 30), date(2024, 4, 2)) and len(sleeps) == 2
+
+
+@pytest.mark.parametrize("fault,message", [
+    ("html", "HTML page instead of JSON"), ("reset", "ChunkedEncodingError|not complete JSON")])
+def test_a_body_that_stays_broken_fails_as_servicenow_error_with_the_url(sn, fault, message):
+    sn.faults = [fault] * 3
+    sleeps = []
+    with pytest.raises(ServiceNowError, match=message) as err:
+        client(sn, sleeps, max_retries=2).fetch_updated(datetime(2024, 3, 30), datetime(2024, 3, 31))
+    assert err.value.url == f"{sn.url}/api/now/table/incident" and sn.url in str(err.value)
+    assert PASSWORD not in str(err.value) and len(sleeps) == 2
+
+
+def test_items_that_are_not_objects_fail_as_servicenow_error(sn):
+    sn.faults = ["items"]
+    with pytest.raises(ServiceNowError, match="2 item.* not objects") as err:
+        client(sn, []).fetch_updated(datetime(2024, 3, 30), datetime(2024, 3, 31))
+    assert err.value.url.endswith("/api/now/table/incident") and len(sn.requests) == 1

@@ -47,7 +47,7 @@ def _load(path: Path | str) -> dict:
     text = Path(path).read_text(encoding="utf-8")
     loaded = yaml.safe_load(text) or {}
     if not isinstance(loaded, dict):
-        raise ValueError(f"{path}: expected a mapping of raw assets to aliases")
+        raise TypeError(f"{path}: expected a mapping of raw assets to aliases")
     return loaded
 
 

@@ -97,7 +97,16 @@ class ServiceNowIncidentSource(RawSource):
             log.info(f"ServiceNow incidents {start}..{end} (end excl.): {len(records)} records in "
                      f"{client.requests_made} requests, {rows.height} rows, {rejects.height} rejects")
         self._advance_watermark(records)
-        return SourceBatch(rows=rows, rejects=rejects)
+        if len(records) != rows.height + rejects.height:
+            raise AssertionError(f"{origin}: {len(records)} records read != {rows.height} rows "
+                                 f"+ {rejects.height} rejects")
+        files = {origin: {"read": len(records), "accepted": rows.height,
+                          "quarantined": rejects.height, "days": {}}}
+        for day in sorted(set(rows["partition_date"]) | set(rejects["partition_date"])):
+            ok = int((rows["partition_date"] == day).sum())
+            bad = int((rejects["partition_date"] == day).sum())
+            files[origin]["days"][str(day)] = {"read": ok + bad, "accepted": ok, "quarantined": bad}
+        return SourceBatch(rows=rows, rejects=rejects, files=files)
 
     # -- watermark: detection of updated days, never the definition of a partition -------------
     def _watermark_path(self) -> UPath | None:

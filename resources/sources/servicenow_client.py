@@ -33,6 +33,10 @@ class ServiceNowError(RuntimeError):
         self.status = status
 
 
+class _RetryableBody(Exception):
+    """A 2xx response whose body is not the JSON page (truncated, HTML): worth a retry."""
+
+
 class ServiceNowAuthError(ServiceNowError):
     """401/403: the credentials were refused (never retried)."""
 
@@ -152,14 +156,19 @@ class ServiceNowClient:
         return records
 
     def _list(self, params: dict[str, str]) -> tuple[list[dict[str, str | None]], bool]:
-        """One pass over the pages; False when the result set visibly changed meanwhile."""
+        """One pass over the pages; False when the result set visibly changed meanwhile.
+
+        ACLs filter a page after ``sysparm_limit`` is applied: a page can be short, even empty,
+        while more records follow. So the offset advances by the page size, and paging ends
+        when the offset reaches ``X-Total-Count`` or, without that header, at an empty page.
+        ``page_size`` must not exceed the instance's maximum (``glide.json.return_limit``).
+        """
         records: list[dict[str, str | None]] = []
         seen: set[str] = set()
         totals: set[str] = set()
         stable, offset = True, 0
         while True:
-            response = self._get({**params, "sysparm_offset": str(offset)})
-            page = self._result(response)
+            page, total = self._page({**params, "sysparm_offset": str(offset)})
             for raw in page:
                 record = {k: flatten(v) for k, v in raw.items()}
                 sys_id = record.get("sys_id")
@@ -169,27 +178,58 @@ class ServiceNowClient:
                 if sys_id:
                     seen.add(sys_id)
                 records.append(record)
-            offset += len(page)
-            total = response.headers.get("X-Total-Count")
-            if total and total.isdigit():
-                totals.add(total)
-                if offset >= int(total):
+            offset += self.page_size
+            if total is not None:
+                totals.add(str(total))
+                if offset >= total:
                     break
-            if len(page) < self.page_size:
+            elif not page:
                 break
         return records, stable and len(totals) <= 1
 
     # -- transport ----------------------------------------------------------------------------
+    def _page(self, params: dict[str, str]) -> tuple[list[dict[str, Any]], int | None]:
+        """One page's records and ``X-Total-Count``; a truncated or non-JSON body is retried
+        like a connection reset, then fails as ``ServiceNowError``."""
+        attempts = self.max_retries + 1
+        for attempt in range(attempts):
+            response = self._get(params)
+            try:
+                result = self._result(response)
+            except _RetryableBody as exc:
+                if attempt + 1 == attempts:
+                    raise ServiceNowError(f"ServiceNow GET {self.url} failed after {attempts}"
+                                          f" attempts: {exc}", self.url,
+                                          response.status_code) from None
+                delay = self._delay(attempt, None)
+                logger.warning("ServiceNow GET %s: %s, retry %d/%d in %.1fs", self.url, exc,
+                               attempt + 1, self.max_retries, delay)
+                self.sleep(delay)
+                continue
+            total = response.headers.get("X-Total-Count", "").strip()
+            return result, int(total) if total.isdigit() else None
+        raise AssertionError("unreachable")
+
     def _result(self, response: requests.Response) -> list[dict[str, Any]]:
+        kind = response.headers.get("Content-Type", "")
+        if "html" in kind.lower() or response.text.lstrip()[:1] == "<":
+            raise _RetryableBody("an HTML page instead of JSON (instance hibernating, or a"
+                                 " login or maintenance page)")
         try:
-            result = response.json()["result"]
-        except (ValueError, KeyError, TypeError) as exc:
-            raise ServiceNowError(f"ServiceNow GET {self.url}: unexpected response body "
-                                  f"(no JSON 'result'): {type(exc).__name__}", self.url,
-                                  response.status_code) from None
+            body = response.json()
+        except ValueError:
+            raise _RetryableBody(f"a body that is not complete JSON ({len(response.content)}"
+                                 " bytes)") from None
+        result = body.get("result") if isinstance(body, dict) else None
         if not isinstance(result, list):
-            raise ServiceNowError(f"ServiceNow GET {self.url}: 'result' is not a list",
-                                  self.url, response.status_code)
+            raise ServiceNowError(f"ServiceNow GET {self.url}: unexpected response body "
+                                  f"(no JSON 'result' list)", self.url, response.status_code)
+        bad = [i for i, item in enumerate(result) if not isinstance(item, dict)]
+        if bad:
+            raise ServiceNowError(f"ServiceNow GET {self.url}: {len(bad)} item(s) of 'result' are"
+                                  f" not objects (first at index {bad[0]}:"
+                                  f" {type(result[bad[0]]).__name__})", self.url,
+                                  response.status_code)
         return result
 
     def _get(self, params: dict[str, str]) -> requests.Response:
@@ -198,8 +238,12 @@ class ServiceNowClient:
             self.requests_made += 1
             try:
                 response = self.session.get(self.url, params=params, timeout=self.timeout)
-            except (requests.ConnectionError, requests.Timeout) as exc:
+            except (requests.ConnectionError, requests.Timeout, requests.exceptions.ChunkedEncodingError,
+                    requests.exceptions.ContentDecodingError) as exc:
                 problem, status, retry_after = f"{type(exc).__name__}", None, None
+            except requests.RequestException as exc:  # anything else: wrapped, never raw
+                raise ServiceNowError(f"ServiceNow GET {self.url} failed: {type(exc).__name__}",
+                                      self.url) from None
             else:
                 status = response.status_code
                 if status < 400:
