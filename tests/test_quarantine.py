@@ -182,12 +182,12 @@ def test_spring_gap_is_quarantined_with_its_reason(root):
 
 def test_french_values_and_columns_are_read_and_unknown_values_name_their_column(root):
     _land(root, "obsolescence/inventory", "scan_2024-03-04.csv",
-                      "application;serveur;environnement;product;version;discovered_at\n"
-                      "APP-A;h1;Pré-production;python;3.11;2024-03-04 02:00\n"
-                      "APP-A;h2;recette;python;3.11;2024-03-04 02:00\n"
-                      "APP-A;h3;Développement;python;3.11;2024-03-04 02:00\n"
-                      "APP-A;h4;PROD;python;3.11;2024-03-04 02:00\n"
-                      "APP-A;h5;bac à sable;python;3.11;2024-03-04 02:00\n", "cp1252")
+          "application;serveur;environnement;product;version;discovered_at\n"
+          "APP-A;h1;Pré-production;python;3.11;2024-03-04 02:00\n"
+          "APP-A;h2;recette;python;3.11;2024-03-04 02:00\n"
+          "APP-A;h3;Développement;python;3.11;2024-03-04 02:00\n"
+          "APP-A;h4;PROD;python;3.11;2024-03-04 02:00\n"
+          "APP-A;h5;bac à sable;python;3.11;2024-03-04 02:00\n", "cp1252")
     result = _run(root, "raw_software_inventory", "2024-03-04")
     lake, bad = _frames(root, "raw_software_inventory", [date(2024, 3, 4)])
     assert lake.height + bad.height == 5
