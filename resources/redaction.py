@@ -1,14 +1,17 @@
 """Personal-data redaction: typed placeholders replace personal data in free text.
 
-Regular expressions find candidates; checksums confirm the ones that have one (IBAN mod-97,
-card Luhn, NIR key), so an order number, an amount or a date of the same length stays. Names
-are recognised where French writing announces them: after a civility ("Bonjour Mme Dupont",
-"je suis M. Martin"), after "je m'appelle", and on the line after a closing formula
-("Cordialement,\\nJean Martin"). Customer and account ids are recognised by their keyword
-("client n° 12345678", "compte 123456789"); the keyword stays, the number goes.
+Two passes. First, regular expressions find candidates and checksums confirm the ones that have
+one (IBAN mod-97, card Luhn, NIR key), so an order number, an amount or a date of the same length
+stays; names are found where French writing announces them (after a civility, "je m'appelle",
+on the line after a closing formula), apostrophe and hyphen names whole ("Mme O'Brien", "M.
+Lefèvre-N'Diaye"); customer and account ids right after their keyword. Second, Microsoft
+Presidio with spaCy's French model (resources/pii_engine.py): persons' names anywhere, without
+a cue ("Zoé Quintaplantee a appelé"), and customer or account ids with letter prefixes and
+separators a few words after their keyword ("mon numéro client est le CL-0045-8812"), as
+configured in resources/pii.yaml. The second pass never touches a placeholder of the first.
 
-Lighter than Presidio + spaCy (no model, ~10 µs a short text, nothing loaded at import) and
-exact on what the bank writes; a bare name with no cue ("Dupont a appelé") is not caught.
+Everything runs offline (the spaCy model is a package; tldextract uses its bundled suffix list).
+Speed and false positives on look-alikes: bench/verbatims.py, docs/benchmarks.md.
 """
 
 from __future__ import annotations
@@ -19,8 +22,11 @@ from collections.abc import Callable, Iterable
 
 import polars as pl
 
-_NAME = r"[A-ZÀ-Ý][a-zà-ÿ'’]+(?:-[A-ZÀ-Ý][a-zà-ÿ'’]+)?"
-_NAME_UPPER = r"[A-ZÀ-Ý]{2,}(?:-[A-ZÀ-Ý]{2,})?"
+# "O'Brien", "D'Angelo", "N'Diaye", "Lefèvre-N'Diaye", "Jean-Pierre": apostrophe and hyphen
+# names are one name (the letter before an apostrophe is part of it)
+_NAME = (r"(?:[A-ZÀ-Ý]['’])?[A-ZÀ-Ý][a-zà-ÿ]+(?:['’][a-zà-ÿ]+)?"
+         r"(?:-(?:[A-ZÀ-Ý]['’])?[A-ZÀ-Ý][a-zà-ÿ]+)*")
+_NAME_UPPER = r"[A-ZÀ-Ý]{2,}(?:['’-][A-ZÀ-Ý]{2,})*"
 _PERSON = rf"(?:{_NAME}|{_NAME_UPPER})(?:[ \t]+(?:{_NAME}|{_NAME_UPPER})){{0,2}}"
 _CIVILITY = (r"(?:\b(?:Madame|Monsieur|Mademoiselle|Mme|Mlle|Mr|Mrs|Ms|Dr|Docteur|Maître)\.?"
              r"|\bM\.|\bMM\.)")
@@ -96,6 +102,16 @@ def _card(compact: str) -> bool:
     return 13 <= len(compact) <= 19 and compact[0] in "23456" and luhn_valid(compact)
 
 
+_COMPANY_ID = re.compile(r"(?i)\b(?:siret|siren|tva|rcs|n°\s*tva)\b[^.\n]{0,12}$")
+
+
+def _card_span(match: re.Match) -> tuple[int, int] | None:
+    """A Luhn-valid number, unless announced as a company id (SIREN and SIRET pass Luhn too)."""
+    if _COMPANY_ID.search(match.string[max(0, match.start() - 20):match.start()]):
+        return None
+    return _checked(_card)(match)
+
+
 def _phone(compact: str) -> bool:
     digits = re.sub(r"\D", "", compact)
     return 9 <= len(digits) <= 15
@@ -103,12 +119,12 @@ def _phone(compact: str) -> bool:
 
 # (type, pattern, span finder) in the order they apply: a replaced span is not seen again.
 RULES: list[tuple[str, re.Pattern, Callable[[re.Match], tuple[int, int] | None]]] = [
-    ("EMAIL", re.compile(r"[\w.+\-]+@[\w\-]+(?:\.[\w\-]+)*\.[A-Za-z]{2,}"), _group(0)),
+    ("EMAIL", re.compile(r"[\w.+\-'’]+@[\w\-]+(?:\.[\w\-]+)*\.[A-Za-z]{2,}"), _group(0)),
     ("IBAN", re.compile(r"\b[A-Za-z]{2}\d{2}(?:[ \-]?[A-Za-z0-9]{1,4}){3,8}\b"), _iban),
     ("NIR", re.compile(r"(?<![\d\w])[12][ .]?\d{2}[ .]?\d{2}[ .]?(?:\d{2}|2[AaBb])[ .]?\d{3}"
                        r"[ .]?\d{3}[ .]?\d{2}(?![\d\w])"), _checked(nir_valid)),
     ("CARD", re.compile(r"(?<![\d\w.,])\d(?:[ \-]?\d){12,18}(?![\d\w]|[.,]\d)"),
-     _checked(_card)),
+     _card_span),
     ("PHONE", re.compile(r"(?<![\w+.,/:])(?:(?:\+|00)33[ .\-]?(?:\(0\)[ .\-]?)?|0)[1-9]"
                          r"(?:[ .\-]?\d{2}){4}(?![\d\w]|[.,/:]\d)"), _group(0)),
     ("PHONE", re.compile(r"(?<![\w+.,/:])(?:\+|00)[1-9]\d{0,2}(?:[ .\-]?\(?\d{1,4}\)?){2,6}"
@@ -130,8 +146,8 @@ RULES: list[tuple[str, re.Pattern, Callable[[re.Match], tuple[int, int] | None]]
 PLACEHOLDER_TYPES = tuple(dict.fromkeys(kind for kind, _, _ in RULES))
 
 
-def redact(text: str | None) -> tuple[str | None, Counter]:
-    """``text`` with its personal data replaced by ``<TYPE>``, and the count per type."""
+def redact_patterns(text: str | None) -> tuple[str | None, Counter]:
+    """The first pass only: regular expressions and checksums."""
     counts: Counter = Counter()
     if not text:
         return text, counts
@@ -149,14 +165,29 @@ def redact(text: str | None) -> tuple[str | None, Counter]:
     return text, counts
 
 
+def redact(text: str | None) -> tuple[str | None, Counter]:
+    """``text`` with its personal data replaced by ``<TYPE>``, and the count per type."""
+    [clean], counts = redact_texts([text])
+    return clean, counts
+
+
 def redact_texts(texts: Iterable[str | None]) -> tuple[list[str | None], Counter]:
+    """Both passes over many texts (the NER runs in batches)."""
+    from resources.pii_engine import anonymize_batch
+
     total: Counter = Counter()
-    out = []
+    first = []
     for text in texts:
-        clean, counts = redact(text)
-        out.append(clean)
+        clean, counts = redact_patterns(text)
+        first.append(clean)
         total.update(counts)
-    return out, total
+    todo = [i for i, t in enumerate(first) if t]
+    if todo:
+        second, counts = anonymize_batch([first[i] for i in todo])
+        for i, clean in zip(todo, second, strict=True):
+            first[i] = clean
+        total.update(counts)
+    return first, total
 
 
 def build_sanitizer(text_columns: Iterable[str], person_columns: Iterable[str] = (),

@@ -62,6 +62,19 @@ CATALOGUE = [
     ("Mon numéro client : 58402100.", "CUSTOMER_ID"),
     ("sur le compte 123456789 hier", "ACCOUNT_ID"),
     ("compte n° 00012345678 débité", "ACCOUNT_ID"),
+    # apostrophe and hyphen surnames are replaced whole
+    ("Bonjour Mme O'Brien, votre dossier", "NAME"),
+    ("je suis M. D'Angelo, merci", "NAME"),
+    ("Bonjour Madame Lefèvre-N'Diaye, votre carte", "NAME"),
+    # names without a salutation (Presidio + spaCy NER)
+    ("Zoé Quintaplantee a appelé pour son virement", "NAME"),
+    ("Le conseiller Karim Benali m'a rappelé deux fois.", "NAME"),
+    ("merci à Nathalie Lefèvre-N'Diaye pour son aide", "NAME"),
+    # ids with letter prefixes, separators, keyword a few words before
+    ("mon numéro client est le CL-0045-8812", "CUSTOMER_ID"),
+    ("identifiant client : C 123 456 78, merci", "CUSTOMER_ID"),
+    ("mon compte FR-9988-7766-55 est débité", "ACCOUNT_ID"),
+    ("le numéro de mon compte courant est 12.345.678.90", "ACCOUNT_ID"),
 ]
 
 
@@ -70,6 +83,11 @@ def test_each_personal_data_type_is_replaced_by_its_placeholder(text, kind):
     clean, counts = redact(text)
     assert counts == {kind: 1}, (text, clean)
     assert f"<{kind}>" in clean
+    for word in re.findall(r"[A-ZÀ-Ý]['’]?[A-Za-zà-ÿ]{3,}", text):
+        if kind == "NAME" and word not in {"Bonjour", "Madame", "Monsieur", "Cordialement",
+                                           "Service", "Desk", "Hello", "Disk", "AppOps", "Rappelé",
+                                           "Je", "Le"}:
+            assert word not in clean, clean  # no piece of a name (after an apostrophe) left
     digits = re.findall(r"\d{4,}", text.replace(" ", ""))
     for run in digits:
         assert run not in clean.replace(" ", ""), clean
@@ -89,6 +107,12 @@ FALSE_POSITIVES = [
     "Je suis client depuis 15 ans, compte courant ouvert en 2009",
     "erreur E951 code 0x80070005, 46 clients impactés",
     "Attente interminable au téléphone, 45 minutes pour avoir quelqu'un.",
+    "SIREN 552 100 554 de la société cliente, SIRET 55210055400013",
+    "46 clients impactés le 12/03/2024, incident clos le 13.03.2024",
+    "Client mécontent : virement de 1 234 567,89 EUR bloqué",
+    "Accueil déplorable. Notifications absentes. Commande jamais reçue.",
+    "Disk full on srv-paym-prd-01, VPN lent depuis Teams",
+    "mise à jour de l'appli en version 4.12.0 (build 240304) chez les clients",
 ]
 
 
@@ -136,3 +160,20 @@ def test_every_planted_item_of_a_demo_month_is_caught():
     for original, clean in zip(texts, cleaned, strict=True):
         assert "@" not in clean and not re.search(r"\d{6,}|\d{2} \d{2} \d{2}", clean), original
         assert not re.search(r"\b(?:Mme|M\.|Madame|Monsieur) [A-Z]", clean), original
+
+
+def test_redaction_never_touches_the_network(monkeypatch):
+    """spaCy's model is a package, tldextract uses its bundled suffix list."""
+    import socket
+
+    def refuse(self, address, *args, **kwargs):
+        raise AssertionError(f"network access attempted: {address}")
+
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    from resources.pii_engine import make_tldextract_offline
+
+    make_tldextract_offline()
+    import tldextract
+
+    assert tldextract.extract("a.b@mail.example.co.uk".split("@")[1]).suffix == "co.uk"
+    assert redact("Zoé Quintaplantee, client n° 12345678")[1] == {"NAME": 1, "CUSTOMER_ID": 1}
