@@ -36,7 +36,7 @@ SPACY_MODEL = "fr_core_news_sm"
 CIVILITIES = frozenset("m m. mme mlle mr mrs ms dr madame monsieur mademoiselle docteur maître "
                        "maitre".split())
 # capitalised words in the middle of a sentence: the only texts worth the NER's time
-_MID_SENTENCE_CAPITAL = re.compile(r"(?<=[\w,;:()'’\"]) +[A-ZÀ-Ý][a-zà-ÿ]")
+_MID_SENTENCE_CAPITAL = re.compile(r"(?<=[\w,;:()'’\"]) +(?:[A-ZÀ-Ý]['’])?[A-ZÀ-Ý][a-zà-ÿ]")
 _NAME_WORD = re.compile(r"^(?:[A-ZÀ-Ý]['’])?[A-ZÀ-Ý][a-zà-ÿ]+"
                         r"(?:['’-](?:[A-ZÀ-Ý]['’])?[A-ZÀ-Ý]?[a-zà-ÿ]+)*\.?$")
 _PLACEHOLDER = re.compile(r"<[A-Z_]+>")
@@ -113,10 +113,12 @@ def accept_person(text: str, start: int, end: int) -> tuple[int, int] | None:
     """The span to redact when the NER's ``PER`` entity looks like a person's name, else None."""
     words = text[start:end].split()
     announced = False  # after a civility or a greeting, one word is a name even after "M."
-    while words and _plain(words[0]).rstrip(".") in CIVILITIES | {"merci", "bonjour"}:
+    while words and (_plain(words[0]).rstrip(".") in CIVILITIES | {"merci", "bonjour"}
+                     or words[0][:1].islower()):  # "conseiller Léa Benali": the noun goes
+        announced = announced or _plain(words[0]).rstrip(".") in CIVILITIES
         start = text.index(words[0], start) + len(words[0])
         start += len(text[start:]) - len(text[start:].lstrip())
-        words, announced = words[1:], True
+        words = words[1:]
     if not words or any(ch.isdigit() for ch in "".join(words)) or _PLACEHOLDER.search(
             text[start:end]):
         return None

@@ -105,11 +105,24 @@ def _card(compact: str) -> bool:
 _COMPANY_ID = re.compile(r"(?i)\b(?:siret|siren|tva|rcs|n°\s*tva)\b[^.\n]{0,12}$")
 
 
+_IBAN_HEAD = re.compile(r"\b[A-Z]{2}\d{2}[ \-]?$")
+_BUILD = re.compile(r"(?i)\b(?:build|version|v|ver|release|patch)\s*[:#]?\s*$")
+
+
 def _card_span(match: re.Match) -> tuple[int, int] | None:
-    """A Luhn-valid number, unless announced as a company id (SIREN and SIRET pass Luhn too)."""
-    if _COMPANY_ID.search(match.string[max(0, match.start() - 20):match.start()]):
+    """A Luhn-valid number, unless announced as a company id (SIREN and SIRET pass Luhn too)
+    or the body of an IBAN whose own check failed (one in ten bodies passes Luhn by chance)."""
+    before = match.string[max(0, match.start() - 20):match.start()]
+    if _COMPANY_ID.search(before) or _IBAN_HEAD.search(before):
         return None
     return _checked(_card)(match)
+
+
+def _intl_phone_span(match: re.Match) -> tuple[int, int] | None:
+    """An international number, unless it is a build or version number ("build 00891626.1")."""
+    if _BUILD.search(match.string[max(0, match.start() - 12):match.start()]):
+        return None
+    return _checked(_phone)(match)
 
 
 def _phone(compact: str) -> bool:
@@ -128,7 +141,7 @@ RULES: list[tuple[str, re.Pattern, Callable[[re.Match], tuple[int, int] | None]]
     ("PHONE", re.compile(r"(?<![\w+.,/:])(?:(?:\+|00)33[ .\-]?(?:\(0\)[ .\-]?)?|0)[1-9]"
                          r"(?:[ .\-]?\d{2}){4}(?![\d\w]|[.,/:]\d)"), _group(0)),
     ("PHONE", re.compile(r"(?<![\w+.,/:])(?:\+|00)[1-9]\d{0,2}(?:[ .\-]?\(?\d{1,4}\)?){2,6}"
-                         r"(?![\d\w]|[.,/:]\d)"), _checked(_phone)),
+                         r"(?![\d\w]|[.,/:]\d)"), _intl_phone_span),
     ("CUSTOMER_ID", re.compile(r"(?i)\b(?:client|clients|identifiant|id\s+client|customer)"
                                r"(?:\s+(?:n°|no|nº|num(?:éro|ero)?|number|id))?\s*[:#°]?\s*"
                                r"([A-Z]{0,3}\d{6,12})\b"), _group(1)),

@@ -1,6 +1,7 @@
 """Personal data planted in landing files never leaves them: after the whole graph has run,
-no file under the storage root (Parquet decoded, DuckDB tables read, reports, models, JSON)
-and no run log holds any planted value."""
+no file under the storage root (Parquet decoded, DuckDB tables read, reports, models, JSON,
+the landing index) and no run log holds any planted value: ids with prefixes and separators,
+apostrophe and hyphen surnames, names without a salutation included."""
 
 from __future__ import annotations
 
@@ -29,9 +30,17 @@ PLANTED = {
     "name": "Quintaplantee",
     "customer": "73519264",
     "account": "99887766554",
+    "customer_prefixed": "CL-7351-9288",
+    "account_separated": "FR-9988-7766-41",
+    "apostrophe_name": "D'Escarbouille",
+    "hyphen_name": "Marchetti-Vandenbrouck",
+    "bare_name": "Gaspard Oublanchet",
+    "bare_apostrophe_hyphen": "N'Goma-Delatour",
 }
 # what a leak could look like once formatting is lost
-NEEDLES = {*PLANTED.values(), IBAN, "0671293847", "781920314", "quintaplantee"}
+NEEDLES = {*PLANTED.values(), IBAN, "0671293847", "781920314", "quintaplantee", "735192",
+           "9288", "7766-41", "776641", "escarbouille", "vandenbrouck", "marchetti",
+           "oublanchet", "delatour"}
 DAY = "2024-03-04"
 TFIDF = {"ops": {"verbatim_sentiment": {"config": {"model": "tfidf"}}}}
 TEXTS = [
@@ -41,6 +50,12 @@ TEXTS = [
     f"Ma carte {PLANTED['card']} est bloquée sans explication.",
     f"Mon numéro de sécurité sociale {PLANTED['nir']} a été demandé en agence, bizarre.",
     f"Je suis client n° {PLANTED['customer']}, compte {PLANTED['account']} débité deux fois.",
+    f"Mon numéro client est le {PLANTED['customer_prefixed']}, je l'ai donné deux fois.",
+    f"Le compte {PLANTED['account_separated']} a été débité deux fois.",
+    f"Madame {PLANTED['apostrophe_name']} est passée en agence, rien n'a bougé.",
+    f"Bonjour, je suis M. {PLANTED['hyphen_name']}, toujours pas de réponse.",
+    f"Le conseiller {PLANTED['bare_name']} ne répond jamais au téléphone.",
+    f"Dossier suivi par Karim {PLANTED['bare_apostrophe_hyphen']}, toujours rien.",
 ]
 
 
@@ -54,7 +69,7 @@ def _plant(root) -> None:
         out = csv.writer(handle, delimiter=";")
         out.writerow(["response_id", "answered_at", "score", "score_scale", "verbatim", "channel",
                       "agency", "product"])
-        for i in range(30):
+        for i in range(5 * len(TEXTS)):
             out.writerow([f"PII-{i}", f"04/03/2024 {8 + i % 10:02d}:{i:02d}", (i * 3) % 11, 10,
                           TEXTS[i % len(TEXTS)], "appli", "Agence Paris Opéra", "banque mobile"])
         out.writerow(["PII-bad", "04/03/2024 12:00", "nope", 10, TEXTS[0], "appli", "", ""])

@@ -266,7 +266,8 @@ def _main_day(rows: pl.DataFrame, rejects: pl.DataFrame, path: UPath, time_colum
     """The day most rows of a file fall on: where its undated bad rows are quarantined."""
     days = Counter(rows["partition_date"].to_list())
     if not days:
+        # the reason is not quoted: it holds the bad value, which may be personal data
         raise LandingFileError(
             f"{path}: no row has a readable {time_column} (first bad row "
-            f"{rejects['_row'][0]}: {rejects['_reason'][0]})")
+            f"{rejects['_row'][0]}, column {rejects['_column'][0]})")
     return days.most_common(1)[0][0]
