@@ -16,9 +16,17 @@ clustering time.
 3. Clustering: UMAP + HDBSCAN time for ``--cluster-n`` tickets. Embedding that many tickets is
    the daily ``ticket_embeddings`` job's cost, not clustering's: 5,000 demo tickets are embedded
    and replicated with small noise up to ``--cluster-n`` vectors.
+4. Bursts: the demo plants two new root causes (iOS crash from 2024-09-16, API quota 429 from
+   2025-06-01). For each, ``root_cause_clusters``' daily step (``cluster_day``, default
+   ``ClusterConfig``) runs from the day before the start over ``--burst-days`` days, once per
+   clustering seed in ``--burst-seeds``; a burst is detected on the first day a cluster flagged
+   new or growing has the burst's words among its keywords. Rate = detected (seed, burst)
+   pairs by day offset. Embeddings at the default (float32) precision.
 """
 
 import argparse
+import os
+import json
 import sys
 import time
 from datetime import date, timedelta
@@ -132,16 +140,58 @@ def clustering(n: int) -> None:
           f"embedding rate {embed_rate:.0f} tickets/s", flush=True)
 
 
+BURSTS = {"ios_crash": (date(2024, 9, 16), r"(?i)ios|iphone|crash|plantage"),
+          "api_quota": (date(2025, 6, 1), r"(?i)quota|429|rate limit")}
+
+
+def bursts(seeds: list[int], days: int) -> dict[str, float]:
+    """Detection of the demo's planted bursts by ``cluster_day``, over seeds and days."""
+    from assets.tickets.clusters import ClusterConfig, cluster_day
+    from assets.tickets.embeddings import embed_incidents
+
+    model = EmbeddingModel()
+    config = ClusterConfig()
+    found: dict[tuple[str, int], int | None] = {}
+    for name, (start, words) in BURSTS.items():
+        span = [start - timedelta(days=config.window_days + 1 - i)
+                for i in range(config.window_days + 1 + days)]
+        frames = [embed_incidents(generate(day), model).with_columns(partition_date=pl.lit(day))
+                  for day in span]
+        embeddings = pl.concat(frames)
+        for seed in seeds:
+            run = config.model_copy(update={"seed": seed})
+            previous, found[(name, seed)] = None, None
+            for offset in range(-1, days):
+                day = start + timedelta(days=offset)
+                frame, previous = cluster_day(embeddings, day, previous, run)
+                hit = frame.filter((pl.col("is_new") | pl.col("is_growing"))
+                                   & pl.col("keywords").str.contains(words))
+                if offset >= 0 and hit.height and found[(name, seed)] is None:
+                    found[(name, seed)] = offset
+            print(f"- {name} seed {seed}: detected on day "
+                  f"{'+' + str(found[(name, seed)]) if found[(name, seed)] is not None else 'never'}",
+                  flush=True)
+    pairs = len(found)
+    rates = {f"burst_rate_by_day_{d}": sum(v is not None and v <= d for v in found.values()) / pairs
+             for d in range(days)}
+    print(f"\nBurst detection over {len(seeds)} seeds x {len(BURSTS)} bursts: "
+          + ", ".join(f"by day +{d}: {r:.0%}" for d, r in enumerate(rates.values())), flush=True)
+    return rates
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--data", type=Path, default=Path("/work/shared/data"))
+    parser.add_argument("--data", type=Path, default=Path(os.environ.get(
+        "APPOPS_BENCH_DATA", Path(__file__).resolve().parent.parent.parent / "shared" / "data")))
     parser.add_argument("--sizes", type=int, nargs="+", default=[8, 32, 128])
     parser.add_argument("--max-steps", type=int, default=20)
     parser.add_argument("--max-length", type=int, default=64)
     parser.add_argument("--cluster-n", type=int, default=50_000)
     parser.add_argument("--threads", type=int, default=2)
-    parser.add_argument("--parts", nargs="+", default=["classify", "infer", "cluster"],
-                        choices=["classify", "infer", "cluster"])
+    parser.add_argument("--burst-seeds", type=int, nargs="+", default=[1, 2, 3, 42, 7])
+    parser.add_argument("--burst-days", type=int, default=4)
+    parser.add_argument("--parts", nargs="+", default=["classify", "infer", "cluster", "bursts"],
+                        choices=["classify", "infer", "cluster", "bursts"])
     args = parser.parse_args()
     import torch
 
@@ -157,6 +207,10 @@ def main() -> None:
         inference(model)
     if "cluster" in args.parts:
         clustering(args.cluster_n)
+    result = {}
+    if "bursts" in args.parts:
+        result.update(bursts(args.burst_seeds, args.burst_days))
+    print("RESULT " + json.dumps(result, sort_keys=True))
 
 
 if __name__ == "__main__":
