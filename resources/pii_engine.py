@@ -39,6 +39,7 @@ CIVILITIES = frozenset("m m. mme mlle mr mrs ms dr madame monsieur mademoiselle 
 _MID_SENTENCE_CAPITAL = re.compile(r"(?<=[\w,;:()'’\"]) +(?:[A-ZÀ-Ý]['’])?[A-ZÀ-Ý][a-zà-ÿ]")
 _NAME_WORD = re.compile(r"^(?:[A-ZÀ-Ý]['’])?[A-ZÀ-Ý][a-zà-ÿ]+"
                         r"(?:['’-](?:[A-ZÀ-Ý]['’])?[A-ZÀ-Ý]?[a-zà-ÿ]+)*\.?$")
+PARTICLES = frozenset({"de", "du", "le", "la", "van", "von", "da", "di", "del"})
 _PLACEHOLDER = re.compile(r"<[A-Z_]+>")
 _DATE = re.compile(r"\d{1,4}[./\-]\d{1,2}[./\-]\d{1,4}")
 
@@ -56,6 +57,12 @@ class IdRule:
     window_words: int
     min_digits: int
     max_digits: int
+
+
+@lru_cache(maxsize=4)
+def not_names(path: str = str(CONFIG_FILE)) -> frozenset[str]:
+    spec = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+    return frozenset(_plain(str(w)) for w in spec.get("not_names") or ())
 
 
 @lru_cache(maxsize=4)
@@ -122,9 +129,10 @@ def accept_person(text: str, start: int, end: int) -> tuple[int, int] | None:
     if not words or any(ch.isdigit() for ch in "".join(words)) or _PLACEHOLDER.search(
             text[start:end]):
         return None
-    if not all(_NAME_WORD.match(w) or _plain(w) in {"de", "du", "le", "la", "van", "von", "da"}
-               for w in words):
+    if not all(_NAME_WORD.match(w) or _plain(w) in PARTICLES for w in words):
         return None
+    if all(_plain(w).rstrip(".") in not_names() | PARTICLES for w in words):
+        return None  # a bank, a brand or a capitalised adjective ("Younited", "Très Bien")
     capitalised = [w for w in words if w[:1].isupper()]
     if len(capitalised) < 2 and not announced and _sentence_start(text, start):
         return None  # one capitalised word opening a sentence: a common noun as often as not
