@@ -3,6 +3,12 @@
 it. A cluster keeps the id of the previous day's cluster whose centroid it matches, so ids are
 stable; an unmatched one is new (``is_new``), a candidate new root cause. ``is_growing``: the
 last 7 days hold at least ``growth_factor`` times the tickets of the 7 days before.
+
+A burst of a few tickets a day is too small to be a density cluster of its own for days and
+hides in its nearest cluster. So tickets of the last ``novelty_days`` days whose nearest earlier
+ticket is below ``novelty`` cosine, and that are ``novelty_link`` alike among themselves, form a
+cluster of their own from ``novelty_min_size`` tickets (resources/nlp/topics.novel_groups):
+exact cosines, no seed, the same on any CPU. bench/tickets.py measures the detection rate.
 """
 
 from datetime import date, timedelta
@@ -18,7 +24,8 @@ from assets.tickets.centroids import previous_centroids, save_centroids
 from assets.tickets.history import days_before
 from resources.ml_schemas import ROOT_CAUSE_CLUSTERS
 from resources.nlp.stopwords import stop_words
-from resources.nlp.topics import ClusterResult, cluster_documents, match_clusters
+from resources.nlp.topics import (ClusterResult, carve_groups, cluster_documents, match_clusters,
+                                  novel_groups)
 from resources.storage import LakehouseStorage
 
 
@@ -29,6 +36,10 @@ class ClusterConfig(dg.Config):
     match_threshold: float = 0.8
     growth_factor: float = 2.0
     seed: int = 42
+    novelty_days: int = 7
+    novelty: float = 0.7
+    novelty_link: float = 0.8
+    novelty_min_size: int = 4
 
 
 def describe(window: pl.DataFrame, found: ClusterResult, ids: dict[int, str], day: date,
@@ -59,9 +70,15 @@ def cluster_day(embeddings: pl.DataFrame, day: date,
     window = (embeddings.filter(pl.col("partition_date").is_in(days_before(day, config.window_days)))
               .sort("partition_date", "number").unique("number", keep="last", maintain_order=True))
     vectors = window["embedding"].to_numpy() if window.height else np.zeros((0, 1), np.float32)
-    found = cluster_documents(vectors, window["text"].to_list(), seed=config.seed,
+    texts = window["text"].to_list()
+    found = cluster_documents(vectors, texts, seed=config.seed,
                               min_cluster_size=config.min_cluster_size,
                               stop_words=stop_words(), umap_dims=config.umap_dims)
+    if window.height:
+        recent = (window["partition_date"] > day - timedelta(days=config.novelty_days)).to_numpy()
+        groups = novel_groups(vectors, recent, config.novelty, config.novelty_link,
+                              config.novelty_min_size)
+        found = carve_groups(found, vectors, texts, groups, stop_words())
     ids = match_clusters(previous or {}, found.centroids, config.match_threshold,
                          new_prefix=f"RC{day:%Y%m%d}")
     # on the very first day there is nothing to compare with: nothing is "new" yet

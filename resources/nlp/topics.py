@@ -126,7 +126,12 @@ def cluster_documents(embeddings: np.ndarray, texts: list[str], *, seed: int = 4
     reduced = _reduce(embeddings.astype(np.float32), seed, umap_dims)
     labels = hdbscan.HDBSCAN(min_cluster_size=min_cluster_size, metric="euclidean",
                              prediction_data=False, core_dist_n_jobs=1).fit_predict(reduced)
-    labels = np.asarray(labels, dtype=int)
+    return describe_labels(embeddings, texts, np.asarray(labels, dtype=int), stop_words)
+
+
+def describe_labels(embeddings: np.ndarray, texts: list[str], labels: np.ndarray,
+                    stop_words: list[str] | None = None) -> ClusterResult:
+    """Centroids, most central members and c-TF-IDF keywords of the clusters of ``labels``."""
     unit = _unit(embeddings.astype(np.float64))
     centroids, representatives = {}, {}
     for c in sorted(set(labels.tolist()) - {-1}):
@@ -137,6 +142,50 @@ def cluster_documents(embeddings: np.ndarray, texts: list[str], *, seed: int = 4
         representatives[c] = [int(i) for i in members[order[:5]]]
     return ClusterResult(labels=labels, keywords=ctfidf_keywords(texts, labels, stop_words),
                          representatives=representatives, centroids=centroids)
+
+
+def novel_groups(embeddings: np.ndarray, recent: np.ndarray, novelty: float = 0.7,
+                 link: float = 0.8, min_size: int = 4) -> list[np.ndarray]:
+    """Groups of recent documents unlike anything before them: candidate new root causes.
+
+    A recent document is novel when its nearest earlier document (exact cosine) is below
+    ``novelty``; novel documents linked at ``link`` or more form groups (connected
+    components), kept from ``min_size`` members. Why beside HDBSCAN: a burst of a few tickets a
+    day is too small to be its own density cluster for days and is absorbed by its nearest
+    neighbour cluster, whose id then hides it. Exact cosines and thresholds, no seed: the same
+    groups on any CPU and any clustering seed.
+    """
+    from scipy.sparse import csr_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    recent_idx, past_idx = np.flatnonzero(recent), np.flatnonzero(~recent)
+    if len(recent_idx) < min_size or not len(past_idx):
+        return []
+    unit = _unit(embeddings.astype(np.float32))
+    nearest_past = np.max(unit[recent_idx] @ unit[past_idx].T, axis=1)
+    novel = recent_idx[nearest_past < novelty]
+    if len(novel) < min_size:
+        return []
+    linked = (unit[novel] @ unit[novel].T) >= link
+    _, component = connected_components(csr_matrix(linked), directed=False)
+    groups = [novel[component == k] for k in np.unique(component)]
+    return sorted((g for g in groups if len(g) >= min_size), key=lambda g: int(g[0]))
+
+
+def carve_groups(result: ClusterResult, embeddings: np.ndarray, texts: list[str],
+                 groups: list[np.ndarray], stop_words: list[str] | None = None) -> ClusterResult:
+    """``result`` with each group made a cluster of its own (taken out of where it was)."""
+    if not groups:
+        return result
+    labels = result.labels.copy()
+    label = int(labels.max(initial=-1)) + 1
+    for group in groups:
+        labels[group] = label
+        label += 1
+    _, dense = np.unique(labels[labels >= 0], return_inverse=True)  # emptied clusters go
+    relabelled = np.full_like(labels, -1)
+    relabelled[labels >= 0] = dense
+    return describe_labels(embeddings, texts, relabelled, stop_words)
 
 
 def match_clusters(previous: dict[str, np.ndarray], current: dict[int, np.ndarray],

@@ -1,0 +1,36 @@
+"""A burst of a few alike tickets unlike anything before them is carved out as its own cluster,
+whatever the clustering seed: exact cosines and thresholds, no randomness."""
+
+import numpy as np
+
+from resources.nlp.topics import ClusterResult, carve_groups, novel_groups
+
+
+def _vectors(seed: int = 0):
+    rng = np.random.default_rng(seed)
+    old, new = np.eye(16)[0], np.eye(16)[1]
+    past = old + rng.normal(scale=0.05, size=(60, 16))          # the usual tickets
+    usual = old + rng.normal(scale=0.05, size=(20, 16))         # more of them, recently
+    burst = new + rng.normal(scale=0.05, size=(5, 16))          # a new root cause
+    singles = rng.normal(size=(3, 16))                          # unusual but unrelated
+    vectors = np.vstack([past, usual, burst, singles])
+    recent = np.r_[np.zeros(60, bool), np.ones(28, bool)]
+    return vectors, recent
+
+
+def test_a_small_burst_becomes_its_own_group_and_singles_do_not():
+    vectors, recent = _vectors()
+    groups = novel_groups(vectors, recent, novelty=0.7, link=0.8, min_size=4)
+    assert [g.tolist() for g in groups] == [list(range(80, 85))]
+    assert novel_groups(vectors, recent, min_size=6) == []  # below the minimum size: nothing
+
+
+def test_carved_group_is_a_cluster_with_its_own_centroid_and_keywords():
+    vectors, recent = _vectors()
+    texts = ["serveur lent"] * 80 + ["crash appli ios"] * 5 + ["divers"] * 3
+    labels = np.r_[np.zeros(85, int), -np.ones(3, int)]  # HDBSCAN put the burst in cluster 0
+    groups = novel_groups(vectors, recent)
+    carved = carve_groups(ClusterResult(labels=labels), vectors, texts, groups)
+    assert set(carved.labels[80:85]) == {1} and set(carved.labels[:80]) == {0}
+    assert "crash" in carved.keywords[1] and "crash" not in carved.keywords[0]
+    assert float(carved.centroids[1] @ (np.eye(16)[1])) > 0.9
