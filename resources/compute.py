@@ -79,3 +79,27 @@ def parallel_map(fn: Callable[[T], R], items: Iterable[T], workers: int = 1) -> 
         with ProcessPoolExecutor(workers) as pool:
             return list(pool.map(fn, items, chunksize=max(1, len(items) // (4 * workers))))
     return [fn(item) for item in items]
+
+
+# On Kubernetes every step is a pod (``APPOPS_EXECUTOR=k8s``): the heavy steps ask for more.
+# Keyed by op name (an asset's op is named after it); merged by dagster-k8s like the
+# ``dagster-k8s/config`` op tag, so an asset may also carry that tag itself.
+_HEAVY = {"requests": {"cpu": "2", "memory": "4Gi"}, "limits": {"memory": "8Gi"}}
+_MEDIUM = {"requests": {"cpu": "1", "memory": "2Gi"}, "limits": {"memory": "4Gi"}}
+K8S_HEAVY_STEPS: dict[str, dict] = {
+    "forecast_models": {"container_config": {"resources": _HEAVY}},
+    "ticket_classifier": {"container_config": {"resources": _HEAVY}},
+    "verbatim_sentiment": {"container_config": {"resources": _HEAVY}},
+    "ticket_embeddings": {"container_config": {"resources": _MEDIUM}},
+    "root_cause_clusters": {"container_config": {"resources": _MEDIUM}},
+    "verbatim_topics": {"container_config": {"resources": _MEDIUM}},
+}
+
+
+def k8s_executor(max_concurrent: int = 8):
+    """dagster-k8s's ``k8s_job_executor``: one Kubernetes Job per step, the heavy ones with the
+    requests above; the image, secrets and env come from the run launcher (Helm values)."""
+    from dagster_k8s import k8s_job_executor
+
+    return k8s_job_executor.configured({"max_concurrent": max_concurrent,
+                                        "per_step_k8s_config": K8S_HEAVY_STEPS})
