@@ -33,14 +33,14 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-import duckdb  # noqa: E402
-import httpx  # noqa: E402
-import polars as pl  # noqa: E402
-import psutil  # noqa: E402
-from upath import UPath  # noqa: E402
+import duckdb
+import httpx
+import polars as pl
+import psutil
+from upath import UPath
 
-from deploy.services import MotoS3, free_port  # noqa: E402
-from resources.storage import local_copy, read_parquet  # noqa: E402
+from deploy.services import MotoS3, free_port
+from resources.storage import local_copy, read_parquet
 
 ENV = {"HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "GX_ANALYTICS_ENABLED": "False",
        "APPOPS_SOURCES": "demo", "PYTHONPATH": str(REPO)}

@@ -82,7 +82,7 @@ def test_postgres_and_user_deployment_values():
     # the chart runs `dagster api grpc <args>` in the image: the file and folder must be there
     args = deployment["dagsterApiGrpcArgs"]
     dockerfile = (REPO / "deploy" / "Dockerfile").read_text()
-    workdir = re.search(r"^WORKDIR (\S+)", dockerfile, re.M).group(1)
+    workdir = re.search(r"^WORKDIR (\S+)", dockerfile, re.MULTILINE).group(1)
     assert args[args.index("-d") + 1] == workdir
     assert (REPO / args[args.index("-f") + 1]).exists()
     assert str(deployment["port"]) in dockerfile

@@ -8,12 +8,16 @@ from pathlib import Path
 import dagster as dg
 import psycopg2
 import yaml
-from dagster_postgres import PostgresEventLogStorage, PostgresRunStorage, PostgresScheduleStorage
+from dagster_postgres import (
+    PostgresEventLogStorage,
+    PostgresRunStorage,
+    PostgresScheduleStorage,
+)
+from services_support import postgres  # noqa: F401
 
 from definitions import build_definitions
 from deploy.services import PG_DB, PG_SUPERUSER
 from sensors.schedules import RANGE_END_TAG, RANGE_START_TAG
-from services_support import postgres  # noqa: F401
 
 INSTANCE = Path(__file__).resolve().parent.parent / "deploy" / "dagster.yaml"
 

@@ -16,10 +16,10 @@ from pathlib import Path
 import httpx
 import psycopg2
 import pytest
+from services_support import s3_server  # noqa: F401
 from upath import UPath
 
 from deploy.services import PG_DB, PG_SUPERUSER, free_port
-from services_support import s3_server  # noqa: F401
 
 REPO = Path(__file__).resolve().parent.parent
 LOCATION = {"repositoryLocationName": "appops_lakehouse", "repositoryName": "__repository__"}

@@ -6,12 +6,12 @@ of the same lake on a local root."""
 import os
 
 import duckdb
+from fixtures.warehouse.lake import DAYS, write_fixture_lake
+from services_support import s3_root, s3_server, same_rows  # noqa: F401
 from upath import UPath
 from warehouse_support import built_root, run_assets  # noqa: F401
 
-from fixtures.warehouse.lake import DAYS, write_fixture_lake
 from resources.storage import local_copy
-from services_support import s3_root, s3_server, same_rows  # noqa: F401
 
 STEPS = ["warehouse_reference", "warehouse_daily", "warehouse_summary", "serving_duckdb"]
 
