@@ -6,6 +6,10 @@
   launched as one run through the webserver's GraphQL API.
 
     .venv/bin/python bench/scale_out.py [--days 7] [--end 2025-06-30] [--keep DIR]
+    # or the two sides apart (e.g. at the same time), then the comparison:
+    .venv/bin/python bench/scale_out.py --only embedded --keep A
+    .venv/bin/python bench/scale_out.py --only scaled --keep B    # copies the bucket to B/s3_copy
+    .venv/bin/python bench/scale_out.py --compare A/embedded/appops_home B/s3_copy
 
 Prints wall time and peak memory (sum of the resident memory of every process of the side:
 CLI and step processes, or code server, daemon, webserver, run and step processes, PostgreSQL
@@ -217,31 +221,46 @@ def main() -> None:
     parser.add_argument("--end", type=date.fromisoformat, default=date(2025, 6, 30))
     parser.add_argument("--keep", default=None, help="folder to keep both roots in")
     parser.add_argument("--data", default=None, help="unused (embedded demo data)")
+    parser.add_argument("--only", choices=["embedded", "scaled"], default=None)
+    parser.add_argument("--compare", nargs=2, metavar=("LOCAL_ROOT", "OTHER_ROOT"), default=None)
     args = parser.parse_args()
     first = args.end - timedelta(days=args.days - 1)
     work = Path(args.keep or tempfile.mkdtemp(prefix="appops-scale-"))
+    result: dict = {"days": args.days, "range": [str(first), str(args.end)]}
+    if args.compare:
+        _report(result, compare(Path(args.compare[0]), UPath(args.compare[1])))
+        return
     local_root = work / "embedded" / "appops_home"
-    local_wall, local_peak = embedded(local_root, work / "embedded" / "dagster", first, args.end)
-    print(f"embedded   : {local_wall:7.1f} s  peak {local_peak / 2**20:6.0f} MiB", flush=True)
-    with MotoS3() as s3:
-        os.environ.update(s3.env)
-        os.environ["APPOPS_WORKDIR"] = str(work / "compare")
-        root = f"s3://{s3.bucket}/{uuid.uuid4().hex}"
-        (work / "scaled").mkdir(parents=True, exist_ok=True)
-        prod_wall, prod_peak = scaled_out(s3, root, work / "scaled", first, args.end)
-        print(f"scaled out : {prod_wall:7.1f} s  peak {prod_peak / 2**20:6.0f} MiB", flush=True)
-        report = compare(local_root, UPath(root))
+    if args.only in (None, "embedded"):
+        local_wall, local_peak = embedded(local_root, work / "embedded" / "dagster", first,
+                                          args.end)
+        print(f"embedded   : {local_wall:7.1f} s  peak {local_peak / 2**20:6.0f} MiB", flush=True)
+        result["embedded"] = {"wall_s": round(local_wall, 1), "peak_mib": round(local_peak / 2**20)}
+    if args.only in (None, "scaled"):
+        with MotoS3() as s3:
+            os.environ.update(s3.env)
+            os.environ["APPOPS_WORKDIR"] = str(work / "compare")
+            root = f"s3://{s3.bucket}/{uuid.uuid4().hex}"
+            (work / "scaled").mkdir(parents=True, exist_ok=True)
+            prod_wall, prod_peak = scaled_out(s3, root, work / "scaled", first, args.end)
+            print(f"scaled out : {prod_wall:7.1f} s  peak {prod_peak / 2**20:6.0f} MiB", flush=True)
+            result["scaled_out"] = {"wall_s": round(prod_wall, 1),
+                                    "peak_mib": round(prod_peak / 2**20)}
+            if args.only == "scaled":  # moto keeps nothing: copy the bucket for --compare
+                UPath(root).fs.get(UPath(root).path, str(work / "s3_copy"), recursive=True)
+            else:
+                _report(result, compare(local_root, UPath(root)))
+                return
+    print("RESULT " + json.dumps(result))
+
+
+def _report(result: dict, report: dict) -> None:
     differ = {k: v for k, v in report.items() if v != "identical"}
     for name, verdict in differ.items():
         print(f"  {name:<60} {verdict}")
     print(f"tables compared: {len(report)}, identical: {len(report) - len(differ)}")
-    print("RESULT " + json.dumps({
-        "days": args.days, "range": [str(first), str(args.end)],
-        "embedded": {"wall_s": round(local_wall, 1), "peak_mib": round(local_peak / 2**20)},
-        "scaled_out": {"wall_s": round(prod_wall, 1), "peak_mib": round(prod_peak / 2**20)},
-        "tables": len(report), "identical": len(report) - len(differ),
-        "differ": differ}))
-
+    print("RESULT " + json.dumps({**result, "tables": len(report),
+                                  "identical": len(report) - len(differ), "differ": differ}))
 
 if __name__ == "__main__":
     main()
