@@ -22,6 +22,10 @@ EXECUTOR = dg.multiprocess_executor.configured({
     "max_concurrent": int(os.environ.get("APPOPS_MAX_CONCURRENT_STEPS", "2")),
     "start_method": {"forkserver": {"preload_modules": ["definitions"]}},
 })
+if os.environ.get("APPOPS_EXECUTOR") == "k8s":  # deploy/helm: one pod per step
+    from resources.compute import k8s_executor
+
+    EXECUTOR = k8s_executor()
 
 # Models run offline: never wait on a model hub.
 os.environ.setdefault("HF_HUB_OFFLINE", "1")

@@ -2,11 +2,20 @@
 
 ``APPOPS_HOME`` picks the root (a local path or any fsspec URL such as ``s3://bucket/appops``);
 the default is the git-ignored ``appops_home/`` folder of the checkout.
+
+DuckDB files (``warehouse.duckdb``, ``serving.duckdb``) are opened by DuckDB, which writes
+local files only. On an object-store root they live in a working directory local to the run
+(``APPOPS_WORKDIR``, default a folder under the system temporary directory): ``local_copy``
+fetches the store's copy there before use, ``publish`` uploads it back after the build. The
+store stays the truth: a fresh machine or pod starts from what was published last.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
+import tempfile
 import uuid
 from datetime import date
 from pathlib import Path
@@ -22,10 +31,72 @@ def default_root() -> str:
     return os.environ.get("APPOPS_HOME") or str(CHECKOUT / "appops_home")
 
 
+def is_local(path: UPath) -> bool:
+    return path.protocol in ("", "file", "local")
+
+
+def work_dir() -> Path:
+    """Where the DuckDB files of object-store roots are worked on (``APPOPS_WORKDIR``)."""
+    return Path(os.environ.get("APPOPS_WORKDIR") or Path(tempfile.gettempdir()) / "appops-work")
+
+
+def _work_file(path: UPath) -> Path:
+    """One folder per remote parent URL, so two roots never share a working copy."""
+    key = hashlib.sha256(str(path.parent).encode()).hexdigest()[:16]
+    return work_dir() / key / path.name
+
+
+def _stamp(path: UPath) -> str:
+    """What identifies the store's version of an object (its info: ETag, size, time)."""
+    return str(path.fs.checksum(path.path))
+
+
+def local_copy(path: UPath) -> Path:
+    """A local path DuckDB can open for ``path``: the path itself on a local root; on an object
+    store, the working copy, fetched again whenever the store's object changed (another
+    process or pod published it) and removed when the store has none."""
+    if is_local(path):
+        return Path(str(path))
+    local = _work_file(path)
+    local.parent.mkdir(parents=True, exist_ok=True)
+    stamp_file = local.with_name(f".{local.name}.stamp")
+    if not path.exists():
+        local.unlink(missing_ok=True)
+        stamp_file.unlink(missing_ok=True)
+        return local
+    stamp = _stamp(path)
+    if not local.exists() or not stamp_file.exists() or stamp_file.read_text() != stamp:
+        part = local.with_name(f".{local.name}.{uuid.uuid4().hex}.part")
+        path.fs.get_file(path.path, str(part))
+        os.replace(part, local)
+        stamp_file.write_text(stamp)
+    return local
+
+
+def publish(local: Path, path: UPath) -> None:
+    """Upload a finished local file to ``path`` (a PUT replaces the object at once); nothing to
+    do on a local root, where ``local`` is ``path``."""
+    if is_local(path):
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.fs.put_file(str(local), path.path)
+    local.with_name(f".{local.name}.stamp").write_text(_stamp(path))
+
+
+def fsspec_filesystems(path: UPath) -> str:
+    """The dbt-duckdb ``filesystems`` setting (JSON) that lets DuckDB read ``path`` through
+    fsspec, with no httpfs extension: empty on a local root."""
+    if is_local(path):
+        return "[]"
+    options = {k: v for k, v in path.storage_options.items()
+               if isinstance(v, (str, int, float, bool))}
+    return json.dumps([{"fs": path.protocol, **options}])
+
+
 def write_parquet_atomic(frame: pl.DataFrame, path: UPath) -> None:
     """Write under a temporary name, then rename: a reader sees the old file or the new one."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    if path.protocol in ("", "file", "local"):
+    if is_local(path):
         tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
         frame.write_parquet(str(tmp))
         os.replace(str(tmp), str(path))

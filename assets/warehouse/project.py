@@ -1,6 +1,7 @@
 """The dbt project (cached), its CLI resource, and the environment that points its profile at
-the storage root: ``APPOPS_WAREHOUSE`` = ``storage.warehouse_path``, ``APPOPS_LAKE`` =
-``storage.base / "lake"`` (dbt_project/profiles.yml reads both)."""
+the storage root: ``APPOPS_WAREHOUSE`` = ``storage.warehouse_path`` (its working copy on an
+object-store root), ``APPOPS_LAKE`` = ``storage.base / "lake"`` and, on an object store,
+``APPOPS_DBT_FILESYSTEMS`` (dbt_project/profiles.yml reads the three)."""
 
 import functools
 import os
@@ -11,7 +12,7 @@ from pathlib import Path
 
 from dagster_dbt import DbtCliResource, DbtProject
 
-from resources.storage import CHECKOUT, LakehouseStorage
+from resources.storage import CHECKOUT, LakehouseStorage, fsspec_filesystems, local_copy, publish
 
 DBT_DIR = CHECKOUT / "dbt_project"
 WAREHOUSE_POOL = "warehouse"  # one writer at a time on warehouse.duckdb / serving.duckdb
@@ -38,17 +39,24 @@ def dbt_project() -> DbtProject:
 
 
 def local_path(path, what: str) -> str:
-    """DuckDB opens local files only: say so clearly for an object-store root."""
-    if getattr(path, "protocol", "") not in ("", "file", "local"):
-        raise ValueError(f"{what} must be on a local disk for DuckDB, got {path}")
-    return str(path)
+    """A DuckDB file DuckDB can open (DuckDB opens local files only): the file itself on a local
+    root, its working copy fetched from the store on an object-store root (``what`` names it
+    in errors)."""
+    try:
+        return str(local_copy(path))
+    except OSError as error:
+        raise OSError(f"{what}: cannot fetch {path} into the working directory: {error}") from error
 
 
 @contextmanager
 def warehouse_env(storage: LakehouseStorage) -> Iterator[None]:
-    """Point the dbt profile at this storage root for the duration of one dbt invocation."""
-    wanted = {"APPOPS_WAREHOUSE": local_path(storage.warehouse_path, "warehouse.duckdb"),
-              "APPOPS_LAKE": local_path(storage.base / "lake", "the lake")}
+    """Point the dbt profile at this storage root for the duration of one dbt invocation; on an
+    object-store root, build the working copy of warehouse.duckdb and publish it afterwards
+    (also after a failed build, as a local root would keep what dbt wrote)."""
+    warehouse = local_path(storage.warehouse_path, "warehouse.duckdb")
+    lake = storage.base / "lake"
+    wanted = {"APPOPS_WAREHOUSE": warehouse, "APPOPS_LAKE": str(lake),
+              "APPOPS_DBT_FILESYSTEMS": fsspec_filesystems(lake)}
     before = {k: os.environ.get(k) for k in wanted}
     os.environ.update(wanted)
     try:
@@ -59,3 +67,5 @@ def warehouse_env(storage: LakehouseStorage) -> Iterator[None]:
                 os.environ.pop(key, None)
             else:
                 os.environ[key] = value
+        if Path(warehouse).exists():
+            publish(Path(warehouse), storage.warehouse_path)

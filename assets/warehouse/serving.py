@@ -4,7 +4,8 @@
 one filesystem). A BI client that holds the old file open read-only keeps reading the old,
 complete copy and never blocks the rebuild; the next connection sees the new one. Each mart
 is also exported to ``serving/<mart>.parquet`` (same rename discipline), and the table
-``_serving_build`` records the build (time, row count per mart).
+``_serving_build`` records the build (time, row count per mart). On an object-store root the
+build happens in the working directory and the files are uploaded after the swap.
 """
 
 import functools
@@ -19,7 +20,7 @@ import duckdb
 
 from assets.partitions import single_run
 from assets.warehouse.project import WAREHOUSE_POOL, dbt_project, local_path
-from resources.storage import LakehouseStorage
+from resources.storage import LakehouseStorage, publish
 
 
 @functools.cache
@@ -85,6 +86,10 @@ def serving_duckdb(context: dg.AssetExecutionContext, storage: LakehouseStorage
     if not warehouse.exists():
         raise FileNotFoundError(f"{warehouse}: no warehouse yet, materialise the dbt assets first")
     counts = rebuild_serving(warehouse, serving, serving.parent / "serving", mart_names())
+    for table in counts:
+        publish(serving.parent / "serving" / f"{table}.parquet",
+                storage.base / "serving" / f"{table}.parquet")
+    publish(serving, storage.serving_path)
     missing = sorted(set(mart_names()) - set(counts))
     if missing:
         context.log.warning(f"not in the warehouse yet, not served: {', '.join(missing)}")

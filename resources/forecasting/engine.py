@@ -4,11 +4,11 @@ default, earlier when the residuals drift), then forecast every series from its 
 from __future__ import annotations
 
 import logging
-from concurrent.futures import ProcessPoolExecutor
 from datetime import date
 
 import numpy as np
 
+from resources.compute import parallel_map
 from resources.forecasting.backtest import cuts
 from resources.forecasting.fitting import fallback_reason, fit_series, layout
 from resources.forecasting.history import History
@@ -105,10 +105,5 @@ def models_at(histories: list[History], origin: date, grain: str, settings: Fore
             if refit and "lstm" in candidates and grain == "daily" else {})
     fields = {name: getattr(settings, name) for name in ForecastSettings.model_fields}
     jobs = [(h, origin, fields, store, candidates, lstm.get(h.series_id)) for h, _ in refit]
-    if settings.workers > 1 and len(jobs) > 1:
-        with ProcessPoolExecutor(settings.workers) as pool:
-            chunk = max(1, len(jobs) // (4 * settings.workers))
-            metas = list(pool.map(_fit_job, jobs, chunksize=chunk))
-    else:
-        metas = [_fit_job(job) for job in jobs]
+    metas = parallel_map(_fit_job, jobs, settings.workers)  # in process, a pool, or Dask
     return out + [(meta, True, why) for meta, (_, why) in zip(metas, refit)]

@@ -1,0 +1,105 @@
+"""Where the heavy per-item loops run (per-series forecast fits, embedding batches): one call,
+``parallel_map(fn, items)``, whatever the engine.
+
+- ``local`` (the default): in this process, or a process pool of ``workers`` when the caller
+  asks for one. On the demo's two cores this is the fastest: a Dask cluster would add worker
+  start-up (each worker imports torch/darts again) and pickling, and has no cores to add.
+- ``dask``: ``dask.distributed``. ``APPOPS_DASK_SCHEDULER=tcp://host:8786`` uses an existing
+  cluster (its workers run the same image as the code location); ``APPOPS_COMPUTE=dask``
+  without it starts a ``LocalCluster`` of ``APPOPS_DASK_WORKERS`` processes (default 2, one
+  thread each) once per process, closed at exit.
+
+``fn`` must be importable by name (a module-level function) and ``items`` picklable; results
+come back in the order of ``items``, as from ``map``.
+"""
+
+from __future__ import annotations
+
+import atexit
+import os
+from collections.abc import Callable, Iterable
+from concurrent.futures import ProcessPoolExecutor
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+_CLIENT: dict[str, Any] = {}
+
+
+def engine() -> str:
+    """``dask`` when a scheduler is named or ``APPOPS_COMPUTE=dask``, else ``local``."""
+    chosen = os.environ.get("APPOPS_COMPUTE") or (
+        "dask" if os.environ.get("APPOPS_DASK_SCHEDULER") else "local")
+    if chosen not in ("local", "dask"):
+        raise ValueError(f"APPOPS_COMPUTE={chosen!r}: expected local or dask")
+    return chosen
+
+
+def dask_client():
+    """The process's Dask client: the named scheduler, or a LocalCluster started once."""
+    address = os.environ.get("APPOPS_DASK_SCHEDULER") or "local"
+    client = _CLIENT.get(address)
+    if client is not None and client.status == "running":
+        return client
+    from dask.distributed import Client, LocalCluster  # heavy: only when Dask is used
+
+    if address == "local":
+        cluster = LocalCluster(n_workers=int(os.environ.get("APPOPS_DASK_WORKERS", "2")),
+                               threads_per_worker=1, processes=True, dashboard_address=None)
+        client = Client(cluster)
+        atexit.register(lambda: (client.close(), cluster.close()))
+    else:
+        client = Client(address)
+        atexit.register(client.close)
+    _CLIENT[address] = client
+    return client
+
+
+def close() -> None:
+    """Close the clients (and local clusters) this process started."""
+    for client in _CLIENT.values():
+        cluster = client.cluster
+        client.close()
+        if cluster is not None:
+            cluster.close()
+    _CLIENT.clear()
+
+
+def parallel_map(fn: Callable[[T], R], items: Iterable[T], workers: int = 1) -> list[R]:
+    """``[fn(x) for x in items]``, on Dask when it is the engine, else in a pool of ``workers``
+    processes (``workers > 1``) or in this process."""
+    items = list(items)
+    if not items:
+        return []
+    if engine() == "dask":
+        client = dask_client()
+        return client.gather(client.map(fn, items, pure=False))
+    if workers > 1 and len(items) > 1:
+        with ProcessPoolExecutor(workers) as pool:
+            return list(pool.map(fn, items, chunksize=max(1, len(items) // (4 * workers))))
+    return [fn(item) for item in items]
+
+
+# On Kubernetes every step is a pod (``APPOPS_EXECUTOR=k8s``): the heavy steps ask for more.
+# Keyed by op name (an asset's op is named after it); merged by dagster-k8s like the
+# ``dagster-k8s/config`` op tag, so an asset may also carry that tag itself.
+_HEAVY = {"requests": {"cpu": "2", "memory": "4Gi"}, "limits": {"memory": "8Gi"}}
+_MEDIUM = {"requests": {"cpu": "1", "memory": "2Gi"}, "limits": {"memory": "4Gi"}}
+K8S_HEAVY_STEPS: dict[str, dict] = {
+    "forecast_models": {"container_config": {"resources": _HEAVY}},
+    "ticket_classifier": {"container_config": {"resources": _HEAVY}},
+    "verbatim_sentiment": {"container_config": {"resources": _HEAVY}},
+    "ticket_embeddings": {"container_config": {"resources": _MEDIUM}},
+    "root_cause_clusters": {"container_config": {"resources": _MEDIUM}},
+    "verbatim_topics": {"container_config": {"resources": _MEDIUM}},
+}
+
+
+def k8s_executor(max_concurrent: int = 8):
+    """dagster-k8s's ``k8s_job_executor``: one Kubernetes Job per step, the heavy ones with the
+    requests above; the image, secrets and env come from the run launcher (Helm values)."""
+    from dagster_k8s import k8s_job_executor
+
+    return k8s_job_executor.configured({"max_concurrent": max_concurrent,
+                                        "per_step_k8s_config": K8S_HEAVY_STEPS})
