@@ -100,10 +100,24 @@ def score(name: str, forecasts: np.ndarray, actuals: np.ndarray, scale: float,
                  quantile_q(errors, 0.95, profile), profile.tolist(), members or [name])
 
 
+def _wins(forecasts: np.ndarray, naive: np.ndarray, actuals: np.ndarray) -> float:
+    """Share of backtest origins where ``forecasts`` has a lower mean absolute error than naive."""
+    mine = np.abs(actuals - forecasts).mean(axis=1)
+    base = np.abs(actuals - naive).mean(axis=1)
+    return float((mine < base).mean())
+
+
 def select(backtests: dict[str, np.ndarray], actuals: np.ndarray, scale: float,
-           min_coverage80: float) -> tuple[Score, list[Score]]:
+           min_coverage80: float, margin: float = 0.0,
+           min_wins: float = 0.0) -> tuple[Score, list[Score]]:
     """Scores of every candidate plus the ensemble (mean) of the best two; the winner is the
-    lowest MASE among those whose 80 % coverage reaches ``min_coverage80`` (or overall)."""
+    lowest MASE among those whose 80 % coverage reaches ``min_coverage80`` (or overall).
+
+    Shrinkage to seasonal naive: a candidate other than naive is only eligible when its backtest
+    MASE is at least ``margin`` below naive's AND it beats naive on at least ``min_wins`` of the
+    origins. A handful of origins ranks noisy candidates by luck; a candidate that wins by a
+    hair on average, or thanks to one origin, loses on the next weeks about as often as it wins,
+    and where it loses it can lose badly. Without a clear winner, seasonal naive."""
     naive = score("naive", backtests["naive"], actuals, scale, None)
     scores = [naive] + [score(n, f, actuals, scale, naive.mase)
                         for n, f in backtests.items() if n != "naive"]
@@ -112,5 +126,12 @@ def select(backtests: dict[str, np.ndarray], actuals: np.ndarray, scale: float,
         pair = [ranked[0].name, ranked[1].name]
         mean = (backtests[pair[0]] + backtests[pair[1]]) / 2
         scores.append(score("ensemble", mean, actuals, scale, naive.mase, pair))
-    covered = [s for s in scores if not s.coverage80 < min_coverage80] or scores
+    forecasts = {s.name: np.mean([backtests[m] for m in s.members], axis=0) for s in scores}
+
+    def clear(s: Score) -> bool:
+        return s.name == "naive" or (s.mase <= (1 - margin) * naive.mase and
+                                     _wins(forecasts[s.name], backtests["naive"], actuals) >= min_wins)
+
+    eligible = [s for s in scores if clear(s)]
+    covered = [s for s in eligible if not s.coverage80 < min_coverage80] or eligible
     return min(covered, key=lambda s: (s.mase, s.name != "naive")), scores

@@ -3,8 +3,8 @@
 
 import dagster as dg
 
-DAILY_CANDIDATES = ["naive", "ets", "arima", "theta", "lstm"]
-HOURLY_CANDIDATES = ["naive", "naive_week", "theta", "mstl"]  # "ets" possible: slow with a 24 h season
+DAILY_CANDIDATES = ["naive", "profile", "ets", "arima", "theta", "lstm"]
+HOURLY_CANDIDATES = ["naive", "naive_week", "profile", "theta", "mstl"]  # "ets" possible: slow with a 24 h season
 
 
 class ForecastSettings(dg.ConfigurableResource):
@@ -30,6 +30,9 @@ class ForecastSettings(dg.ConfigurableResource):
     #                             spread over the refit set) and forecasts all of them
     min_coverage80: float = 0.6  # a candidate whose backtest 80 % coverage is lower is only
     #                              chosen when no candidate reaches it
+    selection_margin: float = 0.1  # a candidate replaces seasonal naive only when its backtest
+    #                                MASE is this share below naive's...
+    selection_min_wins: float = 0.5  # ...and it beats naive on this share of the origins
     drift_refit_share: float = 0.5  # share of days since the fit outside the 95 % band: refit
     thresholds_file: str = ""  # YAML of capacity thresholds; empty: the shipped file
     plots_top: int = 5  # PNGs for the series most at risk
