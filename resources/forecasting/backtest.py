@@ -4,11 +4,13 @@ Layout of one backtest: ``origins`` cut points ``stride`` apart, the last one ``
 before the end; every model is fit once on the points before the FIRST cut and, at each cut,
 forecasts ``horizon`` points from the history up to that cut. No judged point is ever in a fit.
 
-Intervals are split-conformal on the backtest errors normalised by an error profile: the mean
+Intervals are conformal on the backtest errors normalised by an error profile: the mean
 absolute error at each step, made non-decreasing (cumulative maximum), and past the backtest
 horizon grown as sqrt(step) from its last value. The half-width at step h is q * profile(h):
 intervals widen with the horizon, fit the error's real shape (a seasonal misfit is as large at
-step 1 as at step 20) and extend to 90 days. Reported coverage is leave-one-origin-out: each
+step 1 as at step 20) and extend to 90 days. q is cross-conformal (``loo_q``: each origin judged
+against the profile of the others), which covers the next weeks where the split quantile did
+not. Reported coverage is leave-one-origin-out: each
 origin's errors are judged against a profile and q calibrated on the other origins only.
 """
 
@@ -61,6 +63,22 @@ def quantile_q(errors: np.ndarray, level: float, profile: np.ndarray) -> float:
     return float(scores[rank])
 
 
+def loo_q(errors: np.ndarray, level: float, profile: np.ndarray) -> float:
+    """Cross-conformal quantile: each origin's |error| scored against the profile of the OTHER
+    origins, pooled, then the conformal quantile. The plain split quantile scores each origin
+    against a profile it helped estimate and under-covers on the next weeks (0.76 / 0.89 for
+    nominal 0.80 / 0.95 in ``bench/forecast.py``); leaving the origin out adds the origin-to-
+    origin variation of the error's size, which is what the future brings. Never narrower than
+    the split quantile."""
+    split = quantile_q(errors, level, profile)
+    if errors.shape[0] < 3:
+        return split
+    scores = np.concatenate([np.abs(errors[k]) / error_profile(np.delete(errors, k, axis=0))
+                             for k in range(errors.shape[0])])
+    rank = min(int(np.ceil((scores.size + 1) * level)), scores.size) - 1
+    return max(split, float(np.sort(scores)[rank]))
+
+
 def loo_coverage(errors: np.ndarray, level: float) -> float:
     """Share of backtest points inside an interval calibrated without their own origin."""
     if errors.shape[0] < 2:
@@ -96,8 +114,8 @@ def score(name: str, forecasts: np.ndarray, actuals: np.ndarray, scale: float,
     base = naive_mase if naive_mase else mase
     profile = error_profile(errors)
     return Score(name, mase, mase / base if base else 1.0, loo_coverage(errors, 0.8),
-                 loo_coverage(errors, 0.95), quantile_q(errors, 0.8, profile),
-                 quantile_q(errors, 0.95, profile), profile.tolist(), members or [name])
+                 loo_coverage(errors, 0.95), loo_q(errors, 0.8, profile),
+                 loo_q(errors, 0.95, profile), profile.tolist(), members or [name])
 
 
 def _wins(forecasts: np.ndarray, naive: np.ndarray, actuals: np.ndarray) -> float:
