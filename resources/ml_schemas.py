@@ -111,10 +111,23 @@ TOPIC_SUMMARIES = RawSchema(
     ranges={"n_verbatims": (1, None)},
 )
 
+METRIC_ANOMALIES = RawSchema(  # one row per series, grain and point of the day (issue 14)
+    asset="metric_anomalies",
+    columns={"series_id": pl.String(), "metric": pl.String(), "resource": pl.String(),
+             "grain": pl.String(), "time": TS, "value": pl.Float64(), "expected": pl.Float64(),
+             "surprise": pl.Float64(), "score": pl.Float64(), "flagged": pl.Boolean(),
+             "alert_id": pl.String(), "severity": pl.String(), "message": pl.String()},
+    required=("series_id", "grain", "time", "score", "flagged", "alert_id"),
+    key=("series_id", "grain", "time"),
+    time_column="time",
+    categories={"grain": ("daily", "hourly"), "severity": ("warning", "critical")},
+    ranges={"score": (0, 1), "surprise": (0, None)},
+)
+
 ML_OUTPUTS: dict[str, RawSchema] = {s.asset: s for s in (
     CAPACITY_FORECASTS, CAPACITY_HEADROOM, TICKET_PREDICTIONS, ROOT_CAUSE_CLUSTERS,
     VERBATIM_SENTIMENT, VERBATIM_TOPICS, VERBATIM_TOPIC_ASSIGNMENTS, VERBATIM_ENTITIES,
-    TOPIC_SUMMARIES)}
+    TOPIC_SUMMARIES, METRIC_ANOMALIES)}
 
 # Derived frames the warehouse does not read.
 

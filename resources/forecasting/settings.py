@@ -34,7 +34,7 @@ class ForecastSettings(dg.ConfigurableResource):
     #                                MASE is this share below naive's...
     selection_min_wins: float = 0.5  # ...and it beats naive on this share of the origins
     drift_refit_share: float = 0.5  # share of days since the fit outside the 95 % band: refit
-    anomaly_threshold: float = 0.998  # metric_anomalies flags a score at or above this (chosen on
+    anomaly_threshold: float = 0.9975 # metric_anomalies flags a score at or above this (chosen on
     #                                   NAB's AWS series; see resources/forecasting/anomaly.py)
     thresholds_file: str = ""  # YAML of capacity thresholds; empty: the shipped file
     plots_top: int = 5  # PNGs for the series most at risk
