@@ -124,10 +124,27 @@ METRIC_ANOMALIES = RawSchema(  # one row per series, grain and point of the day 
     ranges={"score": (0, 1), "surprise": (0, None)},
 )
 
+CAPACITY_SCENARIOS = RawSchema(  # one row per scenario and series touched, per origin (issue 14)
+    asset="capacity_scenarios",
+    columns={"scenario": pl.String(), "kind": pl.String(), "series_id": pl.String(),
+             "metric": pl.String(), "resource": pl.String(), "origin": pl.Date(),
+             "capacity_threshold": pl.Float64(), "peak_forecast_90d": pl.Float64(),
+             "baseline_peak_forecast_90d": pl.Float64(), "days_to_threshold": pl.Int32(),
+             "baseline_days_to_threshold": pl.Int32(), "p_cross_30d": pl.Float64(),
+             "baseline_p_cross_30d": pl.Float64(), "p_cross_90d": pl.Float64(),
+             "baseline_p_cross_90d": pl.Float64()},
+    required=("scenario", "kind", "series_id", "origin", "peak_forecast_90d"),
+    key=("scenario", "series_id"),
+    time_column="origin",
+    categories={"kind": ("growth", "step", "remove")},
+    ranges={"p_cross_30d": (0, 1), "p_cross_90d": (0, 1), "baseline_p_cross_30d": (0, 1),
+            "baseline_p_cross_90d": (0, 1)},
+)
+
 ML_OUTPUTS: dict[str, RawSchema] = {s.asset: s for s in (
     CAPACITY_FORECASTS, CAPACITY_HEADROOM, TICKET_PREDICTIONS, ROOT_CAUSE_CLUSTERS,
     VERBATIM_SENTIMENT, VERBATIM_TOPICS, VERBATIM_TOPIC_ASSIGNMENTS, VERBATIM_ENTITIES,
-    TOPIC_SUMMARIES, METRIC_ANOMALIES)}
+    TOPIC_SUMMARIES, METRIC_ANOMALIES, CAPACITY_SCENARIOS)}
 
 # Derived frames the warehouse does not read.
 

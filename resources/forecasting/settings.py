@@ -33,6 +33,8 @@ class ForecastSettings(dg.ConfigurableResource):
     selection_margin: float = 0.1  # a candidate replaces seasonal naive only when its backtest
     #                                MASE is this share below naive's...
     selection_min_wins: float = 0.5  # ...and it beats naive on this share of the origins
+    interval_widening80: float = 1.15  # conformal half-widths x these (see fitting.interval_meta)
+    interval_widening95: float = 1.5
     drift_refit_share: float = 0.5  # share of days since the fit outside the 95 % band: refit
     anomaly_threshold: float = 0.9975 # metric_anomalies flags a score at or above this (chosen on
     #                                   NAB's AWS series; see resources/forecasting/anomaly.py)
