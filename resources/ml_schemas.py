@@ -141,10 +141,22 @@ CAPACITY_SCENARIOS = RawSchema(  # one row per scenario and series touched, per 
             "baseline_p_cross_90d": (0, 1)},
 )
 
+RECONCILED_FORECASTS = RawSchema(  # daily forecasts of every hierarchy node, reconciled (issue 14)
+    asset="reconciled_forecasts",
+    columns={"hierarchy": pl.String(), "series_id": pl.String(), "level": pl.String(),
+             "parent_id": pl.String(), "origin": pl.Date(), "target_time": TS,
+             "horizon_days": pl.Int32(), "base_forecast": pl.Float64(), "forecast": pl.Float64(),
+             "lo80": pl.Float64(), "hi80": pl.Float64(), "lo95": pl.Float64(),
+             "hi95": pl.Float64()},
+    required=("hierarchy", "series_id", "level", "origin", "target_time", "forecast"),
+    key=("series_id", "target_time"),
+    time_column="target_time",
+)
+
 ML_OUTPUTS: dict[str, RawSchema] = {s.asset: s for s in (
     CAPACITY_FORECASTS, CAPACITY_HEADROOM, TICKET_PREDICTIONS, ROOT_CAUSE_CLUSTERS,
     VERBATIM_SENTIMENT, VERBATIM_TOPICS, VERBATIM_TOPIC_ASSIGNMENTS, VERBATIM_ENTITIES,
-    TOPIC_SUMMARIES, METRIC_ANOMALIES, CAPACITY_SCENARIOS)}
+    TOPIC_SUMMARIES, METRIC_ANOMALIES, CAPACITY_SCENARIOS, RECONCILED_FORECASTS)}
 
 # Derived frames the warehouse does not read.
 
