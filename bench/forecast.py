@@ -303,12 +303,45 @@ def _demo_histories(days: int, n: int, end: date) -> dict[str, list[History]]:
             values = h.values * (factor if h.unit != "%" else 1) * wobble
             if h.unit == "%":
                 values = np.clip(values * factor, 0, 100)
-            out[grain].append(History(f"{h.series_id}#{i}", grain, h.metric, h.resource, h.agg,
-                                      h.unit, h.times, values))
+            resource = f"{h.resource}#{i}"  # a replica is another resource of the same metric
+            out[grain].append(History(f"{h.metric}/{resource}/{h.agg}", grain, h.metric, resource,
+                                      h.agg, h.unit, h.times, values))
+    return out
+
+
+def _bench_scenarios(daily_hists: list[History]) -> list:
+    """The shipped scenario kinds on the replicated demo: growth of every mobile series, a step
+    on every API, the first CPU replica removed."""
+    from resources.forecasting.scenarios import parse_scenarios
+
+    cpu = next(h.resource for h in daily_hists if h.metric == "cpu_utilisation")
+    return parse_scenarios([
+        {"name": "growth", "kind": "growth", "metric": "mobile_banking_sessions", "rate_pct": 8},
+        {"name": "step", "kind": "step", "metric": "api_calls", "pct": 25},
+        {"name": "remove", "kind": "remove", "metric": "cpu_utilisation", "resource": cpu}])
+
+
+def _bench_hierarchies(daily_hists: list[History]) -> list:
+    """Every summed metric: its resources in clusters of 8 under one platform."""
+    from resources.forecasting.hierarchy import Hierarchy
+
+    out = []
+    for metric in sorted({h.metric for h in daily_hists if h.agg == "sum"}):
+        resources = sorted(h.resource for h in daily_hists if h.metric == metric and h.agg == "sum")
+        parents = {r: (f"{metric}-cluster{k // 8}", f"{metric}-platform")
+                   for k, r in enumerate(resources)}
+        out.append(Hierarchy(metric, "sum", ("resource", "cluster", "platform"), parents))
     return out
 
 
 def scale(n: int, days: int, workers: int) -> dict:
+    """Fit, backtest, choice and forecasts of every series, then the scenarios, the hierarchy
+    reconciliation (daily) and the anomaly scores, as the assets do them."""
+    from assets.metrics.anomalies import score_all
+    from assets.metrics.hierarchy import reconcile_origin
+    from assets.metrics.scenarios import scenario_rows
+    from resources.forecasting.thresholds import load_thresholds
+
     end = date(2025, 12, 31)
     started = time.perf_counter()
     histories = _demo_histories(days, n, end)
@@ -316,10 +349,11 @@ def scale(n: int, days: int, workers: int) -> dict:
     settings = ForecastSettings(workers=workers)
     cpu_before = sum(resource.getrusage(resource.RUSAGE_SELF)[:2])
     counts = {g: len(h) for g, h in histories.items()}
+    steps = {}
     with tempfile.TemporaryDirectory() as tmp:
         storage = LakehouseStorage(root=tmp)
         started = time.perf_counter()
-        rows, chosen = 0, {}
+        rows, chosen, frames = 0, {}, []
         for grain, hists in histories.items():
             store = ModelStore(storage, grain)
             lstms = LstmCache(store, settings)
@@ -330,21 +364,42 @@ def scale(n: int, days: int, workers: int) -> dict:
                 chosen[meta["model"]] = chosen.get(meta["model"], 0) + 1
                 _, members = store.load(meta["series_id"], end)
                 lstm = lstms.get(end) if "lstm" in meta["members"] else None
-                rows += forecast_frame(meta, members, lstm, by_id[meta["series_id"]].cut(end), end).height
+                frame = forecast_frame(meta, members, lstm, by_id[meta["series_id"]].cut(end), end)
+                rows += frame.height
+                if grain == "daily":
+                    frames.append(frame)
             print(f"  {grain}: {len(hists)} series fit+backtest+choice done at {fitted:.0f} s, "
                   f"forecasts done at {time.perf_counter() - started:.0f} s")
+        steps["fit_and_forecast_s"] = time.perf_counter() - started
+        daily = pl.concat(frames)
+        mark = time.perf_counter()
+        capped = {h.series_id for h in histories["daily"] if h.unit == "%"}
+        scenario_out = scenario_rows(daily, _bench_scenarios(histories["daily"]),
+                                     load_thresholds(""), capped)
+        steps["scenarios_s"] = time.perf_counter() - mark
+        mark = time.perf_counter()
+        by_id = {h.series_id: h for h in histories["daily"]}
+        nodes = [r for hier in _bench_hierarchies(histories["daily"])
+                 for r in reconcile_origin(hier, end, daily, by_id, settings)]
+        steps["reconciliation_s"] = time.perf_counter() - mark
+        mark = time.perf_counter()
+        scored = score_all(histories, settings.anomaly_threshold)
+        steps["anomalies_s"] = time.perf_counter() - mark
         wall = time.perf_counter() - started
     usage = [resource.getrusage(who) for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)]
     peak_self, peak_child = (u.ru_maxrss / 1024 for u in usage)
     cpu = sum(u.ru_utime + u.ru_stime for u in usage) - cpu_before
     print(f"\n(b) {n} series ({counts['daily']} daily + {counts['hourly']} hourly, {days} days of "
-          f"history, demo data prepared in {prepared:.0f} s): {wall:.0f} s for fit, backtest, "
-          f"choice and {rows} forecast rows with {workers} worker(s) ({cpu:.0f} CPU s, "
-          f"load average {os.getloadavg()[0]:.1f} at the end); peak RSS main "
-          f"{peak_self:.0f} MiB, largest worker {peak_child:.0f} MiB; chosen {chosen} "
-          f"(goal: 1,000 series within 300 s on 2 cores)")
+          f"history, demo data prepared in {prepared:.0f} s): {wall:.0f} s in all with {workers} "
+          f"worker(s): " + ", ".join(f"{k} {v:.0f}" for k, v in steps.items()) +
+          f"; {rows} forecast rows, {len(scenario_out)} scenario rows, {len(nodes)} reconciled "
+          f"nodes, {sum(f.height for f in scored)} points scored for anomalies ({cpu:.0f} CPU s, "
+          f"load average {os.getloadavg()[0]:.1f} at the end); peak RSS main {peak_self:.0f} "
+          f"MiB, largest worker {peak_child:.0f} MiB; chosen {chosen} "
+          f"(goal: 1,000 series with scenarios and reconciliation within 300 s on 2 cores)")
     return {"series": counts, "wall_s": round(wall, 1), "cpu_s": round(cpu, 1), "rows": rows,
-            "workers": workers, "chosen": chosen}
+            "workers": workers, "chosen": chosen, "steps_s": {k: round(v, 1) for k, v in steps.items()},
+            "scenario_rows": len(scenario_out), "reconciled_nodes": len(nodes)}
 
 
 def main() -> None:
