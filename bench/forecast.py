@@ -402,6 +402,60 @@ def scale(n: int, days: int, workers: int) -> dict:
             "scenario_rows": len(scenario_out), "reconciled_nodes": len(nodes)}
 
 
+def crossing(days: int, n_origins: int) -> dict:
+    """(c) Calibration of the crossing probabilities on the demo, where the future is known.
+
+    The 46 demo series (daily) are forecast at ``n_origins`` origins 30 days apart (the last one
+    90 days before the end, so every horizon is judged); each gets thresholds at 1.05, 1.1, 1.2
+    and 1.4 x its last 7-day mean (utilisation: capped at 99 %), and capacity_headroom's
+    p_cross_7d/30d/90d is compared with whether any actual day of the window reached the
+    threshold: reliability table (10 bins) and Brier score, beside the Brier score of the base
+    rate (a constant probability, known in hindsight)."""
+    from resources.forecasting.headroom import headroom_row
+
+    end = date(2025, 12, 31)
+    hists = _demo_histories(days, 46, end)["daily"]
+    settings = ForecastSettings(daily_candidates=["naive", "profile", "ets", "theta"], refit_days=1)
+    origins = [end - timedelta(days=90 + 30 * k) for k in range(n_origins - 1, -1, -1)]
+    pairs = []
+    with tempfile.TemporaryDirectory() as tmp:
+        store = ModelStore(LakehouseStorage(root=tmp), "daily")
+        lstms = LstmCache(store, settings)
+        by_id = {h.series_id: h for h in hists}
+        for origin in origins:
+            for meta, _, _ in models_at(hists, origin, "daily", settings, store, lstms):
+                hist = by_id[meta["series_id"]]
+                _, members = store.load(meta["series_id"], origin)
+                known = hist.cut(origin)
+                frame = forecast_frame(meta, members, None, known, origin).sort("horizon_days")
+                future = hist.cut(origin + timedelta(days=90)).values[len(known.values):]
+                level = float(np.mean(known.values[-7:]))
+                for mult in (1.05, 1.1, 1.2, 1.4):
+                    threshold = min(level * mult, 99.0) if hist.unit == "%" else level * mult
+                    row = headroom_row(frame, {"series_id": hist.series_id, "metric": hist.metric,
+                                               "resource": hist.resource}, threshold)
+                    for n in (7, 30, 90):
+                        pairs.append({"horizon": n, "p": row[f"p_cross_{n}d"],
+                                      "crossed": float(np.nanmax(future[:n]) >= threshold)})
+    frame = pl.DataFrame(pairs)
+    result = {}
+    for n in (7, 30, 90):
+        part = frame.filter(pl.col("horizon") == n)
+        base = part["crossed"].mean()
+        brier = float(((part["p"] - part["crossed"]) ** 2).mean())
+        table = (part.with_columns(bin=(pl.col("p") * 10).floor().clip(0, 9).cast(pl.Int32))
+                 .group_by("bin").agg(pl.len().alias("n"), pl.col("p").mean().alias("mean_p"),
+                                      pl.col("crossed").mean().alias("observed")).sort("bin"))
+        print(f"\n(c) p_cross_{n}d over {part.height} (series, origin, threshold): Brier "
+              f"{brier:.4f} (base rate {base:.3f}: Brier {base * (1 - base):.4f})")
+        print(table.with_columns(pl.col(pl.Float64).round(3)).to_pandas().to_markdown(index=False))
+        result[f"p_cross_{n}d"] = {"pairs": part.height, "brier": round(brier, 4),
+                                   "brier_base_rate": round(base * (1 - base), 4),
+                                   "reliability": table.with_columns(pl.col(pl.Float64).round(3))
+                                   .to_dicts()}
+    return result
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--data", type=Path, default=default_data(),
@@ -414,11 +468,16 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--skip-accuracy", action="store_true")
     parser.add_argument("--skip-scale", action="store_true")
+    parser.add_argument("--crossing", action="store_true",
+                        help="(c) calibration of the crossing probabilities on the demo")
+    parser.add_argument("--crossing-origins", type=int, default=4)
     args = parser.parse_args()
     print("command: .venv/bin/python bench/forecast.py " + " ".join(sys.argv[1:]))
     result = {}
     if not args.skip_accuracy:
         result["accuracy"] = accuracy(args.data, args.origins, set(args.dev.split(",")))
+    if args.crossing:
+        result["crossing"] = crossing(args.days, args.crossing_origins)
     if not args.skip_scale:
         result["scale"] = scale(args.series, args.days, args.workers)
     print("RESULT " + json.dumps(result, default=str))
