@@ -411,7 +411,7 @@ def crossing(days: int, n_origins: int) -> dict:
     p_cross_7d/30d/90d is compared with whether any actual day of the window reached the
     threshold: reliability table (10 bins) and Brier score, beside the Brier score of the base
     rate (a constant probability, known in hindsight)."""
-    from resources.forecasting.headroom import headroom_row
+    from resources.forecasting.headroom import METHODS, headroom_row
 
     end = date(2025, 12, 31)
     hists = _demo_histories(days, 46, end)["daily"]
@@ -432,13 +432,26 @@ def crossing(days: int, n_origins: int) -> dict:
                 level = float(np.mean(known.values[-7:]))
                 for mult in (1.05, 1.1, 1.2, 1.4):
                     threshold = min(level * mult, 99.0) if hist.unit == "%" else level * mult
-                    row = headroom_row(frame, {"series_id": hist.series_id, "metric": hist.metric,
-                                               "resource": hist.resource}, threshold)
+                    ident = {"series_id": hist.series_id, "metric": hist.metric,
+                             "resource": hist.resource}
+                    rows = {m: headroom_row(frame, ident, threshold, m) for m in METHODS}
                     for n in (7, 30, 90):
-                        pairs.append({"horizon": n, "p": row[f"p_cross_{n}d"],
+                        pairs.append({"horizon": n, "origin": origin,
+                                      **{m: rows[m][f"p_cross_{n}d"] for m in METHODS},
                                       "crossed": float(np.nanmax(future[:n]) >= threshold)})
     frame = pl.DataFrame(pairs)
-    result = {}
+    dev = frame.filter(pl.col("origin") < origins[len(origins) // 2])
+    check = frame.filter(pl.col("origin") >= origins[len(origins) // 2])
+    print("\n(c) Brier score per method: development origins (the first half) / check origins")
+    briers = {}
+    for m in METHODS:
+        briers[m] = [float(((part[m] - part["crossed"]) ** 2).mean()) for part in (dev, check)]
+        print(f"    {m:12} {briers[m][0]:.4f} / {briers[m][1]:.4f}")
+    chosen = min(METHODS, key=lambda m: briers[m][0])
+    print(f"    best on the development origins: {chosen} (shipped: ForecastSettings().crossing_method"
+          f" = {ForecastSettings().crossing_method})")
+    result = {"brier_by_method_dev_check": briers, "best_on_dev": chosen}
+    frame = frame.with_columns(p=pl.col(ForecastSettings().crossing_method))
     for n in (7, 30, 90):
         part = frame.filter(pl.col("horizon") == n)
         base = part["crossed"].mean()
@@ -446,7 +459,7 @@ def crossing(days: int, n_origins: int) -> dict:
         table = (part.with_columns(bin=(pl.col("p") * 10).floor().clip(0, 9).cast(pl.Int32))
                  .group_by("bin").agg(pl.len().alias("n"), pl.col("p").mean().alias("mean_p"),
                                       pl.col("crossed").mean().alias("observed")).sort("bin"))
-        print(f"\n(c) p_cross_{n}d over {part.height} (series, origin, threshold): Brier "
+        print(f"\n(c) shipped p_cross_{n}d over {part.height} (series, origin, threshold): Brier "
               f"{brier:.4f} (base rate {base:.3f}: Brier {base * (1 - base):.4f})")
         print(table.with_columns(pl.col(pl.Float64).round(3)).to_pandas().to_markdown(index=False))
         result[f"p_cross_{n}d"] = {"pairs": part.height, "brier": round(brier, 4),

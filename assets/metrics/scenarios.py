@@ -25,18 +25,19 @@ class ScenariosConfig(dg.Config):
     scenarios_file: str = ""
 
 
-def _summary(part: pl.DataFrame, threshold: float | None, ident: dict) -> dict:
+def _summary(part: pl.DataFrame, threshold: float | None, ident: dict, method: str) -> dict:
     """Peak and (with a threshold) days to it and crossing probabilities of one series."""
     part = part.sort("horizon_days")
     out = {"peak_forecast_90d": float(part["forecast"].max())}
     if threshold is not None:
-        row = headroom_row(part, ident, threshold)
+        row = headroom_row(part, ident, threshold, method)
         out.update(days_to_threshold=row["days_to_threshold"], p_cross_30d=row["p_cross_30d"],
                    p_cross_90d=row["p_cross_90d"])
     return out
 
 
-def scenario_rows(daily: pl.DataFrame, scenarios, rules, capped: set[str]) -> list[dict]:
+def scenario_rows(daily: pl.DataFrame, scenarios, rules, capped: set[str],
+                  method: str = "blend") -> list[dict]:
     rows = []
     for scenario in scenarios:
         changed = apply_scenario(daily, scenario, capped)
@@ -45,7 +46,8 @@ def scenario_rows(daily: pl.DataFrame, scenarios, rules, capped: set[str]) -> li
             ident = {"series_id": series_id, "metric": metric, "resource": "/".join(resource)}
             threshold = threshold_for(rules, metric, ident["resource"], agg)
             base = daily.filter(pl.col("series_id") == series_id, pl.col("origin") == origin)
-            now, before = _summary(part, threshold, ident), _summary(base, threshold, ident)
+            now = _summary(part, threshold, ident, method)
+            before = _summary(base, threshold, ident, method)
             rows.append({"scenario": scenario.name, "kind": scenario.kind, **ident, "origin": origin,
                          "capacity_threshold": threshold, **now,
                          **{f"baseline_{k}": v for k, v in before.items()},
@@ -94,7 +96,7 @@ def capacity_scenarios(context: dg.AssetExecutionContext, config: ScenariosConfi
     daily = capacity_forecasts.filter(pl.col("grain") == "daily")
     capped = {s for s in daily["series_id"].unique().to_list() if s.startswith("cpu_utilisation/")}
     schema = CAPACITY_SCENARIOS.with_partition
-    rows = scenario_rows(daily, scenarios, rules, capped)
+    rows = scenario_rows(daily, scenarios, rules, capped, forecasting.crossing_method)
     frame = (pl.DataFrame(rows, schema=schema) if rows else pl.DataFrame(schema=schema)).sort(
         "origin", "scenario", "series_id")
     context.add_output_metadata({
