@@ -111,10 +111,52 @@ TOPIC_SUMMARIES = RawSchema(
     ranges={"n_verbatims": (1, None)},
 )
 
+METRIC_ANOMALIES = RawSchema(  # one row per series, grain and point of the day (issue 14)
+    asset="metric_anomalies",
+    columns={"series_id": pl.String(), "metric": pl.String(), "resource": pl.String(),
+             "grain": pl.String(), "time": TS, "value": pl.Float64(), "expected": pl.Float64(),
+             "surprise": pl.Float64(), "score": pl.Float64(), "flagged": pl.Boolean(),
+             "alert_id": pl.String(), "severity": pl.String(), "message": pl.String()},
+    required=("series_id", "grain", "time", "score", "flagged", "alert_id"),
+    key=("series_id", "grain", "time"),
+    time_column="time",
+    categories={"grain": ("daily", "hourly"), "severity": ("warning", "critical")},
+    ranges={"score": (0, 1), "surprise": (0, None)},
+)
+
+CAPACITY_SCENARIOS = RawSchema(  # one row per scenario and series touched, per origin (issue 14)
+    asset="capacity_scenarios",
+    columns={"scenario": pl.String(), "kind": pl.String(), "series_id": pl.String(),
+             "metric": pl.String(), "resource": pl.String(), "origin": pl.Date(),
+             "capacity_threshold": pl.Float64(), "peak_forecast_90d": pl.Float64(),
+             "baseline_peak_forecast_90d": pl.Float64(), "days_to_threshold": pl.Int32(),
+             "baseline_days_to_threshold": pl.Int32(), "p_cross_30d": pl.Float64(),
+             "baseline_p_cross_30d": pl.Float64(), "p_cross_90d": pl.Float64(),
+             "baseline_p_cross_90d": pl.Float64()},
+    required=("scenario", "kind", "series_id", "origin", "peak_forecast_90d"),
+    key=("scenario", "series_id"),
+    time_column="origin",
+    categories={"kind": ("growth", "step", "remove")},
+    ranges={"p_cross_30d": (0, 1), "p_cross_90d": (0, 1), "baseline_p_cross_30d": (0, 1),
+            "baseline_p_cross_90d": (0, 1)},
+)
+
+RECONCILED_FORECASTS = RawSchema(  # daily forecasts of every hierarchy node, reconciled (issue 14)
+    asset="reconciled_forecasts",
+    columns={"hierarchy": pl.String(), "series_id": pl.String(), "level": pl.String(),
+             "parent_id": pl.String(), "origin": pl.Date(), "target_time": TS,
+             "horizon_days": pl.Int32(), "base_forecast": pl.Float64(), "forecast": pl.Float64(),
+             "lo80": pl.Float64(), "hi80": pl.Float64(), "lo95": pl.Float64(),
+             "hi95": pl.Float64()},
+    required=("hierarchy", "series_id", "level", "origin", "target_time", "forecast"),
+    key=("series_id", "target_time"),
+    time_column="target_time",
+)
+
 ML_OUTPUTS: dict[str, RawSchema] = {s.asset: s for s in (
     CAPACITY_FORECASTS, CAPACITY_HEADROOM, TICKET_PREDICTIONS, ROOT_CAUSE_CLUSTERS,
     VERBATIM_SENTIMENT, VERBATIM_TOPICS, VERBATIM_TOPIC_ASSIGNMENTS, VERBATIM_ENTITIES,
-    TOPIC_SUMMARIES)}
+    TOPIC_SUMMARIES, METRIC_ANOMALIES, CAPACITY_SCENARIOS, RECONCILED_FORECASTS)}
 
 # Derived frames the warehouse does not read.
 

@@ -31,28 +31,30 @@ def post_json(url: str, payload: dict, timeout: float = 10.0) -> None:
 class AlertSinks:
     """The three sinks, and the persisted set of ids already sent."""
 
-    def __init__(self, storage: LakehouseStorage, webhook_url: str | None, log):
+    def __init__(self, storage: LakehouseStorage, webhook_url: str | None, log, label: str = "EOL"):
         self.state = storage.state("alerts", "sent.json")
         self.jsonl = storage.reports("alerts", "alerts.jsonl")
-        self.webhook_url, self.log = webhook_url, log
+        self.webhook_url, self.log, self.label = webhook_url, log, label
         self.sent: set[str] = set(json.loads(self.state.read_text())) if self.state.exists() else set()
 
     def send(self, alert: dict) -> None:
         if self.webhook_url:
             post_json(self.webhook_url, alert)
         append_text(self.jsonl, json.dumps(alert, ensure_ascii=False) + "\n")
-        self.log.warning(f"EOL alert {alert['alert_id']} [{alert['severity']}] {alert['message']}")
+        self.log.warning(f"{self.label} alert {alert['alert_id']} [{alert['severity']}] {alert['message']}")
         self.sent.add(alert["alert_id"])
         self.state.parent.mkdir(parents=True, exist_ok=True)
         self.state.write_text(json.dumps(sorted(self.sent)))
 
 
 def dispatch_alerts(storage: LakehouseStorage, cursor: dict[str, int], webhook_url: str | None,
-                    log) -> tuple[dict[str, int], list[str]]:
+                    log, asset: str = "eol_alerts", flag: str | None = None,
+                    label: str = "EOL") -> tuple[dict[str, int], list[str]]:
     """Send the alerts not sent yet from files changed since ``cursor``; returns the next
-    cursor and the ids sent by this call."""
-    sinks = AlertSinks(storage, webhook_url, log)
-    folder = storage.lake_dir("eol_alerts")
+    cursor and the ids sent by this call. ``asset``: the lake asset whose rows are alerts;
+    ``flag``: a boolean column, only its true rows are alerts (metric_anomalies)."""
+    sinks = AlertSinks(storage, webhook_url, log, label)
+    folder = storage.lake_dir(asset)
     files = sorted(folder.glob("*.parquet")) if folder.exists() else []
     new_cursor, sent_now = dict(cursor), []
     for path in files:
@@ -60,6 +62,8 @@ def dispatch_alerts(storage: LakehouseStorage, cursor: dict[str, int], webhook_u
         if cursor.get(path.name) == mtime:
             continue
         rows = read_parquet(path).with_columns(pl.col("partition_date").cast(pl.String))
+        if flag:
+            rows = rows.filter(pl.col(flag)).with_columns(pl.col(pl.Datetime).cast(pl.String))
         try:
             for alert in rows.unique("alert_id", keep="first", maintain_order=True).to_dicts():
                 if alert["alert_id"] not in sinks.sent:

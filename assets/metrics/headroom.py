@@ -62,7 +62,8 @@ def capacity_headroom(context: dg.AssetExecutionContext, capacity_forecasts: pl.
         ident = _identity(series_id)
         threshold = threshold_for(rules, ident["metric"], ident["resource"], ident["agg"])
         if threshold is not None:
-            rows.append(headroom_row(part.sort("horizon_days"), ident, threshold))
+            rows.append(headroom_row(part.sort("horizon_days"), ident, threshold,
+                                     forecasting.crossing_method))
     frame = headroom_frame(rows).sort("origin", "series_id")
     context.add_output_metadata({
         "dagster/row_count": frame.height, "rules": len(rules),

@@ -2,7 +2,10 @@
 AutoARIMA (skipped where the season is long), Theta, and at hourly grain a weekly seasonal
 naive (``naive_week``: the same hour a week ago, which the 24-hour season cannot express) and
 MSTL (daily and weekly seasons, an ETS trend: the weekly cycle with a level that adapts).
-The global LSTM is in ``lstm.py``.
+``profile`` is the median of the last ``PROFILE_SEASONS`` seasons, step by step (hourly: the
+same hour over the last 7 days; daily: the same weekday over the last 4 weeks): seasonal naive
+with its noise averaged out, the forecast that wins on noisy stationary series where one past
+season is a poor guide and a fitted model over-fits. The global LSTM is in ``lstm.py``.
 
 The statsforecast-backed models are *transferable*: fit once, then ``predict(n, series=...)``
 conditions on any later history without refitting. That is how the backtest (one fit before the
@@ -17,7 +20,8 @@ import numpy as np
 from resources.forecasting.history import History
 from resources.forecasting.settings import ForecastSettings
 
-STATISTICAL = ("naive", "naive_week", "ets", "arima", "theta", "mstl")
+STATISTICAL = ("naive", "naive_week", "profile", "ets", "arima", "theta", "mstl")
+PROFILE_SEASONS = {24: 7, 7: 4}  # seasons in the median profile, by season length
 WEEK = {24: 168}  # hourly season -> weekly season
 
 
@@ -41,6 +45,26 @@ class Forecaster:
         return self.model.predict(n, series=ts, show_warnings=False).values()[:, 0]
 
 
+class SeasonalProfile:
+    """Median of the last k seasons, step by step: parameter free (``fit`` keeps nothing)."""
+
+    transferable = True
+    name = "profile"
+
+    def __init__(self, season: int, k: int):
+        self.season, self.k = season, k
+
+    def fit(self, hist: History, values: np.ndarray, start: int) -> SeasonalProfile:
+        return self
+
+    def predict(self, hist: History, values: np.ndarray, start: int, n: int) -> np.ndarray:
+        k = max(1, min(self.k, len(values) // self.season))
+        if len(values) < self.season:
+            return np.full(n, float(values[-1]))
+        block = values[len(values) - k * self.season:].reshape(k, self.season)
+        return np.resize(np.median(block, axis=0), n)
+
+
 def build(name: str, season: int, n_train: int, settings: ForecastSettings) -> Forecaster | str:
     """The candidate, or why it is skipped for this series."""
     from darts.models import AutoARIMA, AutoETS, AutoTheta, NaiveSeasonal
@@ -51,6 +75,10 @@ def build(name: str, season: int, n_train: int, settings: ForecastSettings) -> F
         if season not in WEEK or n_train < WEEK[season]:
             return "naive_week: hourly grain with a week of training only"
         return Forecaster(name, NaiveSeasonal(K=WEEK[season]), False)
+    if name == "profile":
+        if n_train < 2 * season:
+            return f"profile: {n_train} training points, fewer than two seasons of {season}"
+        return SeasonalProfile(season, PROFILE_SEASONS.get(season, 4))
     if n_train < 2 * season:
         return f"{name}: {n_train} training points, fewer than two seasons of {season}"
     if name == "ets":

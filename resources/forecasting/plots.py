@@ -32,6 +32,30 @@ def risk_plot(hist: History, forecast: pl.DataFrame, threshold: float, title: st
     return buffer.getvalue()
 
 
+def scenario_plot(base: pl.DataFrame, scenario: pl.DataFrame, threshold: float | None,
+                  title: str) -> bytes:
+    """Baseline forecast and band against the scenario's, with the threshold when set."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(7, 3), dpi=80)
+    for frame, colour, label in ((base, "C0", "baseline"), (scenario, "C1", "scenario")):
+        times = frame["target_time"].dt.replace_time_zone(None).to_numpy()
+        ax.fill_between(times, frame["lo80"], frame["hi80"], color=colour, alpha=0.2)
+        ax.plot(times, frame["forecast"], color=colour, lw=1.2, label=f"{label} (80 % band)")
+    if threshold is not None:
+        ax.axhline(threshold, color="C3", ls="--", lw=1, label="threshold")
+    ax.set_title(title, fontsize=9)
+    ax.legend(fontsize=7, loc="upper left")
+    fig.autofmt_xdate()
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", bbox_inches="tight")
+    plt.close(fig)
+    return buffer.getvalue()
+
+
 def markdown_image(png: bytes, alt: str) -> str:
     """Inline image for Dagster's markdown metadata (rendered in the UI)."""
     return f"![{alt}](data:image/png;base64,{base64.b64encode(png).decode()})"

@@ -3,8 +3,8 @@
 
 import dagster as dg
 
-DAILY_CANDIDATES = ["naive", "ets", "arima", "theta", "lstm"]
-HOURLY_CANDIDATES = ["naive", "naive_week", "theta", "mstl"]  # "ets" possible: slow with a 24 h season
+DAILY_CANDIDATES = ["naive", "profile", "ets", "arima", "theta", "lstm"]
+HOURLY_CANDIDATES = ["naive", "naive_week", "profile", "theta", "mstl"]  # "ets" possible: slow with a 24 h season
 
 
 class ForecastSettings(dg.ConfigurableResource):
@@ -30,7 +30,16 @@ class ForecastSettings(dg.ConfigurableResource):
     #                             spread over the refit set) and forecasts all of them
     min_coverage80: float = 0.6  # a candidate whose backtest 80 % coverage is lower is only
     #                              chosen when no candidate reaches it
+    selection_margin: float = 0.1  # a candidate replaces seasonal naive only when its backtest
+    #                                MASE is this share below naive's...
+    selection_min_wins: float = 0.5  # ...and it beats naive on this share of the origins
+    interval_widening80: float = 1.15  # conformal half-widths x these (see fitting.interval_meta)
+    interval_widening95: float = 1.5
     drift_refit_share: float = 0.5  # share of days since the fit outside the 95 % band: refit
+    anomaly_threshold: float = 0.9975 # metric_anomalies flags a score at or above this (chosen on
+    #                                   NAB's AWS series; see resources/forecasting/anomaly.py)
+    crossing_method: str = "blend"  # how days' crossing probabilities combine (headroom.py)
+    hierarchy_file: str = ""  # YAML of hierarchies (reconciled_forecasts); empty: the shipped one
     thresholds_file: str = ""  # YAML of capacity thresholds; empty: the shipped file
     plots_top: int = 5  # PNGs for the series most at risk
     workers: int = 1  # processes for per-series fitting (bench: 2)
