@@ -7,8 +7,9 @@ bound of the bootstrap interval of the macro-F1 difference must be above ``min_d
 (default 0). Otherwise the champion stays, the challenger keeps predicting in shadow beside
 it, and the decision says why. ``rollback`` moves ``champion`` back to a given version.
 
-Every decision is a row of ``model_decisions``: ``lake/model_decisions/<model>/<day>.parquet``
-(one writer per model; a rerun of a day replaces that day's decisions of that model).
+Every decision is a row of ``model_decisions``: ``lake/model_decisions/<day>_<model>.parquet``
+(one file per day and writing asset, so two assets never write the same file; a rerun of a
+day replaces that day's decisions of that asset; dbt reads them all as one source).
 """
 
 from __future__ import annotations
@@ -90,7 +91,7 @@ def rollback(registry: ModelRegistry, name: str, version: str, day: date, reason
 
 
 def decisions_file(storage: LakehouseStorage, model: str, day: date):
-    return storage.lake_dir("model_decisions") / model / f"{day.isoformat()}.parquet"
+    return storage.lake_dir("model_decisions") / f"{day.isoformat()}_{model}.parquet"
 
 
 def write_decisions(storage: LakehouseStorage, model: str, rows: list[dict], *, replace_days: list[date] = (),
@@ -108,7 +109,6 @@ def write_decisions(storage: LakehouseStorage, model: str, rows: list[dict], *, 
 
 def read_decisions(storage: LakehouseStorage, model: str | None = None) -> pl.DataFrame:
     base = storage.lake_dir("model_decisions")
-    files = sorted(base.glob("*/*.parquet") if model is None else (base / model).glob("*.parquet")) \
-        if base.exists() else []
+    files = sorted(base.glob("*.parquet" if model is None else f"*_{model}.parquet")) if base.exists() else []
     frames = [read_parquet(p).cast(DECISIONS_SCHEMA) for p in files]
     return pl.concat(frames) if frames else pl.DataFrame(schema=DECISIONS_SCHEMA)

@@ -167,6 +167,12 @@ def model_monitoring(context: dg.AssetExecutionContext, config: MonitoringConfig
     return frame
 
 
+def below_reference(frame: pl.DataFrame, margin: float) -> pl.DataFrame:
+    """Rows whose live value falls more than ``margin`` below the champion's validation figure."""
+    return frame.filter(pl.col("value").is_not_null() & pl.col("reference").is_not_null()
+                        & (pl.col("value") < pl.col("reference") - margin))
+
+
 class MonitoringCheckConfig(dg.Config):
     margin: float = 0.10
 
@@ -178,8 +184,7 @@ def live_metrics_hold(context: dg.AssetCheckExecutionContext, config: Monitoring
                       storage: LakehouseStorage) -> dg.AssetCheckResult:
     frame = storage.read_lake_days("model_monitoring", context_days(context))
     frame = frame if frame is not None else pl.DataFrame(schema=SCHEMA)
-    low = frame.filter(pl.col("value").is_not_null() & pl.col("reference").is_not_null()
-                       & (pl.col("value") < pl.col("reference") - config.margin))
+    low = below_reference(frame, config.margin)
     return dg.AssetCheckResult(
         passed=low.height == 0, severity=dg.AssetCheckSeverity.WARN,
         metadata={"below_reference": dg.MetadataValue.json(
