@@ -18,12 +18,14 @@ import argparse
 import json
 import os
 import sys
+import tempfile
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from resources.model_registry import save_model  # noqa: E402
 from resources.text_models import candidates as cand  # noqa: E402
 from resources.text_models.datasets import LANGUAGE, TASKS, hash_split, load  # noqa: E402
 from resources.text_models.evaluation import score  # noqa: E402
@@ -55,6 +57,9 @@ def run_task(task: str, train_dir: Path, test_dir: Path | None, names, target: f
                "n_test": test.height, "classes": train["label"].n_unique()}
     results["model"] = score(truth, chosen.model.predict_proba(texts), chosen.model.classes_,
                              chosen.thresholds)
+    with tempfile.TemporaryDirectory() as scratch:
+        save_model(chosen.model, Path(scratch))
+        results["artifact_mb"] = round(sum(p.stat().st_size for p in Path(scratch).rglob("*") if p.is_file()) / 1e6, 2)
     # every candidate on TEST, trained on all TRAIN rows as the chosen one was
     options = {"setfit_steps": setfit_steps}
     results["candidates"] = {}
@@ -71,7 +76,8 @@ def run_task(task: str, train_dir: Path, test_dir: Path | None, names, target: f
         results["candidates"][name] = score(truth, model.predict_proba(texts), model.classes_)
     results["validation_macro_f1"] = {n: v.get("macro_f1") for n, v in chosen.validation.items()}
     print(f"\n## {task}: {results['classes']} classes, train {train.height}, test {test.height}, "
-          f"chosen on validation: {chosen.chosen} (selection + refit {seconds:.0f} s)")
+          f"chosen on validation: {chosen.chosen} (selection + refit {seconds:.0f} s, "
+          f"artefact {results['artifact_mb']} MB)")
     print("| model | macro-F1 | weighted precision | accuracy | top-3 acc | answered weighted precision | coverage |")
     print("| --- | --- | --- | --- | --- | --- | --- |")
     print(row(f"**chosen: {chosen.chosen}** (per-class targets {target})", results["model"]))
@@ -99,7 +105,7 @@ def main() -> None:
     torch.set_num_threads(args.threads)
     out = {task: run_task(task, args.train, args.test, args.candidates, args.target, args.setfit_steps)
            for task in args.tasks}
-    summary = {t: {"chosen": r["chosen"], "train_seconds": r["train_seconds"],
+    summary = {t: {"chosen": r["chosen"], "train_seconds": r["train_seconds"], "artifact_mb": r["artifact_mb"],
                    **{k: r["model"].get(k) for k in ("macro_f1", "weighted_precision", "accuracy",
                                                      "top3_accuracy", "answered_weighted_precision",
                                                      "coverage")},

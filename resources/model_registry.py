@@ -120,7 +120,7 @@ class ModelRegistry:
                     validation: dict | None = None, files: dict[str, bytes] | None = None) -> str:
         """One MLflow run (params, metrics, tags incl. the git commit) and a new registered
         version of ``name`` holding the model; returns the version number."""
-        from mlflow.entities import Metric, Param, RunTag
+        from mlflow.entities import Metric, Param
 
         client = self.client
         run = client.create_run(self._experiment(name), tags={"git_commit": git_commit(),

@@ -35,7 +35,7 @@ class ClassifierConfig(dg.Config):
     label_drift_threshold: float = 0.2  # total variation distance between category shares
     min_labelled: int = 300  # an adequate history before the first model
     candidates: list[str] = ["tfidf", "tfidf_chars", "embeddings", "ensemble"]  # + "setfit", "spacy_vectors"
-    val_share: float = 0.2  # newest share of the labelled rows: the validation window
+    val_share: float = 0.3  # newest share of the labelled rows: validation, in 3 time folds
     target_precision: float = 0.87
     class_targets: dict[str, float] = {}  # per-class precision targets (category model)
     setfit_steps: int = 40

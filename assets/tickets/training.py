@@ -27,7 +27,7 @@ from resources.text_models.selection import select
 class TrainingParams:
     encoder_path: str = ""
     candidates: tuple[str, ...] = ("tfidf", "tfidf_chars", "embeddings", "ensemble")
-    val_share: float = 0.2
+    val_share: float = 0.3
     target_precision: float = 0.87
     class_targets: dict[str, float] = field(default_factory=dict)
     setfit_steps: int = 40

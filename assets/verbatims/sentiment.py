@@ -34,7 +34,7 @@ class SentimentConfig(dg.Config):
     history_days: int = 180
     min_train: int = 300  # scored answers before a retrain replaces a champion
     spacy_model: str = "fr_core_news_md"
-    val_share: float = 0.25
+    val_share: float = 0.3
     target_precision: float = 0.87
     setfit_steps: int = 40
     contradiction_confidence: float = 0.7

@@ -30,7 +30,7 @@ class SentimentParams:
     candidates: tuple[str, ...] = ("tfidf", "tfidf_chars", "spacy_vectors", "embeddings", "ensemble")
     encoder_path: str = ""
     spacy_model: str = "fr_core_news_md"
-    val_share: float = 0.25
+    val_share: float = 0.3
     target_precision: float = 0.87
     setfit_steps: int = 40
     max_train_rows: int = 20_000

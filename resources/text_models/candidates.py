@@ -54,10 +54,27 @@ class SklearnText(TextModel):
     def fit(self, texts, labels):
         self.pipeline.fit(list(texts), list(labels))
         self.classes_ = np.asarray(self.pipeline.classes_)
+        for vectoriser in _vectorisers(self.pipeline):
+            if hasattr(vectoriser, "stop_words_"):  # every term cut by min_df/max_features:
+                del vectoriser.stop_words_  # only needed for introspection, megabytes when pickled
+        _compact(self.pipeline.steps[-1][1])
         return self
 
     def predict_proba(self, texts):
         return self.pipeline.predict_proba(list(texts))
+
+
+def _compact(classifier) -> None:
+    """Coefficients in float32: half the artefact, the same predictions to ~1e-6."""
+    if hasattr(classifier, "coef_"):
+        classifier.coef_ = classifier.coef_.astype(np.float32)
+
+
+def _vectorisers(pipeline) -> list:
+    found = []
+    for _, step in getattr(pipeline, "steps", []):
+        found += [t for _, t in getattr(step, "transformer_list", [])] or [step]
+    return found
 
 
 def tfidf() -> SklearnText:
@@ -75,9 +92,9 @@ def tfidf_chars() -> SklearnText:
     from sklearn.pipeline import FeatureUnion, Pipeline
 
     features = FeatureUnion([
-        ("words", TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True, min_df=2, max_features=200_000)),
+        ("words", TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True, min_df=2, max_features=30_000)),
         ("chars", TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True,
-                                  min_df=2, max_features=300_000)),
+                                  min_df=2, max_features=60_000)),
     ])
     return SklearnText("tfidf_chars", Pipeline([("features", features), ("logreg", _logreg())]))
 
@@ -91,6 +108,7 @@ class EncodedText(TextModel):
 
     def fit(self, texts, labels):
         self.head.fit(encode(self.encoder, list(texts)), list(labels))
+        _compact(self.head)
         self.classes_ = np.asarray(self.head.classes_)
         return self
 

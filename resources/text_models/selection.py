@@ -1,11 +1,14 @@
-"""Train every candidate on the same time-based split, keep the best on validation.
+"""Train every candidate on the same time-based splits, keep the best on validation.
 
-Rows come oldest first; the last ``val_share`` of them are validation (later tickets, never
-seen in training). Each candidate fits on the earlier rows and is scored on validation; the
-ensemble averages the fitted non-baseline candidates. A candidate is eligible only when its
-validation macro-F1 beats the TF-IDF baseline's; the best eligible one is kept, else the
-baseline itself. Per-class thresholds are fitted on the kept model's validation predictions,
-then (``refit``) the kept model is retrained on every row.
+Rows come oldest first; the newest ``val_share`` of them are validation, cut into ``folds``
+consecutive blocks (expanding window: each block is predicted by a model trained on every
+row before it, never on later ones). Pooling the blocks gives a validation set several times
+larger than one block, so the choice is less a matter of noise. The ensemble averages the
+non-baseline candidates fold by fold. A candidate is eligible only when its pooled macro-F1
+beats the TF-IDF baseline's; the best eligible one is kept, else the baseline itself.
+Per-class thresholds are fitted on the kept model's pooled validation predictions; the
+promotion gate replays the newest block. Then (``refit``) the kept model is retrained on
+every row.
 """
 
 from __future__ import annotations
@@ -28,11 +31,11 @@ class Selection:
     model: cand.TextModel
     thresholds: dict[str, dict]
     chosen: str
-    validation: dict  # candidate -> scores on validation (with seconds)
-    val_predictions: dict = field(default_factory=dict)  # candidate -> predicted labels
-    val_truth: list = field(default_factory=list)
-    n_train: int = 0
-    n_validation: int = 0
+    validation: dict  # candidate -> scores on the pooled validation blocks (with seconds)
+    val_predictions: dict = field(default_factory=dict)  # candidate -> labels on the newest block
+    val_truth: list = field(default_factory=list)  # truth of the newest block
+    n_train: int = 0  # rows before the newest block
+    n_validation: int = 0  # rows of the newest block
 
     @property
     def report(self) -> dict:
@@ -45,56 +48,82 @@ def time_split(n: int, val_share: float) -> int:
     return max(1, min(n - 1, int(round(n * (1 - val_share)))))
 
 
-def select(texts: list[str], labels: list[str], *, names=DEFAULT_CANDIDATES, val_share: float = 0.2,
-           target: float = DEFAULT_TARGET, targets: dict | None = None, refit: bool = True,
-           log=print, **options) -> Selection:
+def fold_starts(n: int, val_share: float, folds: int) -> list[int]:
+    """First row of each validation block, oldest block first (the last ends at ``n``)."""
+    first = time_split(n, val_share)
+    starts = sorted({first + (n - first) * k // max(folds, 1) for k in range(max(folds, 1))})
+    return [s for s in starts if 0 < s < n]
+
+
+def _aligned(proba: np.ndarray, classes, universe: list[str]) -> np.ndarray:
+    out = np.zeros((proba.shape[0], len(universe)))
+    index = {c: i for i, c in enumerate(universe)}
+    for j, c in enumerate(classes):
+        out[:, index[str(c)]] = proba[:, j]
+    return out
+
+
+def select(texts: list[str], labels: list[str], *, names=DEFAULT_CANDIDATES, val_share: float = 0.3,
+           folds: int = 3, target: float = DEFAULT_TARGET, targets: dict | None = None,
+           refit: bool = True, log=print, **options) -> Selection:
     """Fit the candidates ``names`` on rows oldest first; return the kept model (see module)."""
+    labels = [str(y) for y in labels]
     if len(set(labels)) < 2:
         raise ValueError(f"need labels of at least 2 classes to train, got {sorted(set(labels))}")
-    cut = time_split(len(texts), val_share)
-    train_x, train_y, val_x, val_y = texts[:cut], labels[:cut], texts[cut:], labels[cut:]
-    if len(set(train_y)) < 2:
+    universe = sorted(set(labels))
+    starts = fold_starts(len(texts), val_share, folds)
+    bounds = list(zip(starts, [*starts[1:], len(texts)]))
+    if len(set(labels[:starts[0]])) < 2:
         raise ValueError("the training part of the time split holds a single class")
-    fitted, scores, probas = {}, {}, {}
-    names = ["tfidf", *[n for n in names if n != "tfidf"]]
+    val_y = labels[starts[0]:]
+    names = ["tfidf", *[n for n in names if n not in ("tfidf", "ensemble")],
+             *(["ensemble"] if "ensemble" in names else [])]
+    pooled, scores, last_fitted = {}, {}, {}
     for name in names:
         started = time.perf_counter()
         try:
             if name == "ensemble":
-                members = [m for n, m in fitted.items() if n != "tfidf"]
+                members = [n for n in pooled if n != "tfidf"]
                 if len(members) < 2:
                     continue
-                model = cand.Averaged(members)
+                proba = np.mean([pooled[n] for n in members], axis=0)
             else:
-                model = cand.build(name, **options).fit(train_x, train_y)
-            proba = model.predict_proba(val_x)
+                blocks = []
+                for lo, hi in bounds:
+                    model = cand.build(name, **options).fit(texts[:lo], labels[:lo])
+                    blocks.append(_aligned(model.predict_proba(texts[lo:hi]), model.classes_, universe))
+                proba = np.vstack(blocks)
+                last_fitted[name] = model
         except Exception as error:  # a candidate that cannot train loses; the others go on
             log(f"candidate {name} failed: {type(error).__name__}: {error}")
             scores[name] = {"error": f"{type(error).__name__}: {error}"}
             continue
-        fitted[name], probas[name] = model, proba
-        scores[name] = {**score(val_y, proba, model.classes_),
-                        "seconds": round(time.perf_counter() - started, 1)}
+        pooled[name] = proba
+        scores[name] = {**score(val_y, proba, universe), "seconds": round(time.perf_counter() - started, 1)}
         log(f"candidate {name}: validation macro-F1 {scores[name]['macro_f1']:.3f} "
-            f"({scores[name]['seconds']} s)")
+            f"({scores[name]['seconds']} s, {len(bounds)} time folds)")
     base = scores["tfidf"]["macro_f1"]
-    eligible = [n for n in fitted if n != "tfidf" and scores[n]["macro_f1"] > base]
+    eligible = [n for n in pooled if n != "tfidf" and scores[n]["macro_f1"] > base]
     chosen = max(eligible, key=lambda n: (scores[n]["macro_f1"], -names.index(n))) if eligible else "tfidf"
-    model, proba = fitted[chosen], probas[chosen]
-    predicted = [str(model.classes_[i]) for i in proba.argmax(axis=1)]
-    thresholds = fit_thresholds(val_y, predicted, proba.max(axis=1), model.classes_, target, targets)
-    scores[chosen] = {**score(val_y, proba, model.classes_, thresholds), "seconds": scores[chosen]["seconds"]}
+    proba = pooled[chosen]
+    predicted = [universe[i] for i in proba.argmax(axis=1)]
+    thresholds = fit_thresholds(val_y, predicted, proba.max(axis=1), universe, target, targets)
+    scores[chosen] = {**score(val_y, proba, universe, thresholds), "seconds": scores[chosen]["seconds"]}
+    last = bounds[-1][0] - starts[0]
+    val_predictions = {n: [universe[i] for i in p[last:].argmax(axis=1)] for n, p in pooled.items()}
+    model = _fresh(chosen, pooled, options) if refit else (
+        last_fitted.get(chosen) or cand.Averaged([last_fitted[n] for n in pooled if n not in ("tfidf", "ensemble")]))
     if refit:
         started = time.perf_counter()
-        model = _fresh(chosen, fitted, options).fit(texts, labels)
+        model.fit(texts, labels)
         scores[chosen]["refit_seconds"] = round(time.perf_counter() - started, 1)
-    val_predictions = {n: [str(m.classes_[i]) for i in probas[n].argmax(axis=1)] for n, m in fitted.items()}
     return Selection(model=model, thresholds=thresholds, chosen=chosen, validation=scores,
-                     val_predictions=val_predictions, val_truth=list(val_y),
-                     n_train=len(train_x), n_validation=len(val_x))
+                     val_predictions=val_predictions, val_truth=labels[bounds[-1][0]:],
+                     n_train=bounds[-1][0], n_validation=len(texts) - bounds[-1][0])
 
 
 def _fresh(name: str, fitted: dict, options: dict) -> cand.TextModel:
+    """An unfitted copy of candidate ``name`` (the ensemble: of its members)."""
     if name == "ensemble":
         return cand.Averaged([cand.build(n, **options) for n in fitted if n not in ("tfidf", "ensemble")])
     return cand.build(name, **options)
