@@ -100,12 +100,10 @@ class ModelRegistry:
 
     @property
     def client(self):
-        if self._client is None:
-            import mlflow
-            from mlflow import MlflowClient
+        if self._client is None:  # never mlflow.set_tracking_uri: it sets MLFLOW_TRACKING_URI
+            from mlflow import MlflowClient  # for the whole process, i.e. for every other root
 
             with _LOCK:
-                mlflow.set_tracking_uri(self.tracking_uri)
                 self._client = MlflowClient(tracking_uri=self.tracking_uri, registry_uri=self.tracking_uri)
         return self._client
 

@@ -103,3 +103,12 @@ def test_per_class_thresholds_reach_their_target_on_the_fixture():
     assert found["c"]["threshold"] > 1  # never predicted on validation: never answered
     reasons = review_reasons(["a", "a", "c"], [0.99, 0.35, 0.99], found)
     assert reasons[0] is None and "below 'a' threshold" in reasons[1] and "never reached" in reasons[2]
+
+
+def test_two_roots_in_one_process_keep_two_registries(tmp_path, monkeypatch):
+    monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
+    first, second = ModelRegistry(str(tmp_path / "a")), ModelRegistry(str(tmp_path / "b"))
+    texts, labels = corpus(60, 5)
+    first.log_version("only_in_a", cand.tfidf().fit(texts, labels))
+    assert first.versions("only_in_a") == ["1"] and second.versions("only_in_a") == []
+    assert ModelRegistry(str(tmp_path / "c")).versions("only_in_a") == []

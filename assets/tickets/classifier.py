@@ -33,13 +33,13 @@ class ClassifierConfig(dg.Config):
     history_days: int = 180
     retrain_days: int = 28
     label_drift_threshold: float = 0.2  # total variation distance between category shares
-    min_labelled: int = 300  # an adequate history before the first model
+    min_labelled: int = 500  # an adequate history before the first model
     candidates: list[str] = ["tfidf", "tfidf_chars", "embeddings", "ensemble"]  # + "setfit", "spacy_vectors"
     val_share: float = 0.3  # newest share of the labelled rows: validation, in 3 time folds
     target_precision: float = 0.87
     class_targets: dict[str, float] = {}  # per-class precision targets (category model)
     setfit_steps: int = 40
-    max_train_rows: int = 20_000
+    max_train_rows: int = 6_000  # newest labelled rows: bounds the training cost (< 5 min on 2 cores)
     gate_bootstrap: int = 300
     gate_level: float = 0.90
     gate_min_delta: float = 0.0

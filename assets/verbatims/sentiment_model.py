@@ -33,7 +33,7 @@ class SentimentParams:
     val_share: float = 0.3
     target_precision: float = 0.87
     setfit_steps: int = 40
-    max_train_rows: int = 20_000
+    max_train_rows: int = 6_000
     gate_bootstrap: int = 300
     gate_level: float = 0.90
 
