@@ -38,7 +38,8 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
 import polars as pl  # noqa: E402
 
-from assets.verbatims import sentiment_model as sm  # noqa: E402
+from resources.text_models.setfit_candidate import SetFitText  # noqa: E402
+
 from assets.verbatims.common import CLASSES, clean_text  # noqa: E402
 from resources.nlp.embeddings import EmbeddingModel  # noqa: E402
 from resources.nlp.fewshot import evaluate, tfidf_baseline  # noqa: E402
@@ -73,15 +74,18 @@ def bench_sentiment(data: Path, per_class: int, steps: int) -> None:
           f"{dict(sample['label'].value_counts().iter_rows())}")
     truth, texts = test["label"].to_list(), test["text"].to_list()
     start = time.perf_counter()
-    fitted = sm.fit("setfit", sample, test, EmbeddingModel().name_or_path, steps, "bench")
+    fitted = SetFitText(EmbeddingModel().name_or_path, steps=steps, pairs_per_class=per_class).fit(
+        sample["text"].to_list(), sample["label"].to_list())
     print(f"SetFit ({steps} steps) trained + evaluated in {time.perf_counter() - start:.0f} s")
     full = tfidf_baseline(train_all["text"].to_list(), train_all["label"].to_list())
+    same = tfidf_baseline(sample["text"].to_list(), sample["label"].to_list())
     majority = evaluate(truth, ["positive"] * len(truth), list(CLASSES))["macro_f1"]
-    print(f"macro-F1  SetFit (sample): {fitted.metrics['macro_f1']:.3f} | TF-IDF (same sample): "
-          f"{fitted.metrics['baseline_macro_f1']:.3f} | TF-IDF (whole train part): "
+    print(f"macro-F1  SetFit (sample): {evaluate(truth, fitted.predict(texts), list(CLASSES))['macro_f1']:.3f} | "
+          f"TF-IDF (same sample): {evaluate(truth, list(same.predict(texts)), list(CLASSES))['macro_f1']:.3f} | "
+          f"TF-IDF (whole train part): "
           f"{evaluate(truth, list(full.predict(texts)), list(CLASSES))['macro_f1']:.3f} | "
           f"always positive: {majority:.3f}")
-    report = evaluate(truth, fitted.predict(texts)[0], list(CLASSES))
+    report = evaluate(truth, fitted.predict(texts), list(CLASSES))
     print(f"SetFit per class: {report['per_class']}")
     start = time.perf_counter()
     fitted.predict(texts)

@@ -40,7 +40,8 @@ TICKET_PREDICTIONS = RawSchema(
              "category_confidence": pl.Float64(), "predicted_subcategory": pl.String(),
              "subcategory_confidence": pl.Float64(), "predicted_assignment_group": pl.String(),
              "needs_review": pl.Boolean(), "category": pl.String(), "subcategory": pl.String(),
-             "model_version": pl.String()},
+             "model_version": pl.String(), "review_reason": pl.String(),
+             "challenger_category": pl.String(), "challenger_version": pl.String()},
     required=("number", "predicted_category", "category_confidence", "needs_review"),
     key=("number",),
     time_column="",
@@ -62,7 +63,8 @@ VERBATIM_SENTIMENT = RawSchema(
     asset="verbatim_sentiment",
     columns={"response_id": pl.String(), "predicted_class": pl.String(),
              "confidence": pl.Float64(), "score_class": pl.String(),
-             "contradiction": pl.Boolean(), "model_version": pl.String()},
+             "contradiction": pl.Boolean(), "model_version": pl.String(),
+             "challenger_class": pl.String(), "challenger_version": pl.String()},
     required=("response_id", "predicted_class", "confidence"),
     key=("response_id",),
     time_column="",
@@ -153,10 +155,33 @@ RECONCILED_FORECASTS = RawSchema(  # daily forecasts of every hierarchy node, re
     time_column="target_time",
 )
 
+MODEL_MONITORING = RawSchema(  # long format: one row per model, metric and day
+    asset="model_monitoring",
+    columns={"model": pl.String(), "version": pl.String(), "metric": pl.String(),
+             "value": pl.Float64(), "reference": pl.Float64(), "n": pl.Int64()},
+    required=("model", "metric"),
+    key=("model", "metric"),
+    time_column="",
+)
+
+MODEL_DECISIONS = RawSchema(  # written by resources/model_gate.py, not an IO manager
+    asset="model_decisions",
+    columns={"decided_at": TS, "model": pl.String(), "action": pl.String(),
+             "champion_before": pl.String(), "challenger": pl.String(),
+             "champion_after": pl.String(), "metric": pl.String(),
+             "champion_score": pl.Float64(), "challenger_score": pl.Float64(),
+             "delta": pl.Float64(), "delta_low": pl.Float64(), "delta_high": pl.Float64(),
+             "reason": pl.String()},
+    required=("decided_at", "model", "action", "reason"),
+    key=("decided_at", "model"),
+    time_column="",
+)
+
 ML_OUTPUTS: dict[str, RawSchema] = {s.asset: s for s in (
     CAPACITY_FORECASTS, CAPACITY_HEADROOM, TICKET_PREDICTIONS, ROOT_CAUSE_CLUSTERS,
     VERBATIM_SENTIMENT, VERBATIM_TOPICS, VERBATIM_TOPIC_ASSIGNMENTS, VERBATIM_ENTITIES,
-    TOPIC_SUMMARIES, METRIC_ANOMALIES, CAPACITY_SCENARIOS, RECONCILED_FORECASTS)}
+    TOPIC_SUMMARIES, METRIC_ANOMALIES, CAPACITY_SCENARIOS, RECONCILED_FORECASTS,
+    MODEL_MONITORING, MODEL_DECISIONS)}
 
 # Derived frames the warehouse does not read.
 
@@ -192,7 +217,9 @@ TICKET_CLASSIFIER = RawSchema(  # one row per day: the model version in use (non
     asset="ticket_classifier",  # first training), whether that day retrained, and why
     columns={"model_version": pl.String(), "retrained": pl.Boolean(), "reason": pl.String(),
              "category_macro_f1": pl.Float64(), "baseline_category_macro_f1": pl.Float64(),
-             "n_train": pl.Int64()},
+             "n_train": pl.Int64(), "subcategory_version": pl.String(),
+             "group_version": pl.String(), "challenger_version": pl.String(),
+             "decision": pl.String()},
     required=("retrained", "reason"),
     key=("model_version",),
     time_column="",

@@ -1,6 +1,6 @@
 """Model stores and alert logs work on an fsspec root that has no local path (``memory://`` stands in
-for ``s3://``): forecasting models and the global LSTM, ticket model versions, sentiment
-models. Nothing is written under the working directory."""
+for ``s3://``): forecasting models and the global LSTM, the MLflow registry (its SQLite database in a local
+working folder). Nothing is written under the working directory."""
 
 import uuid
 from datetime import date
@@ -9,16 +9,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from assets.tickets import registry
-from assets.tickets.model import TicketModel, fit_head
-from assets.verbatims import sentiment_model as sm
 from resources.forecasting.fitting import fit_series
 from resources.forecasting.history import History
 from resources.forecasting.lstm import GlobalLSTM
 from resources.forecasting.outputs import forecast_frame
 from resources.forecasting.settings import ForecastSettings
 from resources.forecasting.store import ModelStore
-from resources.nlp.embeddings import default_model_path
+from resources.model_registry import ModelRegistry
 from resources.nlp.fewshot import tfidf_baseline
 from resources.storage import LakehouseStorage
 
@@ -59,38 +56,21 @@ def test_forecasting_models_and_the_lstm_round_trip(storage):
     np.testing.assert_allclose(again.predict([window], 7)[0], lstm.predict([window], 7)[0], rtol=1e-5)
 
 
-def test_ticket_model_versions_round_trip(storage):
-    from setfit import SetFitModel
-
-    texts = ["VPN down for the branch", "VPN tunnel drops", "disk full on batch server",
-             "filesystem full /var", "password reset please", "account locked after reset"]
-    categories = ["network", "network", "storage", "storage", "access", "access"]
-    setfit = SetFitModel.from_pretrained(default_model_path(), local_files_only=True)
-    model = TicketModel(setfit=setfit, meta={"version": "2025-06-30-abc", "trained_on": "2025-06-30"})
-    emb = model.encode(texts)
-    setfit.model_head = fit_head(emb, categories, seed=0)
-    model.group_head = fit_head(emb, ["net-team", "net-team", "ops", "ops", "desk", "desk"], seed=0)
-    target = registry.save(storage, model, {"confusion_category": b"\x89PNG fake"})
-    assert target.protocol == "memory" and (target / "confusion_category.png").exists()
-    assert [m["version"] for m in registry.list_versions(storage)] == ["2025-06-30-abc"]
-    loaded = registry.load(storage, "2025-06-30-abc")
-    assert loaded.predict(texts) == model.predict(texts)
-    with pytest.raises(FileNotFoundError, match="2025-07-01"):
-        registry.load(storage, "2025-07-01-def")
-
-
-def test_sentiment_models_round_trip_and_keep_the_newest_versions(storage):
+def test_the_registry_of_an_object_store_root_keeps_its_sqlite_db_in_a_local_folder(
+        storage, tmp_path, monkeypatch):
+    monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
+    monkeypatch.setenv("APPOPS_MLFLOW_LOCAL", str(tmp_path / "mlflow"))
+    registry = ModelRegistry(storage.root)
+    assert registry.tracking_uri == f"sqlite:///{tmp_path / 'mlflow' / 'mlflow.db'}"
     texts = ["super appli", "très bon conseiller", "nul, attente interminable", "appli en panne"]
     labels = ["positive", "positive", "negative", "negative"]
-    for k in range(sm.KEEP_VERSIONS + 2):
-        fitted = sm.SentimentModel(f"v{k:02d}", "tfidf", tfidf_baseline(texts, labels), {"macro_f1": 0.5})
-        sm.save(storage, fitted)
-    kept = sorted(p.name for p in storage.models("verbatim_sentiment").iterdir())
-    assert kept == [f"v{k:02d}" for k in range(2, sm.KEEP_VERSIONS + 2)]
-    loaded = sm.load(storage, kept[-1], "tfidf")
-    assert loaded.metrics == {"macro_f1": 0.5}
-    assert loaded.predict(texts)[0] == fitted.predict(texts)[0]
-    assert sm.load(storage, "v00", "tfidf") is None
+    version = registry.log_version("sentiment_toy", tfidf_baseline(texts, labels))
+    registry.set_alias("sentiment_toy", "champion", version)
+    assert list(ModelRegistry(storage.root).load_alias("sentiment_toy").predict(texts)) == labels
+    assert not storage.base.exists() or not any(storage.base.rglob("*.db"))  # nothing on the store
+    storage.state().mkdir(parents=True, exist_ok=True)
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", "http://127.0.0.1:5000")
+    assert ModelRegistry(storage.root).tracking_uri == "http://127.0.0.1:5000"
 
 
 def test_alert_logs_append_on_an_object_store(storage):

@@ -1,40 +1,21 @@
-"""Ticket model training: zero-shot categories, retrain decisions, time-based holdout."""
+"""Ticket model training: retrain decisions, time-based split, per-target rows, candidate
+selection that never keeps a model below the TF-IDF baseline."""
 
 from datetime import date, datetime, timezone
 
 import polars as pl
 
-from assets.tickets.classifier import ClassifierConfig, evaluation_split, retrain_reason
+from assets.tickets.classifier import ClassifierConfig, retrain_reason
 from assets.tickets.history import with_text
-from assets.tickets.taxonomy import CATEGORY_DESCRIPTIONS
-from assets.tickets.training import (TrainingParams, labelled, time_split, train_ticket_model,
-                                     training_examples)
+from assets.tickets.registry import CATEGORY, GROUP, SUBCATEGORY
+from assets.tickets.training import labelled, target_rows, time_split
 from resources.demo.tickets import generate
-from resources.nlp.embeddings import default_model_path
+from resources.text_models.selection import select
 
 
 def demo_history(first_day: int = 1, days: int = 10) -> pl.DataFrame:
     frames = [generate(date(2024, 4, d)) for d in range(first_day, first_day + days)]
     return labelled(with_text(pl.concat(frames)))
-
-
-def test_a_category_without_labels_is_learnt_zero_shot_from_its_description():
-    history = demo_history()
-    train = history.filter(pl.col("category") != "network")  # the service desk never labelled it
-    params = TrainingParams(model_path=default_model_path(), max_per_label=4, max_steps=4,
-                            descriptions=CATEGORY_DESCRIPTIONS)
-    texts, labels, zero_shot = training_examples(train, params)
-    assert zero_shot == ["network"] and "network" in labels
-    model = train_ticket_model(train, params)
-    assert model.meta["zero_shot_categories"] == ["network"]
-    network = history.filter(pl.col("category") == "network")
-    predicted = model.predict(network["text"].to_list())["predicted_category"]
-    assert predicted.count("network") / len(predicted) > 1 / 5  # five categories: beats chance
-
-
-def test_no_zero_shot_when_every_category_has_enough_labels():
-    params = TrainingParams(model_path="unused", descriptions=CATEGORY_DESCRIPTIONS)
-    assert training_examples(demo_history(days=4), params)[2] == []
 
 
 def test_time_split_holds_out_the_last_days():
@@ -56,9 +37,29 @@ def test_retrain_when_old_drifted_or_new_label_else_keep():
     assert "drift" in retrain_reason(meta, date(2024, 4, 3), {"software": 0.2, "inquiry": 0.8}, config)
 
 
-def test_a_history_too_young_for_a_holdout_is_all_train():
-    history = demo_history(days=3)
-    train, holdout = evaluation_split(history, ClassifierConfig(holdout_days=7))
-    assert train.height == history.height and holdout.height == 0
-    train, holdout = evaluation_split(demo_history(days=10), ClassifierConfig(holdout_days=3))
-    assert train.height > 50 and holdout.height > 0
+def test_target_rows_are_oldest_first_hierarchical_and_drop_one_off_labels():
+    history = demo_history(days=4)
+    sub = target_rows(history, SUBCATEGORY, 2)
+    assert sub["opened_at"].is_sorted()
+    assert sub["label"].str.contains("/").all()
+    assert set(sub["label"].str.split("/").list.first()) <= set(history["category"])
+    counts = sub["label"].value_counts()
+    assert counts["count"].min() >= 2
+    assert target_rows(history, CATEGORY, 2).height == history.height
+    assert target_rows(history.drop("assignment_group"), GROUP, 2).height == 0
+
+
+def test_selection_keeps_the_baseline_unless_a_candidate_beats_it():
+    history = demo_history(days=10).sort("opened_at")
+    texts, labels = history["text"].to_list(), history["category"].to_list()
+    chosen = select(texts, labels, names=("tfidf", "tfidf_chars"), log=lambda m: None)
+    scores = chosen.validation
+    assert chosen.chosen in ("tfidf", "tfidf_chars")
+    if chosen.chosen == "tfidf_chars":
+        assert scores["tfidf_chars"]["macro_f1"] > scores["tfidf"]["macro_f1"]
+    else:
+        assert scores["tfidf_chars"]["macro_f1"] <= scores["tfidf"]["macro_f1"]
+    assert chosen.n_train + chosen.n_validation == len(texts)
+    assert chosen.val_truth == labels[chosen.n_train:]  # validation = the newest rows
+    assert set(chosen.thresholds) == set(chosen.model.classes_)
+    assert "coverage" in scores[chosen.chosen] and "answered_precision" in scores[chosen.chosen]

@@ -1,5 +1,6 @@
 """Ticket intelligence assets on demo data: embeddings, classifier, predictions, clusters."""
 
+import shutil
 from datetime import date
 
 import dagster as dg
@@ -8,11 +9,11 @@ import pytest
 
 from definitions import build_definitions
 from resources.ml_schemas import ROOT_CAUSE_CLUSTERS, TICKET_PREDICTIONS
+from resources.model_gate import read_decisions
 from resources.storage import LakehouseStorage
 from sensors.schedules import RANGE_END_TAG, RANGE_START_TAG
 
-SMALL_CLASSIFIER = {"max_steps": 6, "max_per_label": 8, "holdout_days": 3, "history_days": 30,
-                    "refit_on_all": False, "batch_size": 16}
+SMALL_CLASSIFIER = {"candidates": ["tfidf", "tfidf_chars"], "history_days": 30, "min_labelled": 300}
 
 
 def run(root, selection, first, last, config=None, contracts=False):
@@ -68,10 +69,16 @@ def test_classifier_trains_once_then_predictions_keep_human_labels(landed):
     assert contracts_passed(result) == {"ticket_classifier": True, "ticket_predictions": True}
     days = lake(landed, "ticket_classifier", "2024-09-18", "2024-09-20")
     assert days["retrained"].to_list() == [True, False, False]
-    assert days["model_version"].n_unique() == 1
+    assert days["model_version"].n_unique() == 1 and days["decision"].to_list()[0] == "promoted"
     meta = result.asset_materializations_for_node("ticket_classifier")[0].metadata
-    assert "base64" in meta["confusion_matrix"].value
-    assert 0 <= meta["category_macro_f1"].value <= 1 and "baseline_category_macro_f1" in meta
+    decisions = meta["decisions"].value
+    assert {d["model"] for d in decisions} == {"ticket_category", "ticket_subcategory",
+                                               "ticket_assignment_group"}
+    first = days.row(0, named=True)
+    assert 0 <= first["category_macro_f1"] <= 1 and first["baseline_category_macro_f1"] is not None
+    assert first["category_macro_f1"] >= first["baseline_category_macro_f1"]  # never below TF-IDF
+    recorded = read_decisions(LakehouseStorage(root=str(landed)), "ticket_classifier")
+    assert recorded.height == 3 and set(recorded["action"]) == {"promoted"}
 
     predictions = lake(landed, "ticket_predictions", "2024-09-18", "2024-09-20")
     raw = lake(landed, "raw_incidents", "2024-09-18", "2024-09-20")
@@ -82,8 +89,34 @@ def test_classifier_trains_once_then_predictions_keep_human_labels(landed):
     labelled = predictions.filter(pl.col("category").is_not_null())
     agreement = (labelled["category"] == labelled["predicted_category"]).mean()
     assert agreement > 0.2 + 0.1  # five categories: better than chance
-    low = (predictions["category_confidence"] < 0.6) | (predictions["subcategory_confidence"].fill_null(1) < 0.6)
-    assert predictions["needs_review"].to_list() == low.to_list()
+    assert predictions["needs_review"].to_list() == predictions["review_reason"].is_not_null().to_list()
+    answered = labelled.filter(~pl.col("needs_review"))
+    assert answered.height and (answered["category"] == answered["predicted_category"]).mean() >= agreement
+
+
+def test_rollback_restores_the_previous_version_and_the_next_run_predicts_with_it(landed, tmp_path):
+    root = tmp_path / "appops_home"
+    shutil.copytree(landed / "lake" / "raw_incidents", root / "lake" / "raw_incidents")
+    config = {**SMALL_CLASSIFIER, "candidates": ["tfidf"]}
+    assert run(root, ["ticket_classifier"], "2024-09-18", "2024-09-18",
+               {"ticket_classifier": {"config": config}}).success
+    # a retrain the next day, promoted whatever its score (the gate's margin set to -1)
+    assert run(root, ["ticket_classifier"], "2024-09-19", "2024-09-19",
+               {"ticket_classifier": {"config": {**config, "retrain_days": 1, "gate_min_delta": -1.0}}}).success
+    assert lake(root, "ticket_classifier", "2024-09-19", "2024-09-19")["model_version"].to_list() == ["2"]
+    defs = build_definitions(root=str(root), mode="demo")
+    job = defs.resolve_job_def("rollback_model")
+    outcome = job.execute_in_process(
+        run_config={"ops": {"rollback_champion": {"config": {"model": "ticket_category", "version": "1"}}}},
+        resources={"storage": defs.resources["storage"]})
+    assert outcome.success
+    assert run(root, ["ticket_classifier", "ticket_predictions"], "2024-09-20", "2024-09-20",
+               {"ticket_classifier": {"config": config}}).success
+    assert lake(root, "ticket_classifier", "2024-09-20", "2024-09-20")["model_version"].to_list() == ["1"]
+    assert set(lake(root, "ticket_predictions", "2024-09-20", "2024-09-20")["model_version"]) == {"1"}
+    actions = read_decisions(LakehouseStorage(root=str(root)), "ticket_classifier")
+    assert actions.filter(pl.col("model") == "ticket_category")["action"].to_list() == [
+        "promoted", "promoted", "rollback"]
 
 
 def test_clusters_flag_the_ios_crash_burst_keep_ids_and_rerun_identically(landed):

@@ -17,10 +17,13 @@ from assets.verbatims.sentiment import predict_days
 from assets.verbatims.summaries import central_texts
 from definitions import build_definitions
 from resources.ml_schemas import VERBATIM_SENTIMENT, VERBATIM_TOPICS
+from resources.model_registry import ModelRegistry
 from resources.storage import LakehouseStorage, read_parquet
+from resources.text_models.evaluation import macro_f1
+from resources.text_models.setfit_candidate import SetFitText
 from sensors.schedules import RANGE_END_TAG, RANGE_START_TAG
 
-TFIDF = {"ops": {"verbatim_sentiment": {"config": {"model": "tfidf"}}}}
+TFIDF = {"ops": {"verbatim_sentiment": {"config": {"candidates": ["tfidf", "tfidf_chars"]}}}}
 SMALL_TOPICS = {"window_days": 7, "min_cluster_size": 8}
 
 
@@ -71,8 +74,10 @@ def test_sentiment_output_schema_model_artifact_and_beats_chance(demo_root):
     assert frame.schema == pl.Schema(VERBATIM_SENTIMENT.with_partition)
     assert frame.height > 30 and frame["confidence"].is_between(0, 1).all()
     storage = LakehouseStorage(root=str(demo_root))
-    versions = [p.name for p in storage.models("verbatim_sentiment").iterdir()]
-    assert versions == frame["model_version"].unique().to_list()
+    registry = ModelRegistry(str(demo_root))
+    assert frame["model_version"].unique().to_list() == [registry.alias(sm.MODEL, "champion")]
+    tags = registry.version_tags(sm.MODEL, frame["model_version"][0])
+    assert tags["trained_in_sample"] == "False" and tags["block_start"] <= "2024-03-05"
     truth = texts_of_days(storage, [date(2024, 3, 5)]).join(frame, on="response_id")
     accuracy = (truth["label"] == truth["predicted_class"]).mean()
     majority = truth["label"].value_counts()["count"].max() / truth.height
@@ -88,19 +93,17 @@ def test_sentiment_range_run_equals_one_day_run(demo_root, tmp_path):
         _lake(demo_root, "verbatim_sentiment", date(2024, 3, 5)))
 
 
-def test_setfit_beats_chance_and_is_compared_with_the_baseline(demo_root, tmp_path):
+def test_setfit_candidate_beats_chance_and_round_trips_through_the_registry(demo_root, tmp_path):
     storage = LakehouseStorage(root=str(demo_root))
-    history = texts_of_days(storage, [date(2024, 2, 1) + timedelta(days=i) for i in range(20)])
-    train, held_out = sm.split_history(history, max_per_class=10)
-    from resources.nlp.embeddings import EmbeddingModel
-
-    fitted = sm.fit("setfit", train, held_out.head(90), EmbeddingModel().name_or_path,
-                    setfit_steps=4, version="test")
-    assert fitted.metrics["n_train"] == 30
-    assert fitted.metrics["macro_f1"] > 0.5  # chance on three classes: ~0.33
-    assert 0 < fitted.metrics["baseline_macro_f1"] <= 1
-    labels, confidence = fitted.predict(["L'appli plante sans arrêt, très déçu."])
-    assert labels[0] in {"negative", "neutral", "positive"} and 0 < confidence[0] <= 1
+    rows = sm.training_rows(texts_of_days(storage, [date(2024, 2, 1) + timedelta(days=i) for i in range(20)]))
+    train, test = rows.head(300), rows.tail(90)
+    model = SetFitText(steps=4, pairs_per_class=16).fit(train["text"].to_list(), train["label"].to_list())
+    assert macro_f1(test["label"].to_list(), model.predict(test["text"].to_list())) > 0.4  # chance ~0.33
+    registry = ModelRegistry(str(tmp_path))
+    version = registry.log_version("setfit_toy", model)
+    loaded = registry.load("setfit_toy", version)
+    texts = ["L'appli plante sans arrêt, très déçu."]
+    assert np.allclose(loaded.predict_proba(texts), model.predict_proba(texts), atol=1e-5)
 
 
 def test_contradiction_flags_a_promoter_whose_text_reads_negative(tmp_path):
@@ -115,12 +118,12 @@ def test_contradiction_flags_a_promoter_whose_text_reads_negative(tmp_path):
     raw.write_parquet(str(storage.lake_file("raw_verbatims", day)))
 
     class AlwaysNegative:
-        def predict(self, texts):
-            return ["negative"] * len(texts), np.full(len(texts), 0.9)
+        version = "v"
 
-    fitted = sm.SentimentModel(version="v", kind="stub", model=None)
-    fitted.predict = AlwaysNegative().predict
-    frame = predict_days([day], fitted, storage, threshold=0.7).sort("response_id")
+        def predict_with_reasons(self, texts):
+            return {"predicted": ["negative"] * len(texts), "confidence": [0.9] * len(texts)}
+
+    frame = predict_days([day], AlwaysNegative(), None, storage, threshold=0.7).sort("response_id")
     assert frame["score_class"].to_list() == ["promoter", "passive", "negative"]
     assert frame["contradiction"].to_list() == [True, False, False]
 
@@ -182,4 +185,4 @@ def test_days_without_answers_give_empty_outputs_without_a_model(root):
          run_config=TFIDF)
     for asset in ("verbatim_sentiment", "verbatim_entities"):
         assert _lake(root, asset, date(2024, 3, 5)).is_empty()
-    assert not LakehouseStorage(root=str(root)).models("verbatim_sentiment").exists()
+    assert ModelRegistry(str(root)).versions(sm.MODEL) == []

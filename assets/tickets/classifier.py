@@ -1,10 +1,14 @@
-"""``ticket_classifier``: the model asset. Daily-partitioned: each day reuses the latest model
-unless it is ``retrain_days`` old, the labels of the last week drifted from its training
-labels, or a label it never saw appears; then it retrains on the labelled history up to
-that day. A backfill thus retrains at the right points in time, never with later labels, and
-each day's row says which model version scored it."""
+"""``ticket_classifier``: the model asset. Daily-partitioned: each day keeps the registry's
+champion unless it is ``retrain_days`` old, the labels of the last week drifted from its
+training labels, or a label it never saw appears; then candidates are trained on the labelled
+history up to that day (never later labels), the best becomes ``challenger`` and the promotion
+gate decides (see ``resources.model_gate``). Each day's row names the champion that serves and
+the challenger that predicts in shadow; each decision is also a row of ``model_decisions``.
 
-import base64
+While fewer than ``min_labelled`` tickets are labelled no model is trained: a model trained on
+one day of tickets would be promoted on noise. The first training thus waits for an adequate
+history, and is then reused until one of the reasons above."""
+
 from datetime import date
 
 import dagster as dg
@@ -13,14 +17,13 @@ import polars as pl
 from assets.checks.contracts import build_contract_check
 from assets.checks.drift import build_drift_check
 from assets.partitions import context_days, daily_partitions, single_run
-from assets.tickets import registry
+from assets.tickets import registry as reg
 from assets.tickets.history import as_of, days_before, read_history
-from assets.tickets.taxonomy import CATEGORY_DESCRIPTIONS
-from assets.tickets.training import (TrainingParams, evaluate_on_holdout, labelled, time_split,
-                                     train_ticket_model)
+from assets.tickets.training import TrainingParams, labelled, train_all
 from resources.ml_schemas import TICKET_CLASSIFIER
+from resources.model_gate import write_decisions
+from resources.model_registry import CHALLENGER
 from resources.nlp.embeddings import EmbeddingModel
-from resources.nlp.fewshot import confusion_matrix_png
 from resources.storage import LakehouseStorage
 
 SCHEMA = TICKET_CLASSIFIER.with_partition
@@ -28,17 +31,18 @@ SCHEMA = TICKET_CLASSIFIER.with_partition
 
 class ClassifierConfig(dg.Config):
     history_days: int = 180
-    retrain_days: int = 7
+    retrain_days: int = 28
     label_drift_threshold: float = 0.2  # total variation distance between category shares
-    min_labelled: int = 50
-    min_examples: int = 8  # below this, a category is learnt zero-shot from its description
-    max_per_label: int = 50
-    max_steps: int = 30  # x batch_size pairs: bounds the CPU cost of a retrain
-    batch_size: int = 16
-    holdout_days: int = 7
-    refit_on_all: bool = False  # True: after evaluation, retrain on the holdout too (2x cost)
-    seed: int = 42
-    label_descriptions: dict[str, str] = CATEGORY_DESCRIPTIONS
+    min_labelled: int = 500  # an adequate history before the first model
+    candidates: list[str] = ["tfidf", "tfidf_chars", "embeddings", "ensemble"]  # + "setfit", "spacy_vectors"
+    val_share: float = 0.3  # newest share of the labelled rows: validation, in 3 time folds
+    target_precision: float = 0.87
+    class_targets: dict[str, float] = {}  # per-class precision targets (category model)
+    setfit_steps: int = 40
+    max_train_rows: int = 6_000  # newest labelled rows: bounds the training cost (< 5 min on 2 cores)
+    gate_bootstrap: int = 300
+    gate_level: float = 0.90
+    gate_min_delta: float = 0.0
 
 
 def label_shares(frame: pl.DataFrame) -> dict[str, float]:
@@ -49,7 +53,8 @@ def label_shares(frame: pl.DataFrame) -> dict[str, float]:
 
 def retrain_reason(meta: dict | None, day: date, recent: dict[str, float],
                    config: ClassifierConfig) -> str | None:
-    """Why the model in use must be replaced on ``day``, or None to keep it."""
+    """Why the model in use must be replaced on ``day``, or None to keep it. ``meta``:
+    ``trained_on`` (ISO day) and ``label_shares`` of the model in use."""
     if meta is None:
         return "no model yet"
     age = (day - date.fromisoformat(meta["trained_on"])).days
@@ -64,92 +69,62 @@ def retrain_reason(meta: dict | None, day: date, recent: dict[str, float],
     return None
 
 
-def evaluation_split(history: pl.DataFrame, config: ClassifierConfig) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """(train, holdout); a history too young to spare a holdout is all train, unevaluated."""
-    train, holdout = time_split(history, config.holdout_days)
-    if train.height < config.min_labelled or train["category"].n_unique() < 2:
-        return history, history.clear()
-    return train, holdout
-
-
-def _train(day: date, history: pl.DataFrame, config: ClassifierConfig, model_path: str,
-           version: str, log) -> tuple[registry.TicketModel, dict[str, bytes]]:
-    params = TrainingParams(model_path=model_path, seed=config.seed, min_examples=config.min_examples,
-                            max_per_label=config.max_per_label, max_steps=config.max_steps,
-                            batch_size=config.batch_size, holdout_days=config.holdout_days,
-                            descriptions=dict(config.label_descriptions))
-    train, holdout = evaluation_split(history, config)
-    model = train_ticket_model(train, params)
-    metrics, images = {}, {}
-    if holdout.height:
-        metrics = evaluate_on_holdout(model, train, holdout)
-        for level in ("category", "subcategory"):
-            found = metrics[level]
-            images[f"confusion_{level}"] = confusion_matrix_png(
-                found["confusion_matrix"], found["labels"], f"{level}, holdout ({version})")
-    if config.refit_on_all and holdout.height:
-        model = train_ticket_model(history, params)
-    log.info(f"ticket_classifier {version}: trained on {model.meta['n_train']} labelled tickets, "
-             f"zero-shot {model.meta['zero_shot_categories']}")
-    model.meta.update(version=version, trained_on=day.isoformat(), label_shares=label_shares(history),
-                      metrics=metrics, n_holdout=holdout.height, n_train_eval=train.height)
-    return model, images
-
-
-def _metadata(meta: dict, storage: LakehouseStorage) -> dict:
-    metrics = meta.get("metrics") or {}
-    out = {"model_version": meta["version"], "trained_on": meta["trained_on"],
-           "zero_shot_categories": dg.MetadataValue.json(meta["zero_shot_categories"]),
-           "path": dg.MetadataValue.path(str(registry.folder(storage, meta["version"])))}
-    for key in ("category", "subcategory", "baseline_category", "baseline_subcategory"):
-        if key in metrics:
-            out[f"{key}_macro_f1"] = round(metrics[key]["macro_f1"], 4)
-    if metrics:
-        out["metrics"] = dg.MetadataValue.json(metrics)
-        png = registry.folder(storage, meta["version"]) / "confusion_category.png"
-        if png.exists():
-            encoded = base64.b64encode(png.read_bytes()).decode()
-            out["confusion_matrix"] = dg.MetadataValue.md(
-                f"![category confusion matrix](data:image/png;base64,{encoded})")
-    return out
+def params_of(config: ClassifierConfig, embedding: EmbeddingModel) -> TrainingParams:
+    return TrainingParams(encoder_path=embedding.name_or_path, candidates=tuple(config.candidates),
+                          val_share=config.val_share, target_precision=config.target_precision,
+                          class_targets=dict(config.class_targets), setfit_steps=config.setfit_steps,
+                          max_train_rows=config.max_train_rows, gate_bootstrap=config.gate_bootstrap,
+                          gate_level=config.gate_level, gate_min_delta=config.gate_min_delta)
 
 
 @dg.asset(group_name="tickets", partitions_def=daily_partitions, backfill_policy=single_run,
-          io_manager_key="lake_io_manager", deps=["raw_incidents"], kinds={"setfit", "polars"},
-          description="Hierarchical SetFit ticket classifier; one row per day: the version in use.")
+          io_manager_key="lake_io_manager", deps=["raw_incidents"], kinds={"mlflow", "scikitlearn"},
+          description="Ticket category/subcategory/group models in the MLflow registry; one row "
+                      "per day: champion serving, challenger in shadow, the gate's decision.")
 def ticket_classifier(context: dg.AssetExecutionContext, config: ClassifierConfig,
                       storage: LakehouseStorage, embedding_model: EmbeddingModel) -> pl.DataFrame:
-    metas, rows, trained = registry.list_versions(storage), [], None
-    settings, days = config.model_dump(), context_days(context)
+    registry, days = reg.open_registry(storage), context_days(context)
     raw = read_history(storage, days, config.history_days)
+    rows, decisions, events = [], [], []
     for day in days:
-        current = registry.latest_before(metas, day)
+        current = reg.version_as_of(registry, reg.CATEGORY, day)
+        meta = ({"trained_on": reg.trained_on(registry, reg.CATEGORY, current).isoformat(),
+                 "label_shares": reg.label_shares(registry, reg.CATEGORY, current)} if current else None)
         history = labelled(as_of(raw, day, config.history_days))
         recent = history.filter(pl.col("partition_date").is_in(days_before(day, 7)))
-        reason = retrain_reason(current, day, label_shares(recent) if recent.height else {}, config)
+        reason = retrain_reason(meta, day, label_shares(recent) if recent.height else {}, config)
         note = reason or "kept"
         if reason and (history.height < config.min_labelled or history["category"].n_unique() < 2):
-            note = (f"{reason}, but only {history.height} labelled ticket(s): "
-                    f"{'current model kept' if current else 'no model'}")
-            context.log.warning(f"{day}: {note}")
+            note = (f"{reason}, but only {history.height} labelled ticket(s) (< {config.min_labelled}): "
+                    f"{'current model kept' if current else 'no model yet'}")
             reason = None
+        decision = None
         if reason:
-            version = registry.model_version(day, embedding_model.model_id, settings)
-            model, images = _train(day, history, config, embedding_model.name_or_path, version,
-                                   context.log)
-            registry.save(storage, model, images)
-            current = trained = model.meta
-            metas = [m for m in metas if m["version"] != version] + [current]
-        metrics = (current or {}).get("metrics") or {}
-        rows.append({"model_version": current["version"] if current else None,
-                     "retrained": bool(reason), "reason": note,
-                     "category_macro_f1": metrics.get("category", {}).get("macro_f1"),
-                     "baseline_category_macro_f1": metrics.get("baseline_category", {}).get("macro_f1"),
-                     "n_train": current.get("n_train") if current else None, "partition_date": day})
-    shown = trained or current
-    if shown:
-        context.add_output_metadata(_metadata(shown, storage))
-    context.add_output_metadata({"retrained_days": sum(r["retrained"] for r in rows)})
+            trained = train_all(registry, history, day, params_of(config, embedding_model), context.log)
+            for name, found in trained.items():
+                if found:
+                    decisions.append({k: v for k, v in found[1].items() if k not in ("validation", "candidates")})
+                    events.append({"model": name, "version": found[0], **{k: found[1][k] for k in (
+                        "action", "reason", "validation", "candidates")}})
+            decision = (trained.get(reg.CATEGORY) or (None, {}))[1].get("action")
+            current = reg.version_as_of(registry, reg.CATEGORY, day)
+        versions = {n: reg.version_as_of(registry, n, day) for n in (reg.SUBCATEGORY, reg.GROUP)}
+        challenger = reg.version_as_of(registry, reg.CATEGORY, day, CHALLENGER)
+        validation = registry.load(reg.CATEGORY, current).meta.get("validation", {}) if current else {}
+        chosen = registry.load(reg.CATEGORY, current).meta.get("chosen") if current else None
+        rows.append({"model_version": current, "subcategory_version": versions[reg.SUBCATEGORY],
+                     "group_version": versions[reg.GROUP], "challenger_version": challenger,
+                     "retrained": bool(reason), "decision": decision, "reason": note,
+                     "category_macro_f1": (validation.get(chosen) or {}).get("macro_f1"),
+                     "baseline_category_macro_f1": (validation.get("tfidf") or {}).get("macro_f1"),
+                     "n_train": registry.load(reg.CATEGORY, current).meta.get("n_train") if current else None,
+                     "partition_date": day})
+    write_decisions(storage, "ticket_classifier", decisions, replace_days=days)
+    context.add_output_metadata({"retrained_days": sum(r["retrained"] for r in rows),
+                                 "decisions": dg.MetadataValue.json(events),
+                                 "champion": rows[-1]["model_version"] if rows else None,
+                                 "challenger": rows[-1]["challenger_version"] if rows else None,
+                                 "mlflow_tracking_uri": registry.tracking_uri})
     return pl.DataFrame(rows, schema=SCHEMA)
 
 

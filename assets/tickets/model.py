@@ -1,82 +1,54 @@
-"""The hierarchical ticket model: SetFit for the category, then a subcategory head per category
-and an assignment-group head, all on the fine-tuned SetFit body's embeddings (one encoding
-per ticket at inference)."""
+"""The ticket models used together: category, subcategory (labels ``category/subcategory``,
+read within the predicted category) and assignment group, each a registered version with its
+per-class thresholds. ``needs_review`` says why a category or subcategory is not answered."""
 
-import json
-from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any
+from __future__ import annotations
+
+from dataclasses import dataclass
 
 import numpy as np
 
-from resources.nlp.precision import inference_context
-
-
-def fit_head(embeddings: np.ndarray, labels: list[str], seed: int) -> Any:
-    """A logistic-regression head, or the label itself when there is only one."""
-    from sklearn.linear_model import LogisticRegression
-
-    if len(set(labels)) == 1:
-        return labels[0]
-    return LogisticRegression(max_iter=1000, random_state=seed).fit(embeddings, labels)
-
-
-def apply_head(head: Any, embeddings: np.ndarray) -> tuple[list[str], list[float]]:
-    if isinstance(head, str):
-        return [head] * len(embeddings), [1.0] * len(embeddings)
-    proba = head.predict_proba(embeddings)
-    best = proba.argmax(axis=1)
-    return [str(head.classes_[i]) for i in best], proba[np.arange(len(best)), best].tolist()
+from resources.model_registry import RegisteredModel
+from resources.text_models.thresholds import review_reasons
 
 
 @dataclass
-class TicketModel:
-    setfit: Any  # setfit.SetFitModel: body + category head
-    subcategory_heads: dict[str, Any] = field(default_factory=dict)  # category -> head
-    group_head: Any = None
-    meta: dict = field(default_factory=dict)
-
-    def encode(self, texts: list[str]) -> np.ndarray:
-        with inference_context():
-            vectors = self.setfit.encode(texts, batch_size=64, show_progress_bar=False)
-        return np.asarray(vectors, dtype=np.float32)
+class TicketModels:
+    category: RegisteredModel
+    subcategory: RegisteredModel | None = None
+    group: RegisteredModel | None = None
 
     def predict(self, texts: list[str]) -> dict[str, list]:
-        """Category, subcategory (given the predicted category) and group, with confidences."""
         n = len(texts)
         out: dict[str, list] = {"predicted_category": [], "category_confidence": [],
-                                "predicted_subcategory": [None] * n,
-                                "subcategory_confidence": [None] * n,
-                                "predicted_assignment_group": [None] * n}
+                                "predicted_subcategory": [None] * n, "subcategory_confidence": [None] * n,
+                                "predicted_assignment_group": [None] * n, "needs_review": [],
+                                "review_reason": []}
         if n == 0:
             return out
-        emb = self.encode(texts)
-        out["predicted_category"], out["category_confidence"] = apply_head(self.setfit.model_head, emb)
-        categories = np.asarray(out["predicted_category"])
-        for category, head in self.subcategory_heads.items():
-            rows = np.flatnonzero(categories == category)
-            if rows.size:
-                subs, confs = apply_head(head, emb[rows])
-                for i, s, c in zip(rows, subs, confs):
-                    out["predicted_subcategory"][i], out["subcategory_confidence"][i] = s, c
-        if self.group_head is not None:
-            out["predicted_assignment_group"] = apply_head(self.group_head, emb)[0]
+        proba = self.category.predict_proba(texts)
+        classes = np.asarray(self.category.classes_, dtype=object)
+        best = proba.argmax(axis=1)
+        out["predicted_category"] = [str(classes[i]) for i in best]
+        out["category_confidence"] = proba[np.arange(n), best].tolist()
+        reasons = review_reasons(out["predicted_category"], out["category_confidence"],
+                                 self.category.thresholds)
+        if self.subcategory is not None:
+            sub_proba = self.subcategory.predict_proba(texts)
+            sub_classes = np.asarray(self.subcategory.classes_, dtype=object)
+            for i, category in enumerate(out["predicted_category"]):
+                inside = np.flatnonzero([str(c).startswith(f"{category}/") for c in sub_classes])
+                if inside.size:
+                    j = inside[int(sub_proba[i, inside].argmax())]
+                    conf = float(sub_proba[i, j] / max(sub_proba[i, inside].sum(), 1e-12))
+                    out["predicted_subcategory"][i] = str(sub_classes[j]).split("/", 1)[1]
+                    out["subcategory_confidence"][i] = conf
+                    if reasons[i] is None:
+                        sub_reason = review_reasons([str(sub_classes[j])], [float(sub_proba[i, j])],
+                                                    self.subcategory.thresholds)[0]
+                        reasons[i] = f"subcategory: {sub_reason}" if sub_reason else None
+        if self.group is not None:
+            out["predicted_assignment_group"] = self.group.predict(texts)
+        out["needs_review"] = [r is not None for r in reasons]
+        out["review_reason"] = reasons
         return out
-
-    def save(self, folder: Path) -> None:
-        import joblib
-
-        folder.mkdir(parents=True, exist_ok=True)
-        self.setfit.save_pretrained(str(folder / "setfit"))
-        joblib.dump({"subcategory_heads": self.subcategory_heads, "group_head": self.group_head},
-                    folder / "heads.joblib")
-        (folder / "meta.json").write_text(json.dumps(self.meta, indent=1, default=str))
-
-    @classmethod
-    def load(cls, folder: Path) -> "TicketModel":
-        import joblib
-        from setfit import SetFitModel
-
-        heads = joblib.load(folder / "heads.joblib")
-        return cls(setfit=SetFitModel.from_pretrained(str(folder / "setfit"), local_files_only=True),
-                   meta=json.loads((folder / "meta.json").read_text()), **heads)

@@ -1,7 +1,10 @@
-"""``ticket_predictions``: each day's incidents scored by the model version in use that day.
+"""``ticket_predictions``: each day's incidents scored by the champion that served that day
+(``ticket_classifier``'s row), with the challenger's category beside it (shadow mode: stored,
+never served).
 
 The human labels (``category``, ``subcategory``) are copied beside the prediction, never
-replaced; ``needs_review`` flags a category (or subcategory) confidence under the threshold.
+replaced; ``needs_review`` flags a prediction under its class's precision threshold (fitted on
+validation at ``target_precision``) and ``review_reason`` says which threshold and why.
 """
 
 import dagster as dg
@@ -10,47 +13,57 @@ import polars as pl
 from assets.checks.contracts import build_contract_check
 from assets.checks.drift import build_drift_check
 from assets.partitions import context_days, daily_partitions, single_run
-from assets.tickets import registry
+from assets.tickets import registry as reg
 from assets.tickets.history import latest_per_number, with_text
+from assets.tickets.model import TicketModels
 from resources.ml_schemas import TICKET_PREDICTIONS
+from resources.model_registry import ModelRegistry
 from resources.storage import LakehouseStorage
 
 
-class PredictionConfig(dg.Config):
-    review_threshold: float = 0.6
+def models_of(registry: ModelRegistry, row: dict) -> TicketModels:
+    def get(name, key):
+        return registry.load(name, row[key]) if row.get(key) else None
+    return TicketModels(category=get(reg.CATEGORY, "model_version"),
+                        subcategory=get(reg.SUBCATEGORY, "subcategory_version"),
+                        group=get(reg.GROUP, "group_version"))
 
 
-def predict_day(model: registry.TicketModel, version: str, incidents: pl.DataFrame,
-                threshold: float) -> pl.DataFrame:
-    found = model.predict(incidents["text"].to_list())
-    frame = pl.DataFrame({"number": incidents["number"], **found,
-                          "category": incidents["category"], "subcategory": incidents["subcategory"],
-                          "model_version": [version] * incidents.height,
-                          "partition_date": incidents["partition_date"]},
-                         schema_overrides=TICKET_PREDICTIONS.with_partition, strict=False)
-    low_sub = pl.col("subcategory_confidence").fill_null(1.0) < threshold
-    return frame.with_columns(needs_review=(pl.col("category_confidence") < threshold) | low_sub)
+def predict_day(models: TicketModels, row: dict, incidents: pl.DataFrame,
+                challenger=None) -> pl.DataFrame:
+    found = models.predict(incidents["text"].to_list())
+    shadow = challenger.predict(incidents["text"].to_list()) if challenger else [None] * incidents.height
+    return pl.DataFrame({"number": incidents["number"], **found,
+                         "category": incidents["category"], "subcategory": incidents["subcategory"],
+                         "model_version": [row["model_version"]] * incidents.height,
+                         "challenger_category": shadow,
+                         "challenger_version": [row.get("challenger_version") if challenger else None]
+                         * incidents.height,
+                         "partition_date": incidents["partition_date"]},
+                        schema_overrides=TICKET_PREDICTIONS.with_partition, strict=False)
 
 
 @dg.asset(group_name="tickets", partitions_def=daily_partitions, backfill_policy=single_run,
-          io_manager_key="lake_io_manager", kinds={"setfit", "polars"},
-          description="Predicted category, subcategory and assignment group of each day's incidents.")
-def ticket_predictions(context: dg.AssetExecutionContext, config: PredictionConfig,
-                       storage: LakehouseStorage, raw_incidents: pl.DataFrame,
-                       ticket_classifier: pl.DataFrame) -> pl.DataFrame:
-    versions = dict(zip(ticket_classifier["partition_date"].to_list(),
-                        ticket_classifier["model_version"].to_list()))
+          io_manager_key="lake_io_manager", kinds={"mlflow", "polars"},
+          description="Predicted category, subcategory and assignment group of each day's incidents, "
+                      "needs_review with its reason, and the challenger's category in shadow.")
+def ticket_predictions(context: dg.AssetExecutionContext, storage: LakehouseStorage,
+                       raw_incidents: pl.DataFrame, ticket_classifier: pl.DataFrame) -> pl.DataFrame:
+    registry = reg.open_registry(storage)
+    rows = {r["partition_date"]: r for r in ticket_classifier.iter_rows(named=True)}
     frames, skipped = [], []
     for day in context_days(context):
         incidents = raw_incidents.filter(pl.col("partition_date") == day)
         if incidents.height == 0:
             continue
-        if versions.get(day) is None:
+        row = rows.get(day) or {}
+        if row.get("model_version") is None:
             skipped.append(str(day))
             continue
         incidents = with_text(latest_per_number(incidents))
-        model = registry.load(storage, versions[day])
-        frames.append(predict_day(model, versions[day], incidents, config.review_threshold))
+        challenger = (registry.load(reg.CATEGORY, row["challenger_version"])
+                      if row.get("challenger_version") else None)
+        frames.append(predict_day(models_of(registry, row), row, incidents, challenger))
     if skipped:
         context.log.warning(f"no ticket model yet for {len(skipped)} day(s) ({skipped[0]}...): "
                             "not enough labelled history; their predictions are empty")
@@ -59,7 +72,9 @@ def ticket_predictions(context: dg.AssetExecutionContext, config: PredictionConf
     context.add_output_metadata({
         "dagster/row_count": out.height, "days_without_model": len(skipped),
         "needs_review_share": round(float(out["needs_review"].mean()), 4) if out.height else 0.0,
-        "agreement_with_labels": _agreement(out)})
+        "coverage": round(1 - float(out["needs_review"].mean()), 4) if out.height else 0.0,
+        "agreement_with_labels": _agreement(out),
+        "answered_precision": _agreement(out.filter(~pl.col("needs_review")))})
     return out
 
 

@@ -1,30 +1,41 @@
-"""Training and evaluation of the ticket model on the labelled history (no Dagster here).
+"""Training of the ticket models on the labelled history, through the candidate selection of
+``resources.text_models`` (no Dagster here).
 
-Time-based holdout: the last ``holdout_days`` days of labelled tickets are kept out, the model
-and the TF-IDF baseline are trained on the days before and scored on them. Categories with
-fewer than ``min_examples`` labelled tickets get templated examples from their description
-(zero-shot); each (category, subcategory) keeps its ``max_per_label`` latest tickets.
+Rows are sorted by ``opened_at``: the newest ``val_share`` are the validation window (time
+split), every candidate trains on the earlier ones, the best on validation is kept (never one
+that does not beat TF-IDF), its per-class thresholds are fitted on validation, and it is
+refitted on all rows. The new version is registered, becomes ``challenger``, and the promotion
+gate (``resources.model_gate``) decides whether it replaces the champion.
 """
 
+from __future__ import annotations
+
+import json
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import date, timedelta
 
 import polars as pl
 
-from assets.tickets.model import TicketModel, fit_head
-from resources.nlp.fewshot import evaluate, tfidf_baseline, train_setfit, zero_shot_examples
+from assets.tickets.registry import CATEGORY, GROUP, SUBCATEGORY, TARGETS
+from resources.model_gate import gate
+from resources.model_registry import ModelRegistry
+from resources.nlp.fewshot import confusion_matrix_png, evaluate
+from resources.text_models.selection import select
 
 
 @dataclass
 class TrainingParams:
-    model_path: str
-    seed: int = 42
-    min_examples: int = 8
-    max_per_label: int = 50
-    max_steps: int = 30  # contrastive steps: pairs = steps x batch_size
-    batch_size: int = 16
-    holdout_days: int = 7
-    descriptions: dict[str, str] = field(default_factory=dict)
+    encoder_path: str = ""
+    candidates: tuple[str, ...] = ("tfidf", "tfidf_chars", "embeddings", "ensemble")
+    val_share: float = 0.3
+    target_precision: float = 0.87
+    class_targets: dict[str, float] = field(default_factory=dict)
+    setfit_steps: int = 40
+    max_train_rows: int = 20_000
+    min_per_target: int = 2  # labels of a target seen fewer times are left out of its model
+    gate_bootstrap: int = 300
+    gate_level: float = 0.90
+    gate_min_delta: float = 0.0
 
 
 def labelled(frame: pl.DataFrame) -> pl.DataFrame:
@@ -39,71 +50,68 @@ def time_split(frame: pl.DataFrame, holdout_days: int) -> tuple[pl.DataFrame, pl
     return frame.filter(pl.col("opened_at") <= cut), frame.filter(pl.col("opened_at") > cut)
 
 
-def cap_per_label(train: pl.DataFrame, n: int) -> pl.DataFrame:
-    """The ``n`` latest tickets of each (category, subcategory): bounds the training cost."""
-    return (train.sort("opened_at", descending=True)
-            .group_by("category", "subcategory", maintain_order=True).head(n))
+def target_rows(history: pl.DataFrame, name: str, min_count: int) -> pl.DataFrame:
+    """``text`` and ``label`` for one model, oldest first (subcategory labels are hierarchical)."""
+    column = TARGETS[name]
+    if column not in history.columns:
+        return pl.DataFrame(schema={"text": pl.String, "label": pl.String, "opened_at": pl.Datetime("us", "UTC"),
+                                    "partition_date": pl.Date})
+    label = (pl.concat_str("category", "subcategory", separator="/") if name == SUBCATEGORY
+             else pl.col(column).cast(pl.String))
+    rows = history.sort("opened_at", "number").select("text", "opened_at", "partition_date", label=label)
+    rows = rows.filter(pl.col("label").is_not_null())
+    counts = rows["label"].value_counts()
+    keep = counts.filter(pl.col("count") >= min_count)["label"]
+    return rows.filter(pl.col("label").is_in(keep.implode()))
 
 
-def training_examples(train: pl.DataFrame, params: TrainingParams) -> tuple[list[str], list[str], list[str]]:
-    """(texts, categories, zero-shot categories) for the SetFit category model."""
-    capped = cap_per_label(train, params.max_per_label)
-    texts, labels = capped["text"].to_list(), capped["category"].to_list()
-    counts = train["category"].value_counts()
-    have = dict(zip(counts["category"].to_list(), counts["count"].to_list()))
-    sparse = {c: d for c, d in params.descriptions.items() if have.get(c, 0) < params.min_examples}
-    zs_texts, zs_labels = zero_shot_examples(sparse)
-    return texts + zs_texts, labels + zs_labels, sorted(sparse)
+def train_and_gate(registry: ModelRegistry, name: str, rows: pl.DataFrame, day: date,
+                   params: TrainingParams, log) -> tuple[str, dict] | None:
+    """Train ``name`` on ``rows`` (oldest first), register it and run the gate; None when the
+    rows cannot train a model (fewer than 2 labels)."""
+    rows = rows.tail(params.max_train_rows)
+    texts, labels = rows["text"].to_list(), rows["label"].to_list()
+    if len(set(labels)) < 2 or len(texts) < 10:
+        log.warning(f"{name}: {len(texts)} labelled row(s), {len(set(labels))} label(s): not trained")
+        return None
+    chosen = select(texts, labels, names=params.candidates, val_share=params.val_share,
+                    target=params.target_precision, targets=params.class_targets,
+                    encoder_path=params.encoder_path, setfit_steps=params.setfit_steps,
+                    log=lambda m: log.info(f"{name} {day}: {m}"))
+    cut = chosen.n_train
+    val = rows.slice(cut)
+    shares = {k: round(v / len(labels), 4) for k, v in pl.Series(labels).value_counts().iter_rows()}
+    scores = chosen.validation[chosen.chosen]
+    predicted = chosen.val_predictions[chosen.chosen]
+    files = {}
+    if name == CATEGORY:
+        found = evaluate(chosen.val_truth, predicted)
+        files["confusion_category.png"] = confusion_matrix_png(found["confusion_matrix"], found["labels"],
+                                                               f"category, validation ({day})")
+    tags = {"trained_on": day.isoformat(), "candidate": chosen.chosen,
+            "label_shares": json.dumps(shares, sort_keys=True),
+            "evaluation_window": f"{val['opened_at'].min()} .. {val['opened_at'].max()}",
+            "training_partitions": f"{rows['partition_date'].min()} .. {rows['partition_date'].max()}"}
+    metrics = {k: v for k, v in scores.items() if isinstance(v, (int, float))}
+    metrics.update({f"{n}_macro_f1": s["macro_f1"] for n, s in chosen.validation.items() if "macro_f1" in s})
+    version = registry.log_version(
+        name, chosen.model, thresholds=chosen.thresholds, tags=tags, metrics=metrics, files=files,
+        params={"candidates": ",".join(params.candidates), "val_share": params.val_share,
+                "target_precision": params.target_precision, "n_rows": len(texts),
+                "encoder": params.encoder_path or "bundled MiniLM"},
+        meta={**chosen.report, "model": chosen.model.describe()},
+        validation={"truth": chosen.val_truth, "predicted": predicted})
+    val_texts = texts[cut:]
+    row = gate(registry, name, version, day, val_texts, chosen.val_truth, predicted,
+               n_boot=params.gate_bootstrap, level=params.gate_level, min_delta=params.gate_min_delta)
+    log.info(f"{name} {day}: version {version} ({chosen.chosen}) {row['action']}: {row['reason']}")
+    return version, {**row, "validation": scores, "candidates": {n: s.get("macro_f1")
+                                                                  for n, s in chosen.validation.items()}}
 
 
-def train_ticket_model(train: pl.DataFrame, params: TrainingParams) -> TicketModel:
-    """SetFit on categories, then subcategory and assignment-group heads on its embeddings."""
-    texts, labels, zero_shot = training_examples(train, params)
-    setfit = train_setfit(texts, labels, model_path=params.model_path, seed=params.seed,
-                          num_iterations=1, batch_size=params.batch_size, epochs=1,
-                          max_steps=params.max_steps)
-    model = TicketModel(setfit=setfit, meta={"zero_shot_categories": zero_shot,
-                                             "n_train": train.height,
-                                             "n_examples": len(texts)})
-    capped = cap_per_label(train, params.max_per_label)
-    emb = model.encode(capped["text"].to_list())
-    for category in sorted(capped["category"].unique().to_list()):
-        rows = [i for i, (c, s) in enumerate(zip(capped["category"], capped["subcategory"]))
-                if c == category and s is not None]
-        if rows:
-            model.subcategory_heads[category] = fit_head(
-                emb[rows], [capped["subcategory"][i] for i in rows], params.seed)
-    groups = capped["assignment_group"].to_list() if "assignment_group" in capped.columns else []
-    rows = [i for i, g in enumerate(groups) if g]
-    if len({groups[i] for i in rows}) >= 2:
-        model.group_head = fit_head(emb[rows], [groups[i] for i in rows], params.seed)
-    return model
-
-
-def hierarchical_label(category, subcategory) -> str:
-    return f"{category}/{subcategory}"
-
-
-def evaluate_on_holdout(model: TicketModel, train: pl.DataFrame, holdout: pl.DataFrame) -> dict:
-    """The model's and the TF-IDF baseline's scores on the holdout (category and subcategory)."""
-    texts = holdout["text"].to_list()
-    found = model.predict(texts)
-    truth_cat = holdout["category"].to_list()
-    truth_sub = [hierarchical_label(c, s) for c, s in zip(truth_cat, holdout["subcategory"])]
-    pred_sub = [hierarchical_label(c, s) for c, s in
-                zip(found["predicted_category"], found["predicted_subcategory"])]
-    base_cat = tfidf_baseline(train["text"].to_list(), train["category"].to_list())
-    train_sub = [hierarchical_label(c, s) for c, s in zip(train["category"], train["subcategory"])]
-    base_sub = tfidf_baseline(train["text"].to_list(), train_sub)
-    cat_labels = sorted(set(truth_cat) | set(found["predicted_category"]))
-    metrics = {
-        "category": evaluate(truth_cat, found["predicted_category"], cat_labels),
-        "subcategory": evaluate(truth_sub, pred_sub),
-        "baseline_category": evaluate(truth_cat, base_cat.predict(texts).tolist(), cat_labels),
-        "baseline_subcategory": evaluate(truth_sub, base_sub.predict(texts).tolist()),
-    }
-    if model.group_head is not None and "assignment_group" in holdout.columns:
-        pairs = [(g, p) for g, p in zip(holdout["assignment_group"], found["predicted_assignment_group"]) if g]
-        metrics["assignment_group_accuracy"] = (sum(g == p for g, p in pairs) / len(pairs)) if pairs else None
-    return metrics
-
+def train_all(registry: ModelRegistry, history: pl.DataFrame, day: date, params: TrainingParams,
+              log) -> dict[str, tuple[str, dict] | None]:
+    """Category, subcategory and assignment-group models trained and gated on ``history``."""
+    return {name: train_and_gate(registry, name, target_rows(history, name, params.min_per_target),
+                                 day, params, log)
+            for name in (CATEGORY, SUBCATEGORY, GROUP)}

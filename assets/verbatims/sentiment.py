@@ -1,11 +1,14 @@
 """``verbatim_sentiment``: satisfaction class of each answer's text, beside its score's class.
 
-Days are grouped in training blocks (``retrain_days``, counted from the first partition); each
-block's model is trained on the ``history_days`` before the block (never on what it
-predicts), stored under models/verbatim_sentiment/<version>/ and reused by any later run of the
-block. While history is too thin (the first block), the block's own days that are in the lake
-train it, and ``trained_in_sample`` says so. An answer whose text contradicts its score (a
-promoter whose text reads negative, or the reverse) with ``contradiction_confidence`` is flagged.
+Days are grouped in training blocks (``retrain_days``, counted from the first partition). At a
+block's start the registry's champion is kept unless it is ``retrain_days`` old (or there is
+none); a retrain uses the ``history_days`` before the block (never what it predicts), and is
+skipped while that history holds fewer than ``min_train`` scored answers and a champion exists.
+Only the very first model, when no history exists yet, trains on the block's own days too
+(``trained_in_sample`` says so). The retrained model becomes ``challenger``; the promotion
+gate decides (``resources.model_gate``); the champion serves and the challenger's class is
+stored beside it (shadow). An answer whose text contradicts its score (a promoter whose text
+reads negative, or the reverse) with ``contradiction_confidence`` is flagged.
 """
 
 from datetime import date, timedelta
@@ -19,87 +22,110 @@ from assets.partitions import context_days, daily_partitions, single_run
 from assets.verbatims import sentiment_model as sm
 from assets.verbatims.common import SCORE_TO_SENTIMENT, block_start, days_before, texts_of_days
 from resources.ml_schemas import VERBATIM_SENTIMENT
+from resources.model_gate import write_decisions
+from resources.model_registry import ModelRegistry
 from resources.nlp.embeddings import EmbeddingModel
 from resources.storage import LakehouseStorage
 
-MIN_TRAIN = 60
-
 
 class SentimentConfig(dg.Config):
-    model: str = "setfit"  # or "tfidf" (the baseline alone)
+    candidates: list[str] = ["tfidf", "tfidf_chars", "spacy_vectors", "embeddings", "ensemble"]
     retrain_days: int = 28
-    history_days: int = 90
-    max_per_class: int = 64
-    setfit_steps: int = 24  # contrastive steps of 16 pairs: ~20 s on 2 cores
+    history_days: int = 180
+    min_train: int = 300  # scored answers before a retrain replaces a champion
+    spacy_model: str = "fr_core_news_md"
+    val_share: float = 0.3
+    target_precision: float = 0.87
+    setfit_steps: int = 40
     contradiction_confidence: float = 0.7
 
 
 def model_for_block(start: date, config: SentimentConfig, storage: LakehouseStorage,
-                    embedding: EmbeddingModel, log) -> tuple[sm.SentimentModel, bool]:
-    """The block's model (loaded when stored, else trained and stored); True when in-sample."""
-    history = texts_of_days(storage, days_before(start, config.history_days))
-    in_sample = history.filter(pl.col("label").is_not_null()).height < MIN_TRAIN
-    if in_sample:
+                    registry: ModelRegistry, embedding: EmbeddingModel, log) -> tuple[dict | None, str]:
+    """Train (or reuse) the block's model when due; returns (decision row or None, note)."""
+    champion, _ = sm.serving(registry, start)
+    if champion is not None:
+        age = (start - date.fromisoformat(registry.version_tags(sm.MODEL, champion.version)["trained_on"])).days
+        if age < config.retrain_days:
+            return None, f"champion {champion.version} kept ({age} days old)"
+    history = sm.training_rows(texts_of_days(storage, days_before(start, config.history_days)))
+    in_sample = False
+    if history.height < config.min_train:
+        if champion is not None:
+            return None, (f"only {history.height} scored answers before {start} (< {config.min_train}): "
+                          f"champion {champion.version} kept")
         block = [start + timedelta(days=i) for i in range(config.retrain_days)]
-        history = pl.concat([history, texts_of_days(storage, block)])
-    train, held_out = sm.split_history(history, config.max_per_class)
-    if train["label"].n_unique() < 2:
+        history = sm.training_rows(pl.concat([texts_of_days(storage, days_before(start, config.history_days)),
+                                              texts_of_days(storage, block)]))
+        in_sample = True
+    if history["label"].n_unique() < 2:
+        if champion is not None:
+            return None, f"scored answers of a single class before {start}: champion kept"
         raise ValueError(f"verbatim_sentiment: block from {start}: need scored verbatims of at "
-                         f"least 2 classes in raw_verbatims to train, found {train.height} rows")
-    version = sm.version_of(config.model, start.isoformat(), train)
-    fitted = sm.load(storage, version, config.model)
-    if fitted is None:
-        log.info(f"verbatim_sentiment: training {version} on {train.height} answers")
-        fitted = sm.fit(config.model, train, held_out, embedding.name_or_path,
-                        config.setfit_steps, version)
-        sm.save(storage, fitted)
-    return fitted, in_sample
+                         f"least 2 classes in raw_verbatims to train, found {history.height} rows")
+    if (found := sm.find_block_version(registry, start, sm.data_digest(history))) is not None:
+        return None, f"version {found} already trained for this block"
+    params = sm.SentimentParams(candidates=tuple(config.candidates), encoder_path=embedding.name_or_path,
+                                spacy_model=config.spacy_model, val_share=config.val_share,
+                                target_precision=config.target_precision, setfit_steps=config.setfit_steps)
+    version, row = sm.train_and_gate(registry, history, start, in_sample, params, log)
+    return row, f"trained {version} on {history.height} answers{' (in sample)' if in_sample else ''}"
 
 
-def predict_days(days: list[date], fitted: sm.SentimentModel, storage: LakehouseStorage,
+def predict_days(days: list[date], champion, challenger, storage: LakehouseStorage,
                  threshold: float) -> pl.DataFrame:
     answers = texts_of_days(storage, days)
-    classes, confidence = fitted.predict(answers["text"].to_list())
+    texts = answers["text"].to_list()
+    found = champion.predict_with_reasons(texts)
+    shadow = challenger.predict(texts) if challenger is not None else [None] * len(texts)
     said = pl.col("score_class").replace_strict(SCORE_TO_SENTIMENT, default=None)
-    frame = answers.with_columns(predicted_class=pl.Series(classes, dtype=pl.String),
-                                 confidence=pl.Series(confidence, dtype=pl.Float64))
+    frame = answers.with_columns(predicted_class=pl.Series(found["predicted"], dtype=pl.String),
+                                 confidence=pl.Series(found["confidence"], dtype=pl.Float64),
+                                 challenger_class=pl.Series(shadow, dtype=pl.String))
     contradiction = (pl.col("confidence") >= threshold) & (
         ((said == "positive") & (pl.col("predicted_class") == "negative"))
         | ((said == "negative") & (pl.col("predicted_class") == "positive")))
     frame = frame.with_columns(contradiction=contradiction.fill_null(False),
-                               model_version=pl.lit(fitted.version))
-    return frame.select(list(VERBATIM_SENTIMENT.with_partition)).cast(
-        VERBATIM_SENTIMENT.with_partition)
+                               model_version=pl.lit(champion.version),
+                               challenger_version=pl.lit(challenger.version if challenger else None,
+                                                         dtype=pl.String))
+    return frame.select(list(VERBATIM_SENTIMENT.with_partition)).cast(VERBATIM_SENTIMENT.with_partition)
 
 
 @dg.asset(
     group_name="verbatims", partitions_def=daily_partitions, backfill_policy=single_run,
-    io_manager_key="lake_io_manager", deps=["raw_verbatims"], kinds={"setfit", "polars"},
-    description="Satisfaction class (negative/neutral/positive) read from each verbatim by a "
-                "SetFit model trained on scored history, the score's own class (NPS detractor/"
-                "passive/promoter, or negative/neutral/positive on 1-5) and contradictions.")
+    io_manager_key="lake_io_manager", deps=["raw_verbatims"], kinds={"mlflow", "polars"},
+    description="Satisfaction class (negative/neutral/positive) read from each verbatim by the "
+                "registry's champion (candidates trained on scored history, French "
+                "representations), the score's own class, contradictions, and the challenger's "
+                "class in shadow.")
 def verbatim_sentiment(context: dg.AssetExecutionContext, config: SentimentConfig,
                        storage: LakehouseStorage, embedding_model: EmbeddingModel) -> pl.DataFrame:
-    days = context_days(context)
+    registry, days = ModelRegistry(storage.root), context_days(context)
     blocks: dict[date, list[date]] = {}
     for day in days:
         blocks.setdefault(block_start(day, config.retrain_days), []).append(day)
-    frames, models = [], {}
+    frames, notes, decisions = [], {}, []
     for start, block_days in blocks.items():
         if texts_of_days(storage, block_days).is_empty():
             continue  # nothing to classify: no model needed
-        fitted, in_sample = model_for_block(start, config, storage, embedding_model, context.log)
-        models[fitted.version] = {**fitted.metrics, "trained_in_sample": in_sample}
-        frames.append(predict_days(block_days, fitted, storage, config.contradiction_confidence))
+        row, notes[start.isoformat()] = model_for_block(start, config, storage, registry,
+                                                        embedding_model, context.log)
+        if row is not None:
+            decisions.append({**row, "partition_date": block_days[0]})
+        champion, challenger = sm.serving(registry, start)
+        if champion is None:
+            continue
+        frames.append(predict_days(block_days, champion, challenger, storage,
+                                   config.contradiction_confidence))
+    write_decisions(storage, sm.MODEL, decisions, replace_days=days)
     frame = pl.concat(frames) if frames else VERBATIM_SENTIMENT.empty()
-    last = models[list(models)[-1]] if models else {}
     context.add_output_metadata({
         "dagster/row_count": frame.height,
-        "models": dg.MetadataValue.json(models),
-        **{k: last[k] for k in ("macro_f1", "baseline_macro_f1") if k in last},
+        "blocks": dg.MetadataValue.json(notes),
+        "decisions": dg.MetadataValue.json([{k: str(v) for k, v in d.items()} for d in decisions]),
         "contradictions": int(frame["contradiction"].sum()),
-        "class_counts": dg.MetadataValue.json(
-            dict(frame["predicted_class"].value_counts().iter_rows())),
+        "class_counts": dg.MetadataValue.json(dict(frame["predicted_class"].value_counts().iter_rows())),
     })
     return frame
 

@@ -1,114 +1,104 @@
-"""The satisfaction classifier of verbatims: trained on scored history, stored as a versioned
-artifact, evaluated beside a TF-IDF baseline on held-out history.
+"""The satisfaction classifier of verbatims in the MLflow registry (``verbatim_sentiment``).
 
 The label is the sentiment class the score stands for (a detractor's text is "negative"), so
 the model learns to read satisfaction from text alone and can classify unscored comments.
-SetFit (contrastive fine-tuning of the sentence-embedding body, then a logistic head) is the
-model; ``kind="tfidf"`` uses the baseline itself (no torch, for tiny machines and tests).
+Candidates (``resources.text_models``) train on the same time split of the scored history,
+oldest first: French representations (character n-grams, spaCy ``fr_core_news_md`` vectors)
+beside MiniLM and the TF-IDF baseline; the best on validation becomes ``challenger`` and the
+promotion gate decides. A model version's tag ``block_start`` says which block trained it:
+any later run of the block reuses it.
 """
+
+from __future__ import annotations
 
 import hashlib
 import json
-import pickle
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from datetime import date
 
-import numpy as np
 import polars as pl
 
-from assets.verbatims.common import CLASSES
-from resources.model_files import readable_dir, remove_dir, writable_dir
-from resources.nlp.fewshot import evaluate, tfidf_baseline, train_setfit
-from resources.nlp.precision import inference_context
-from resources.storage import LakehouseStorage
+from resources.model_gate import gate
+from resources.model_registry import CHALLENGER, CHAMPION, ModelRegistry, RegisteredModel
+from resources.text_models.selection import select
 
-SEED = 42
-KEEP_VERSIONS = 6  # a SetFit model is ~90 MB: older versions are removed
+MODEL = "verbatim_sentiment"
 
 
 @dataclass
-class SentimentModel:
-    version: str
-    kind: str
-    model: object
-    metrics: dict = field(default_factory=dict)
-
-    def predict(self, texts: list[str]) -> tuple[list[str], np.ndarray]:
-        """Predicted class and its probability for each text."""
-        if not texts:
-            return [], np.zeros(0)
-        if self.kind == "setfit":
-            with inference_context():
-                proba = np.asarray(self.model.predict_proba(texts, batch_size=64), dtype=float)
-            classes = list(self.model.model_head.classes_)
-        else:
-            proba = self.model.predict_proba(texts)
-            classes = list(self.model.classes_)
-        best = proba.argmax(axis=1)
-        return [str(classes[i]) for i in best], proba[np.arange(len(texts)), best]
+class SentimentParams:
+    candidates: tuple[str, ...] = ("tfidf", "tfidf_chars", "spacy_vectors", "embeddings", "ensemble")
+    encoder_path: str = ""
+    spacy_model: str = "fr_core_news_md"
+    val_share: float = 0.3
+    target_precision: float = 0.87
+    setfit_steps: int = 40
+    max_train_rows: int = 6_000
+    gate_bootstrap: int = 300
+    gate_level: float = 0.90
 
 
-def split_history(history: pl.DataFrame, max_per_class: int, eval_share: float = 0.2
-                  ) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """A class-balanced training sample (at most ``max_per_class`` each) and a held-out set."""
-    labelled = history.filter(pl.col("label").is_not_null()).unique("response_id", keep="last")
-    labelled = labelled.sort("response_id").sample(fraction=1.0, shuffle=True, seed=SEED)
-    n_eval = int(labelled.height * eval_share)
-    held_out, pool = labelled.head(n_eval), labelled.tail(labelled.height - n_eval)
-    train = pool.group_by("label", maintain_order=True).head(max_per_class).sort("response_id")
-    return train, held_out
+def training_rows(history: pl.DataFrame) -> pl.DataFrame:
+    """Scored answers, one per response, oldest first (the time split's order)."""
+    return (history.filter(pl.col("label").is_not_null()).unique("response_id", keep="last")
+            .sort("partition_date", "response_id"))
 
 
-def version_of(kind: str, start: str, train: pl.DataFrame) -> str:
-    digest = hashlib.sha256("\n".join(train["response_id"]).encode()).hexdigest()[:10]
-    return f"{start}_{kind}_{digest}"
+def data_digest(rows: pl.DataFrame) -> str:
+    return hashlib.sha256("\n".join(rows["response_id"]).encode()).hexdigest()[:10]
 
 
-def fit(kind: str, train: pl.DataFrame, held_out: pl.DataFrame, model_path: str,
-        setfit_steps: int, version: str) -> SentimentModel:
-    texts, labels = train["text"].to_list(), train["label"].to_list()
-    baseline = tfidf_baseline(texts, labels)
-    if kind == "setfit":
-        model = train_setfit(texts, labels, model_path=model_path, seed=SEED, num_iterations=5,
-                             batch_size=16, epochs=1, max_steps=setfit_steps)
-    else:
-        model = baseline
-    fitted = SentimentModel(version=version, kind=kind, model=model)
-    metrics = {"n_train": train.height, "n_eval": held_out.height}
-    if held_out.height:
-        truth = held_out["label"].to_list()
-        metrics["macro_f1"] = evaluate(truth, fitted.predict(held_out["text"].to_list())[0],
-                                       list(CLASSES))["macro_f1"]
-        metrics["baseline_macro_f1"] = evaluate(
-            truth, list(baseline.predict(held_out["text"].to_list())), list(CLASSES))["macro_f1"]
-    fitted.metrics = metrics
-    return fitted
+def find_block_version(registry: ModelRegistry, start: date, digest: str) -> str | None:
+    for version in reversed(registry.versions(MODEL)):
+        tags = registry.version_tags(MODEL, version)
+        if tags.get("block_start") == start.isoformat() and tags.get("data") == digest:
+            return version
+    return None
 
 
-def save(storage: LakehouseStorage, fitted: SentimentModel) -> None:
-    """Write the model under models/verbatim_sentiment/<version>/ (any fsspec root), keeping
-    the ``KEEP_VERSIONS`` newest."""
-    with writable_dir(storage.models("verbatim_sentiment", fitted.version), "metrics.json") as folder:
-        if fitted.kind == "setfit":
-            fitted.model.save_pretrained(str(folder))
-        else:
-            (folder / "tfidf.pkl").write_bytes(pickle.dumps(fitted.model))
-        (folder / "metrics.json").write_text(json.dumps(fitted.metrics))
-    versions = sorted(p.name for p in storage.models("verbatim_sentiment").iterdir())
-    for old in versions[:-KEEP_VERSIONS]:
-        remove_dir(storage.models("verbatim_sentiment", old))
+def train_and_gate(registry: ModelRegistry, rows: pl.DataFrame, start: date, in_sample: bool,
+                   params: SentimentParams, log) -> tuple[str, dict]:
+    rows = rows.tail(params.max_train_rows)
+    texts, labels = rows["text"].to_list(), rows["label"].to_list()
+    chosen = select(texts, labels, names=params.candidates, val_share=params.val_share,
+                    target=params.target_precision, encoder_path=params.encoder_path,
+                    spacy_model=params.spacy_model, setfit_steps=params.setfit_steps,
+                    log=lambda m: log.info(f"{MODEL} {start}: {m}"))
+    predicted = chosen.val_predictions[chosen.chosen]
+    scores = chosen.validation[chosen.chosen]
+    shares = {k: round(v / len(labels), 4) for k, v in pl.Series(labels).value_counts().iter_rows()}
+    val = rows.slice(chosen.n_train)
+    tags = {"trained_on": start.isoformat(), "block_start": start.isoformat(), "data": data_digest(rows),
+            "candidate": chosen.chosen, "trained_in_sample": in_sample,
+            "label_shares": json.dumps(shares, sort_keys=True),
+            "evaluation_window": f"{val['partition_date'].min()} .. {val['partition_date'].max()}",
+            "training_partitions": f"{rows['partition_date'].min()} .. {rows['partition_date'].max()}"}
+    metrics = {k: v for k, v in scores.items() if isinstance(v, (int, float))}
+    metrics.update({f"{n}_macro_f1": s["macro_f1"] for n, s in chosen.validation.items() if "macro_f1" in s})
+    version = registry.log_version(
+        MODEL, chosen.model, thresholds=chosen.thresholds, tags=tags, metrics=metrics,
+        params={"candidates": ",".join(params.candidates), "val_share": params.val_share,
+                "n_rows": len(texts), "spacy_model": params.spacy_model},
+        meta={**chosen.report, "model": chosen.model.describe(), "trained_in_sample": in_sample},
+        validation={"truth": chosen.val_truth, "predicted": predicted})
+    row = gate(registry, MODEL, version, start, texts[chosen.n_train:], chosen.val_truth, predicted,
+               n_boot=params.gate_bootstrap, level=params.gate_level)
+    log.info(f"{MODEL} {start}: version {version} ({chosen.chosen}) {row['action']}: {row['reason']}")
+    return version, row
 
 
-def load(storage: LakehouseStorage, version: str, kind: str) -> SentimentModel | None:
-    """The stored model of ``version``, or None when it is not there."""
-    target = storage.models("verbatim_sentiment", version)
-    if not (target / "metrics.json").exists():
-        return None
-    metrics = json.loads((target / "metrics.json").read_text())
-    if kind == "tfidf":
-        return SentimentModel(version, kind, pickle.loads((target / "tfidf.pkl").read_bytes()),
-                              metrics)
-    from setfit import SetFitModel
-
-    with readable_dir(target) as folder:
-        model = SetFitModel.from_pretrained(str(folder), local_files_only=True)
-    return SentimentModel(version, kind, model, metrics)
+def serving(registry: ModelRegistry, day: date) -> tuple[RegisteredModel | None, RegisteredModel | None]:
+    """(champion, challenger) usable on ``day``: trained on or before it."""
+    def usable(alias):
+        version = registry.alias(MODEL, alias)
+        if version is None:
+            return None
+        if date.fromisoformat(registry.version_tags(MODEL, version)["trained_on"]) > day:
+            return None
+        return registry.load(MODEL, version)
+    champion = usable(CHAMPION)
+    if champion is None:  # a backfill of days older than the champion: the newest version by then
+        older = [v for v in registry.versions(MODEL)
+                 if date.fromisoformat(registry.version_tags(MODEL, v)["trained_on"]) <= day]
+        champion = registry.load(MODEL, older[-1]) if older else None
+    return champion, usable(CHALLENGER)

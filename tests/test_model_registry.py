@@ -1,0 +1,114 @@
+"""The MLflow registry on a temporary root, the promotion gate, rollback, per-class thresholds."""
+
+from datetime import date
+
+import numpy as np
+import pytest
+
+from resources.model_gate import gate, read_decisions, rollback, write_decisions
+from resources.model_registry import CHALLENGER, CHAMPION, ModelRegistry, load_champion
+from resources.storage import LakehouseStorage
+from resources.text_models import candidates as cand
+from resources.text_models.thresholds import fit_thresholds, review_reasons
+
+WORDS = {"network": ["vpn", "dns", "wifi", "proxy"], "database": ["sql", "deadlock", "tablespace", "oracle"],
+         "inquiry": ["password", "access", "account", "badge"]}
+
+
+def corpus(n: int, seed: int) -> tuple[list[str], list[str]]:
+    """Texts whose class shows in one of its words, among shared filler words."""
+    rng = np.random.default_rng(seed)
+    labels = [str(x) for x in rng.choice(sorted(WORDS), n)]
+    filler = ["please", "help", "urgent", "issue", "since", "morning", "team", "again"]
+    texts = [" ".join([str(rng.choice(WORDS[y])), *rng.choice(filler, 4)]) for y in labels]
+    return texts, labels
+
+
+@pytest.fixture(scope="module")
+def registry(tmp_path_factory):
+    return ModelRegistry(str(tmp_path_factory.mktemp("registry") / "appops_home"))
+
+
+def test_the_embedded_store_lives_under_the_root_and_serves_the_champion(registry, tmp_path):
+    assert registry.tracking_uri.startswith("sqlite:///") and registry.tracking_uri.endswith("/mlflow/mlflow.db")
+    texts, labels = corpus(120, 0)
+    model = cand.tfidf().fit(texts, labels)
+    version = registry.log_version("toy", model, thresholds={"network": {"threshold": 0.5, "target": 0.87}},
+                                   params={"n": 120}, metrics={"macro_f1": 0.9}, tags={"trained_on": "2024-01-01"})
+    registry.set_alias("toy", CHAMPION, version)
+    root = registry.tracking_uri.removeprefix("sqlite:///").removesuffix("/mlflow/mlflow.db")
+    served = load_champion("toy", root)
+    assert served.version == version and served.thresholds["network"]["threshold"] == 0.5
+    assert served.predict(["vpn down please help"]) == ["network"]
+    assert served.predict_proba(["vpn"]).shape == (1, 3)
+    run = registry.client.get_run(served.meta["run_id"])
+    assert run.data.params["n"] == "120" and run.data.metrics["macro_f1"] == 0.9
+    assert "git_commit" in run.data.tags
+    with pytest.raises(LookupError, match="no champion"):
+        load_champion("never_trained", root)
+
+
+def test_a_worse_challenger_is_not_promoted_and_a_better_one_is(registry):
+    texts, labels = corpus(300, 1)
+    val_texts, val_truth = corpus(200, 2)
+    good = cand.tfidf().fit(texts, labels)
+    noisy = cand.tfidf().fit(texts, list(np.random.default_rng(3).permutation(labels)))
+    day = date(2024, 5, 1)
+    first = registry.log_version("gated", noisy, tags={"trained_on": day.isoformat()})
+    assert gate(registry, "gated", first, day, val_texts, val_truth, noisy.predict(val_texts))["action"] == "promoted"
+    better = registry.log_version("gated", good, tags={"trained_on": day.isoformat()})
+    row = gate(registry, "gated", better, day, val_texts, val_truth, good.predict(val_texts))
+    assert row["action"] == "promoted" and row["delta_low"] > 0 and registry.alias("gated", CHAMPION) == better
+    worse = registry.log_version("gated", noisy, tags={"trained_on": day.isoformat()})
+    row = gate(registry, "gated", worse, day, val_texts, val_truth, noisy.predict(val_texts))
+    assert row["action"] == "kept" and "worse" in row["reason"]
+    assert registry.alias("gated", CHAMPION) == better and registry.alias("gated", CHALLENGER) == worse
+    same = registry.log_version("gated", cand.tfidf().fit(texts, labels), tags={"trained_on": day.isoformat()})
+    row = gate(registry, "gated", same, day, val_texts, val_truth, good.predict(val_texts))
+    assert row["action"] == "kept" and "noise" in row["reason"]  # equal is not better
+
+
+def test_rollback_moves_the_champion_back_and_is_recorded(registry, tmp_path):
+    texts, labels = corpus(100, 4)
+    model = cand.tfidf().fit(texts, labels)
+    versions = [registry.log_version("rolled", model, tags={"trained_on": "2024-01-01"}) for _ in range(2)]
+    registry.set_alias("rolled", CHAMPION, versions[1])
+    row = rollback(registry, "rolled", versions[0], date(2024, 1, 2))
+    assert registry.alias("rolled", CHAMPION) == versions[0] and row["champion_before"] == versions[1]
+    with pytest.raises(ValueError, match="no version '99'"):
+        rollback(registry, "rolled", "99", date(2024, 1, 2))
+    storage = LakehouseStorage(root=str(tmp_path))
+    write_decisions(storage, "rolled", [row])
+    write_decisions(storage, "rolled", [row])  # a rollback appends to its day
+    assert read_decisions(storage, "rolled")["action"].to_list() == ["rollback", "rollback"]
+    write_decisions(storage, "rolled", [], replace_days=[date(2024, 1, 2)])  # a rerun replaces the day
+    assert read_decisions(storage, "rolled").height == 0
+
+
+def test_per_class_thresholds_reach_their_target_on_the_fixture():
+    rng = np.random.default_rng(0)
+    n = 2000
+    truth = rng.choice(["a", "b"], n)
+    confidence = rng.uniform(0.34, 1.0, n)
+    # the prediction is right with probability = confidence: precision grows with confidence
+    right = rng.uniform(size=n) < confidence
+    predicted = np.where(right, truth, np.where(truth == "a", "b", "a"))
+    found = fit_thresholds(list(truth), list(predicted), confidence, ["a", "b", "c"], target=0.87,
+                           targets={"b": 0.95})
+    for label, target in (("a", 0.87), ("b", 0.95)):
+        mine = (predicted == label) & (confidence >= found[label]["threshold"])
+        assert (truth[mine] == label).mean() >= target
+        assert 0 < found[label]["coverage"] < 1
+    assert found["b"]["threshold"] > found["a"]["threshold"]
+    assert found["c"]["threshold"] > 1  # never predicted on validation: never answered
+    reasons = review_reasons(["a", "a", "c"], [0.99, 0.35, 0.99], found)
+    assert reasons[0] is None and "below 'a' threshold" in reasons[1] and "never reached" in reasons[2]
+
+
+def test_two_roots_in_one_process_keep_two_registries(tmp_path, monkeypatch):
+    monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
+    first, second = ModelRegistry(str(tmp_path / "a")), ModelRegistry(str(tmp_path / "b"))
+    texts, labels = corpus(60, 5)
+    first.log_version("only_in_a", cand.tfidf().fit(texts, labels))
+    assert first.versions("only_in_a") == ["1"] and second.versions("only_in_a") == []
+    assert ModelRegistry(str(tmp_path / "c")).versions("only_in_a") == []
