@@ -56,6 +56,7 @@ def _instance(home: Path) -> dg.DagsterInstance:
 def test_demo_instance_has_telemetry_off_and_one_warehouse_writer(tmp_path: Path):
     with _instance(tmp_path / "dagster") as instance:
         assert instance.telemetry_enabled is False
+        assert instance.nux_enabled is False  # no dialog loading an iframe from dagster.io
         pools = instance.get_settings("concurrency")["pools"]
         assert pools["default_limit"] == 1
 
@@ -65,7 +66,7 @@ def test_older_demo_instance_file_gets_telemetry_switched_off(tmp_path: Path):
     home.mkdir()
     (home / "dagster.yaml").write_text("concurrency:\n  pools:\n    default_limit: 1\n")
     with _instance(home) as instance:
-        assert instance.telemetry_enabled is False
+        assert instance.telemetry_enabled is False and instance.nux_enabled is False
     settings = yaml.safe_load((home / "dagster.yaml").read_text())
     assert settings["concurrency"]["pools"]["default_limit"] == 1  # kept
 
