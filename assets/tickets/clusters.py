@@ -11,6 +11,7 @@ import dagster as dg
 import numpy as np
 import polars as pl
 
+from assets.cadence import Cadence
 from assets.checks.contracts import build_contract_check
 from assets.checks.drift import build_drift_check
 from assets.partitions import context_days, daily_partitions, single_run
@@ -19,6 +20,7 @@ from assets.tickets.history import days_before
 from resources.ml_schemas import ROOT_CAUSE_CLUSTERS
 from resources.nlp.stopwords import stop_words
 from resources.nlp.topics import ClusterResult, cluster_documents, match_clusters
+from resources.progress import progress
 from resources.storage import LakehouseStorage
 
 
@@ -29,6 +31,7 @@ class ClusterConfig(dg.Config):
     match_threshold: float = 0.8
     growth_factor: float = 2.0
     seed: int = 42
+    backfill_cadence_days: int = 7  # in runs of over 14 days, cluster weekly (assets/cadence.py)
 
 
 def describe(window: pl.DataFrame, found: ClusterResult, ids: dict[int, str], day: date,
@@ -54,14 +57,18 @@ def describe(window: pl.DataFrame, found: ClusterResult, ids: dict[int, str], da
 
 
 def cluster_day(embeddings: pl.DataFrame, day: date,
-                previous: dict[str, np.ndarray] | None, config: ClusterConfig):
-    """(clusters frame, {id: centroid}) of ``day``'s window."""
+                previous: dict[str, np.ndarray] | None, config: ClusterConfig,
+                cadence: Cadence | None = None):
+    """(clusters frame, {id: centroid}) of ``day``'s window (with ``cadence``, clusters found on
+    an earlier day of a long run may be reused, assets/cadence.py)."""
     window = (embeddings.filter(pl.col("partition_date").is_in(days_before(day, config.window_days)))
               .sort("partition_date", "number").unique("number", keep="last", maintain_order=True))
     vectors = window["embedding"].to_numpy() if window.height else np.zeros((0, 1), np.float32)
-    found = cluster_documents(vectors, window["text"].to_list(), seed=config.seed,
-                              min_cluster_size=config.min_cluster_size,
-                              stop_words=stop_words(), umap_dims=config.umap_dims)
+    def fit():
+        return cluster_documents(vectors, window["text"].to_list(), seed=config.seed,
+                                 min_cluster_size=config.min_cluster_size,
+                                 stop_words=stop_words(), umap_dims=config.umap_dims)
+    found = cadence.result(day, vectors, fit) if cadence else fit()
     ids = match_clusters(previous or {}, found.centroids, config.match_threshold,
                          new_prefix=f"RC{day:%Y%m%d}")
     # on the very first day there is nothing to compare with: nothing is "new" yet
@@ -82,8 +89,9 @@ def root_cause_clusters(context: dg.AssetExecutionContext, config: ClusterConfig
         raise FileNotFoundError("root_cause_clusters: no ticket_embeddings file in the lake for "
                                 f"{wanted[0]}..{wanted[-1]}; materialise ticket_embeddings first")
     frames, previous = [], previous_centroids(storage, days[0])
-    for day in days:
-        frame, centroids = cluster_day(embeddings, day, previous, config)
+    cadence = Cadence(days, config.backfill_cadence_days)
+    for day in progress(context.log, "root_cause_clusters", days, unit="days"):
+        frame, centroids = cluster_day(embeddings, day, previous, config, cadence)
         save_centroids(storage, day, centroids)
         frames.append(frame)
         previous = centroids
