@@ -1,7 +1,7 @@
 """Long backfills: weekly clustering anchored on fixed Mondays, embeddings cached per incident,
 progress lines in long loops."""
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import dagster as dg
 import numpy as np
@@ -72,7 +72,7 @@ def _embeddings_of(day: date, rng: np.random.Generator) -> pl.DataFrame:
         for i in range(6):
             vector = np.eye(16)[theme] * 4 + rng.normal(scale=0.3, size=16)
             rows.append((f"INC{day:%m%d}{theme}{i}", datetime(day.year, day.month, day.day, 9,
-                                                               tzinfo=timezone.utc),
+                                                               tzinfo=UTC),
                          f"APP-{theme}", f"{words} {i}", "synthetic",
                          (vector / np.linalg.norm(vector)).astype(np.float32).tolist()))
     return pl.DataFrame(rows, orient="row", schema={

@@ -4,19 +4,19 @@ explicit product -> application seed, top root causes per day, capacity forecast
 
 import csv
 import json
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import polars as pl
+from fixtures.warehouse.lake import DAYS
+from warehouse_support import built_root, copied_root, query, run_assets  # noqa: F401
 
 from assets.warehouse.project import dbt_project
 from assets.warehouse.serving import mart_names
-from fixtures.warehouse.lake import DAYS
 from resources.demo.text_verbatims import PRODUCTS
 from resources.ml_schemas import CAPACITY_FORECASTS, ROOT_CAUSE_CLUSTERS
 from resources.schemas import RAW_VERBATIMS
 from resources.storage import LakehouseStorage, write_parquet_atomic
-from warehouse_support import built_root, copied_root, query, run_assets  # noqa: F401
 
 SEED = Path(__file__).resolve().parent.parent / "dbt_project" / "seeds" / "appops360" / \
     "survey_product_applications.csv"
@@ -50,7 +50,7 @@ def test_satisfaction_reaches_applications_through_the_seed(copied_root):
     mobile" but no product maps to it: names are never compared."""
     storage = LakehouseStorage(root=str(copied_root))
     day = DAYS[2]
-    at = datetime(day.year, day.month, day.day, 9, tzinfo=timezone.utc)
+    at = datetime(day.year, day.month, day.day, 9, tzinfo=UTC)
     answers = pl.DataFrame([("S1", at, 8, 10, "ok", "site", "Agence", "Compte courant"),
                             ("S2", at, 4, 10, "bof", "site", "Agence", "compte courant"),
                             ("S3", at, 9, 10, "bien", "site", "Agence", "banque mobile")],
@@ -92,10 +92,10 @@ def test_forecast_mart_next_7_30_90_days_with_bands(copied_root):
     origin = DAYS[3]
     rows = []
     for h in range(1, 91):
-        target = datetime.combine(origin + timedelta(days=h), datetime.min.time(), timezone.utc)
+        target = datetime.combine(origin + timedelta(days=h), datetime.min.time(), UTC)
         rows.append(("payments/sepa/sum", origin, target, h, "daily", "ets", 100.0 + h,
                      90.0 + h, 110.0 + h, 80.0 + h, 120.0 + h))
-    rows.append(("payments/sepa/sum", origin, datetime(2025, 3, 5, 10, tzinfo=timezone.utc), 1,
+    rows.append(("payments/sepa/sum", origin, datetime(2025, 3, 5, 10, tzinfo=UTC), 1,
                  "hourly", "mstl", 5.0, 4.0, 6.0, 3.0, 7.0))  # hourly rows stay out
     _write(storage, "capacity_forecasts", origin,
            pl.DataFrame(rows, schema=CAPACITY_FORECASTS.columns, orient="row"))
