@@ -58,9 +58,9 @@ def test_satisfaction_reaches_applications_through_the_seed(copied_root):
     _write(storage, "raw_verbatims", day, answers)
     assert run_assets(copied_root, ["warehouse_reference", "warehouse_daily"], day, day,
                       checks=False).success
-    rows = dict(((a), (n, s)) for a, n, s in query(copied_root, f"""select application,
+    rows = {a: (n, s) for a, n, s in query(copied_root, f"""select application,
         survey_responses, satisfaction_10 from mart_application_daily
-        where partition_date = date '{day}'"""))
+        where partition_date = date '{day}'""")}
     assert rows["APP-PAYM"] == (2, 6.0)
     assert rows["APP-A"] == (None, None) and rows["APP-B"] == (None, None)
 

@@ -31,7 +31,7 @@ def test_dbt_sends_nothing_and_its_docs_page_loads_no_tracker(tmp_path: Path):
     env["APPOPS_WAREHOUSE"] = str(tmp_path / "docs.duckdb")
     done = subprocess.run([str(DBT), "docs", "generate", "--static", "--empty-catalog",
                            "--profiles-dir", ".", "--target-path", str(tmp_path / "target")],
-                          cwd=project, env=env, capture_output=True, text=True, timeout=300)
+                          cwd=project, env=env, capture_output=True, text=True, timeout=300, check=False)
     assert done.returncode == 0, done.stdout[-2000:]
     page = (tmp_path / "target" / "static_index.html").read_text()
     # dbt-docs starts its Snowplow tracker only when the embedded manifest says true.
@@ -44,7 +44,7 @@ def test_user_yml_is_not_tracked_by_git():
     tracked = subprocess.run(["git", "ls-files", "dbt_project/.user.yml"], cwd=CHECKOUT,
                              capture_output=True, text=True, check=True).stdout
     assert tracked.strip() == ""
-    ignored = subprocess.run(["git", "check-ignore", "-q", "dbt_project/.user.yml"], cwd=CHECKOUT)
+    ignored = subprocess.run(["git", "check-ignore", "-q", "dbt_project/.user.yml"], cwd=CHECKOUT, check=False)
     assert ignored.returncode == 0
 
 
