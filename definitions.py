@@ -16,6 +16,7 @@ import sensors  # noqa: E402
 from assets import appops360, metrics, obsolescence, tickets, verbatims, warehouse  # noqa: E402
 from assets import models as model_lifecycle  # noqa: E402
 from resources.config import build_resources  # noqa: E402
+from resources.owners import asset_owners, owner_of  # noqa: E402
 
 # Two cores: at most two steps at a time, forked from a server that imported the code once
 # (a spawned step would import the whole code location again).
@@ -33,12 +34,19 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
+# Privacy: dbt (a subprocess of the dbt assets) and other tools that honour it send nothing.
+os.environ.setdefault("DO_NOT_TRACK", "1")
+os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "False")
 
 
 def build_definitions(root: str | None = None, mode: str | None = None) -> dg.Definitions:
     domains = dg.Definitions.merge(metrics.defs, tickets.defs, verbatims.defs,
                                    obsolescence.defs, appops360.defs, warehouse.defs,
                                    model_lifecycle.defs, sensors.defs)
+    # Owners in one place: the team of each domain (APPOPS_ASSET_OWNERS overrides).
+    owners = asset_owners()
+    domains = domains.map_asset_specs(
+        func=lambda spec: spec.replace_attributes(owners=[owner_of(spec.group_name, owners)]))
     return dg.Definitions.merge(domains, dg.Definitions(resources=build_resources(root, mode),
                                                         executor=EXECUTOR))
 

@@ -17,6 +17,7 @@ import dagster as dg
 import numpy as np
 import polars as pl
 
+from assets.cadence import Cadence
 from assets.checks.contracts import build_contract_check
 from assets.checks.drift import build_drift_check
 from assets.partitions import context_days, daily_partitions, single_run
@@ -26,6 +27,7 @@ from resources.ml_schemas import ROOT_CAUSE_CLUSTERS
 from resources.nlp.stopwords import stop_words
 from resources.nlp.topics import (ClusterResult, carve_groups, cluster_documents, match_clusters,
                                   novel_groups)
+from resources.progress import progress
 from resources.storage import LakehouseStorage
 
 
@@ -40,6 +42,7 @@ class ClusterConfig(dg.Config):
     novelty: float = 0.7
     novelty_link: float = 0.8
     novelty_min_size: int = 4
+    backfill_cadence_days: int = 7  # in runs of over 14 days, cluster weekly (assets/cadence.py)
 
 
 def describe(window: pl.DataFrame, found: ClusterResult, ids: dict[int, str], day: date,
@@ -65,8 +68,10 @@ def describe(window: pl.DataFrame, found: ClusterResult, ids: dict[int, str], da
 
 
 def cluster_day(embeddings: pl.DataFrame, day: date,
-                previous: dict[str, np.ndarray] | None, config: ClusterConfig):
-    """(clusters frame, {id: centroid}) of ``day``'s window."""
+                previous: dict[str, np.ndarray] | None, config: ClusterConfig,
+                cadence: Cadence | None = None):
+    """(clusters frame, {id: centroid}) of ``day``'s window (with ``cadence``, clusters found on
+    an earlier day of a long run may be reused, assets/cadence.py)."""
     window = (embeddings.filter(pl.col("partition_date").is_in(days_before(day, config.window_days)))
               .sort("partition_date", "number").unique("number", keep="last", maintain_order=True))
     vectors = window["embedding"].to_numpy() if window.height else np.zeros((0, 1), np.float32)
@@ -79,6 +84,11 @@ def cluster_day(embeddings: pl.DataFrame, day: date,
         groups = novel_groups(vectors, recent, config.novelty, config.novelty_link,
                               config.novelty_min_size)
         found = carve_groups(found, vectors, texts, groups, stop_words())
+    def fit():
+        return cluster_documents(vectors, window["text"].to_list(), seed=config.seed,
+                                 min_cluster_size=config.min_cluster_size,
+                                 stop_words=stop_words(), umap_dims=config.umap_dims)
+    found = cadence.result(day, vectors, fit) if cadence else fit()
     ids = match_clusters(previous or {}, found.centroids, config.match_threshold,
                          new_prefix=f"RC{day:%Y%m%d}")
     # on the very first day there is nothing to compare with: nothing is "new" yet
@@ -99,8 +109,9 @@ def root_cause_clusters(context: dg.AssetExecutionContext, config: ClusterConfig
         raise FileNotFoundError("root_cause_clusters: no ticket_embeddings file in the lake for "
                                 f"{wanted[0]}..{wanted[-1]}; materialise ticket_embeddings first")
     frames, previous = [], previous_centroids(storage, days[0])
-    for day in days:
-        frame, centroids = cluster_day(embeddings, day, previous, config)
+    cadence = Cadence(days, config.backfill_cadence_days)
+    for day in progress(context.log, "root_cause_clusters", days, unit="days"):
+        frame, centroids = cluster_day(embeddings, day, previous, config, cadence)
         save_centroids(storage, day, centroids)
         frames.append(frame)
         previous = centroids

@@ -18,6 +18,7 @@ import dagster as dg
 import numpy as np
 import polars as pl
 
+from assets.cadence import Cadence
 from assets.checks.contracts import build_contract_check
 from assets.checks.drift import build_drift_check
 from assets.partitions import context_days, daily_partitions, single_run
@@ -26,6 +27,7 @@ from resources.ml_schemas import VERBATIM_TOPICS, VERBATIM_TOPIC_ASSIGNMENTS
 from resources.nlp.embeddings import EmbeddingModel
 from resources.nlp.stopwords import stop_words
 from resources.nlp.topics import cluster_documents, match_clusters
+from resources.progress import progress
 from resources.storage import LakehouseStorage
 
 
@@ -37,6 +39,7 @@ class TopicsConfig(dg.Config):
     match_threshold: float = 0.8
     emerging_ratio: float = 2.0
     emerging_min: int = 5
+    backfill_cadence_days: int = 7  # in runs of over 14 days, topics found weekly (assets/cadence.py)
 
 
 def readable_label(keywords: list[str], n: int = 3) -> str:
@@ -67,12 +70,16 @@ def save_centroids(storage: LakehouseStorage, day: date, centroids: dict[str, np
 
 
 def topics_of_day(day: date, window: pl.DataFrame, vectors: np.ndarray,
-                  previous: dict[str, np.ndarray], config: TopicsConfig
+                  previous: dict[str, np.ndarray], config: TopicsConfig,
+                  cadence: Cadence | None = None
                   ) -> tuple[pl.DataFrame, pl.DataFrame, dict[str, np.ndarray]]:
-    """Topics of the window ending on ``day``, the day's assignments and the topic centroids."""
-    result = cluster_documents(vectors, window["text"].to_list(), seed=config.seed,
-                               min_cluster_size=config.min_cluster_size,
-                               stop_words=stop_words(), umap_dims=config.umap_dims)
+    """Topics of the window ending on ``day``, the day's assignments and the topic centroids
+    (with ``cadence``, topics found on an earlier day of a long run may be reused)."""
+    def fit():
+        return cluster_documents(vectors, window["text"].to_list(), seed=config.seed,
+                                 min_cluster_size=config.min_cluster_size,
+                                 stop_words=stop_words(), umap_dims=config.umap_dims)
+    result = cadence.result(day, vectors, fit) if cadence else fit()
     ids = match_clusters(previous, result.centroids, config.match_threshold,
                          new_prefix=f"T{day:%Y%m%d}")
     labelled = window.with_columns(topic=pl.Series(result.labels))
@@ -118,12 +125,12 @@ def verbatim_topics(context: dg.AssetExecutionContext, config: TopicsConfig,
     answers = texts_of_days(storage, days_before(days[0], config.window_days - 1) + days)
     vectors = embed_answers(storage, embedding_model, answers)
     previous = load_centroids(storage, days[0] - timedelta(days=1))
-    topics, assigned = [], []
-    for day in days:
+    topics, assigned, cadence = [], [], Cadence(days, config.backfill_cadence_days)
+    for day in progress(context.log, "verbatim_topics", days, unit="days"):
         start = day - timedelta(days=config.window_days - 1)
         mask = ((answers["partition_date"] >= start) & (answers["partition_date"] <= day)).to_numpy()
         day_topics, day_assigned, previous = topics_of_day(day, answers.filter(mask),
-                                                           vectors[mask], previous, config)
+                                                           vectors[mask], previous, config, cadence)
         save_centroids(storage, day, previous)
         topics.append(day_topics)
         assigned.append(day_assigned)

@@ -3,10 +3,14 @@ read from ``serving.duckdb`` (read-only, so it never waits on a warehouse build)
 
 Sections: exposure by environment and status; the 90-day trend and the team breakdown as
 embedded PNG charts; the top risks per team (production components past or nearest to EOL);
-what changed since the same day last week (components that entered or left past-EOL).
+what changed since the same day last week (components that entered or left past-EOL, on the
+hosts scanned on both days only). The materialisation links the page at ``APPOPS_REPORTS_URL``
+(where ``reports/`` is served over HTTP; ``.ci/demo`` serves it) and carries the tables as
+markdown, so the UI shows them without opening a file.
 """
 
 import html
+import os
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -58,15 +62,45 @@ def gather(con: duckdb.DuckDBPyConnection, day: date) -> dict:
                        qualify row_number() over (partition by team
                                order by coalesce(days_to_eol, -100000), hosts desc) <= {TOP_RISKS}
                        order by team, coalesce(days_to_eol, -100000)""", day),
-        "changes": q("""with now as (select application, host, product, version from
-                         fct_installed_components where partition_date = ? and eol_status = 'eol_passed'),
+        # Only hosts scanned on both days are compared: a host missing from one day's scan has
+        # not lost (or gained) its components, it was simply not seen.
+        "changes": q("""with scanned_both as (select host from fct_installed_components where partition_date = ?
+                                      intersect
+                                      select host from fct_installed_components where partition_date = ?),
+                        now as (select application, host, product, version from
+                         fct_installed_components where partition_date = ? and eol_status = 'eol_passed'
+                         and host in (from scanned_both)),
                         before as (select application, host, product, version from
-                         fct_installed_components where partition_date = ? and eol_status = 'eol_passed')
+                         fct_installed_components where partition_date = ? and eol_status = 'eol_passed'
+                         and host in (from scanned_both))
                      select 'entered past EOL' as change, * from (from now except from before)
                      union all
                      select 'left past EOL', * from (from before except from now)
-                     order by 1, 2, 3""", day, week_ago),
+                     order by 1, 2, 3""", day, week_ago, day, week_ago),
+        "unscanned": q("""select distinct host, case when partition_date = ? then 'not scanned on '
+                             || strftime(?::date, '%Y-%m-%d') else 'not scanned on '
+                             || strftime(?::date, '%Y-%m-%d') end as note
+                          from fct_installed_components where partition_date in (?, ?)
+                          qualify count(distinct partition_date) over (partition by host) = 1
+                          order by host""", day, week_ago, day, day, week_ago),
     }
+
+
+def _unscanned(tables: dict) -> str:
+    if not len(tables["unscanned"]):
+        return ""
+    return ("<p>Hosts seen in only one of the two scans are not compared "
+            "(a missing scan is not a removal):</p>" + _table(tables["unscanned"]))
+
+
+def summary_markdown(day: date, tables: dict) -> str:
+    """The report's tables as markdown for the UI (the charts stay in the HTML page)."""
+    def md(frame: pd.DataFrame) -> str:
+        return frame.to_markdown(index=False) if len(frame) else "_none_"
+    changes = md(tables["changes"]) if tables["week_ago_scanned"] else "_no scan that day_"
+    return (f"### Exposure by environment, {day}\n\n{md(tables['exposure'])}\n\n"
+            f"### Top risks per team (production)\n\n{md(tables['risks'])}\n\n"
+            f"### Changes since {day - timedelta(days=7)}\n\n{changes}\n")
 
 
 def render(day: date, tables: dict[str, pd.DataFrame]) -> str:
@@ -83,6 +117,7 @@ def render(day: date, tables: dict[str, pd.DataFrame]) -> str:
 <h2>Top risks per team (production, at most {TOP_RISKS} each)</h2>{_table(tables["risks"])}
 <h2>What changed since {day - timedelta(days=7)} (components entering or leaving past EOL)</h2>
 {_table(tables["changes"]) if tables["week_ago_scanned"] else "<p>no scan that day to compare with</p>"}
+{_unscanned(tables) if tables["week_ago_scanned"] else ""}
 </body></html>"""
 
 
@@ -98,15 +133,21 @@ def render(day: date, tables: dict[str, pd.DataFrame]) -> str:
 def committee_report(context: dg.AssetExecutionContext, storage: LakehouseStorage
                      ) -> dg.MaterializeResult:
     serving = Path(local_path(storage.serving_path, "serving.duckdb"))
-    written = []
+    written, tables = [], {}
     with duckdb.connect(str(serving), read_only=True) as con:
         for day in context_days(context):
             path = storage.reports("committee", f"{day}.html")
             path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(render(day, gather(con, day)), encoding="utf-8")
+            tables = gather(con, day)
+            path.write_text(render(day, tables), encoding="utf-8")
             written.append(path)
-    return dg.MaterializeResult(metadata={
-        "report": dg.MetadataValue.url(f"file://{written[-1]}"),
+    metadata = {
         "path": dg.MetadataValue.path(str(written[-1])),
         "reports_written": len(written),
-    })
+        "summary": dg.MetadataValue.md(summary_markdown(day, tables)),
+    }
+    # A browser blocks file:// links from the UI: link the page where reports/ is served.
+    base = os.environ.get("APPOPS_REPORTS_URL", "").rstrip("/")
+    if base:
+        metadata["report"] = dg.MetadataValue.url(f"{base}/committee/{day}.html")
+    return dg.MaterializeResult(metadata=metadata)

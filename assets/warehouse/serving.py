@@ -22,6 +22,9 @@ from assets.partitions import single_run
 from assets.warehouse.project import WAREHOUSE_POOL, dbt_project, local_path
 from resources.storage import LakehouseStorage, publish
 
+# Oldest DuckDB release that must open serving.duckdb (DBeaver's and the ODBC driver's lag).
+SERVING_STORAGE_VERSION = "v1.1.0"
+
 
 @functools.cache
 def mart_names() -> tuple[str, ...]:
@@ -44,7 +47,10 @@ def rebuild_serving(warehouse: Path, serving: Path, export_dir: Path,
     tmp = _tmp(serving)
     counts: dict[str, int] = {}
     try:
-        with duckdb.connect(str(tmp), config={"autoinstall_known_extensions": False}) as con:
+        with duckdb.connect(config={"autoinstall_known_extensions": False}) as con:
+            # The DuckDB inside BI drivers lags: write a storage version DuckDB 1.1+ can open.
+            con.execute(f"attach '{tmp}' as serving (storage_version '{SERVING_STORAGE_VERSION}')")
+            con.execute("use serving")
             con.execute(f"attach '{warehouse}' as wh (read_only)")
             present = {r[0] for r in con.execute(
                 "select table_name from information_schema.tables where table_catalog = 'wh' "

@@ -1,7 +1,8 @@
 {{ config(materialized='incremental', incremental_strategy='delete+insert',
           unique_key='partition_date', pre_hook="{{ delete_window() }}", tags=['daily']) }}
 -- Per application and day: incidents (opened, high priority, resolved, MTTR), EOL exposure,
--- satisfaction of the survey product named like the application, tickets flagged for review,
+-- satisfaction of the survey products the application serves (seed survey_product_applications),
+-- tickets flagged for review,
 -- capacity headroom of the metrics mapped to it (seed capacity_metric_applications).
 with apps as (
     select * from {{ ref('stg_applications') }} where {{ in_window() }}
@@ -36,8 +37,11 @@ headroom as (
     where {{ in_window('h.partition_date') }} group by all
 ),
 satisfaction as (
-    select product, partition_date as day, count(*) as responses, avg(score_10) as avg_score_10
-    from {{ ref('stg_verbatims') }} where {{ in_window() }} group by all
+    select m.application, v.partition_date as day, count(*) as responses,
+           avg(v.score_10) as avg_score_10
+    from {{ ref('stg_verbatims') }} v
+    join {{ ref('survey_product_applications') }} m on m.product = v.product
+    where {{ in_window('v.partition_date') }} group by all
 )
 select a.partition_date, a.application, a.application_name, a.team, a.criticality,
        coalesce(o.incidents_opened, 0) as incidents_opened,
@@ -57,4 +61,4 @@ left join opened o on o.application = a.application and o.day = a.partition_date
 left join resolved r on r.application = a.application and r.day = a.partition_date
 left join exposure e on e.application = a.application and e.day = a.partition_date
 left join headroom h on h.application = a.application and h.day = a.partition_date
-left join satisfaction s on s.product = lower(a.application_name) and s.day = a.partition_date
+left join satisfaction s on s.application = a.application and s.day = a.partition_date
