@@ -14,6 +14,7 @@ warnings.filterwarnings("ignore", category=dg.PreviewWarning)
 
 import sensors  # noqa: E402
 from assets import appops360, metrics, obsolescence, tickets, verbatims, warehouse  # noqa: E402
+from assets import knowledge  # noqa: E402
 from resources.config import build_resources  # noqa: E402
 
 # Two cores: at most two steps at a time, forked from a server that imported the code once
@@ -33,7 +34,7 @@ os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
 def build_definitions(root: str | None = None, mode: str | None = None) -> dg.Definitions:
     domains = dg.Definitions.merge(metrics.defs, tickets.defs, verbatims.defs,
                                    obsolescence.defs, appops360.defs, warehouse.defs,
-                                   sensors.defs)
+                                   knowledge.defs, sensors.defs)
     return dg.Definitions.merge(domains, dg.Definitions(resources=build_resources(root, mode),
                                                         executor=EXECUTOR))
 

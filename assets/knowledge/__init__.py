@@ -1,0 +1,9 @@
+"""Technical documents as searchable passages: runbooks, endoflife.date product pages and
+whatever lands in ``landing/docs/``, chunked (``document_chunks``) and embedded
+(``document_index``) for the question-answering service."""
+
+import dagster as dg
+
+from assets.knowledge.documents import document_chunks, document_index
+
+defs = dg.Definitions(assets=[document_chunks, document_index])
