@@ -20,14 +20,23 @@ from resources.retrieval.corpus import corpus_files, read_corpus
 from resources.storage import LakehouseStorage, read_parquet
 
 
+class DocumentsConfig(dg.Config):
+    """``include_shipped``: the demo runbooks and the shipped endoflife.date pages are part
+    of the corpus (off: landing/docs/ only)."""
+
+    include_shipped: bool = True
+
+
 @dg.asset(group_name="knowledge", partitions_def=daily_partitions, backfill_policy=single_run,
           io_manager_key="lake_io_manager", kinds={"polars"},
           description="Passages of the day's documents (runbooks, product pages, landing/docs/), "
                       "headings and front matter kept.")
-def document_chunks(context: dg.AssetExecutionContext, storage: LakehouseStorage) -> pl.DataFrame:
+def document_chunks(context: dg.AssetExecutionContext, config: DocumentsConfig,
+                    storage: LakehouseStorage) -> pl.DataFrame:
     frames, errors = [], set()
     for day in context_days(context):
-        frame, day_errors = read_corpus(corpus_files(storage.landing("docs"), day))
+        frame, day_errors = read_corpus(corpus_files(storage.landing("docs"), day,
+                                                     shipped=config.include_shipped))
         errors |= set(day_errors)
         frames.append(frame.with_columns(partition_date=pl.lit(day, pl.Date)))
     for error in sorted(errors):

@@ -17,7 +17,12 @@ from pathlib import Path
 import polars as pl
 from upath import UPath
 
-from resources.retrieval.documents import SUFFIXES, DocumentError, fields_json, parse_document
+from resources.retrieval.documents import (
+    SUFFIXES,
+    DocumentError,
+    fields_json,
+    parse_document,
+)
 
 SHIPPED = {
     "runbooks": Path(__file__).resolve().parent.parent / "demo" / "runbooks",

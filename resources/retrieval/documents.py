@@ -76,7 +76,7 @@ def split_front_matter(text: str, path: str) -> tuple[dict, str]:
 class _HTMLText(HTMLParser):
     """HTML to Markdown-like lines: headings become ``#`` lines, blocks become paragraphs."""
 
-    BLOCKS = {"p", "div", "li", "tr", "br", "pre", "section", "article", "table", "ul", "ol"}
+    BLOCKS = frozenset({"p", "div", "li", "tr", "br", "pre", "section", "article", "table", "ul", "ol"})
 
     def __init__(self):
         super().__init__(convert_charrefs=True)
@@ -238,9 +238,14 @@ def parse_document(path: str, data: bytes, max_chars: int = MAX_CHARS) -> list[C
             title, markdown = html_to_markdown(text)
         else:
             fields, markdown = split_front_matter(text, path)
+        if suffix == ".txt":  # plain text: a short first line is its title
+            first = next((line.strip() for line in markdown.splitlines() if line.strip()), "")
+            title = first if len(first) <= 80 else ""
     markdown = _LIQUID.sub(" ", markdown)
     sections = _sections(markdown)
     stem = path.rsplit("/", 1)[-1].rsplit(".", 1)[0]
+    if suffix == ".pdf":  # page headings are not titles
+        title = title or stem
     title = str(fields.get("title") or title or next(
         (heads[0] for heads, _ in sections if heads), stem)).strip()
     scalar_fields = {k: v for k, v in fields.items() if k != "releases"}

@@ -36,7 +36,7 @@ class LabelModel:
         features = self.word.fit_transform(texts)
         for name, labels in targets.items():
             y = np.array([None if v in (None, "") else str(v) for v in labels], dtype=object)
-            known = np.flatnonzero(y != None)  # noqa: E711 (element-wise on an object array)
+            known = np.flatnonzero(y != None)
             values, counts = np.unique(y[known].astype(str), return_counts=True)
             keep = set(values[counts >= self.min_count])
             rows = np.array([i for i in known if y[i] in keep], dtype=int)
