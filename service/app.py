@@ -12,7 +12,7 @@ import logging
 import threading
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI, Request
+from fastapi import FastAPI, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
@@ -49,19 +49,32 @@ def _field(loc) -> str:
     return ".".join(parts) or "body"
 
 
-class BodyLimit:
-    """Refuses a request body over ``limit`` bytes with 413: at once when Content-Length says
-    so, else as soon as the bytes read pass the limit (the rest is never buffered)."""
+class Guard:
+    """Pure ASGI middleware (no task group around the app, so its errors stay plain).
 
-    def __init__(self, app, limit: int):
-        self.app, self.limit = app, limit
+    API key: when ``api_key`` is set, ``/v1/`` paths need header ``X-API-Key`` or
+    ``Authorization: Bearer``, else 401. Body size: a body over ``limit`` bytes gets 413, at
+    once when Content-Length says so, else as soon as the bytes read pass the limit (the rest
+    is never buffered)."""
+
+    def __init__(self, app, limit: int, api_key: str = ""):
+        self.app, self.limit, self.api_key = app, limit, api_key
 
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
-        length = dict(scope.get("headers") or []).get(b"content-length")
-        if length is not None and length.isdigit() and int(length) > self.limit:
-            return await self._refuse(send)
+        headers = dict(scope.get("headers") or [])
+        if self.api_key and scope["path"].startswith("/v1/"):
+            given = (headers.get(b"x-api-key") or headers.get(b"authorization", b"")
+                     .removeprefix(b"Bearer ").strip())
+            if not hmac.compare_digest(given, self.api_key.encode()):
+                return await JSONResponse(status_code=401, content={
+                    "error": "unauthorized", "field": "X-API-Key",
+                    "message": "missing or wrong API key (header X-API-Key or "
+                               "Authorization: Bearer)"})(scope, receive, send)
+        length = headers.get(b"content-length")
+        if self.limit and length is not None and length.isdigit() and int(length) > self.limit:
+            return await self._refuse(scope, receive, send)
         seen = 0
 
         async def counted():
@@ -69,8 +82,8 @@ class BodyLimit:
             message = await receive()
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
-                if seen > self.limit:  # a chunked body without Content-Length
-                    raise StarletteHTTPException(413, detail=self._message())
+                if self.limit and seen > self.limit:  # a chunked body without Content-Length
+                    raise HTTPException(413, detail=self._message())
             return message
 
         await self.app(scope, counted, send)
@@ -78,10 +91,10 @@ class BodyLimit:
     def _message(self) -> str:
         return f"the request body exceeds {self.limit} bytes"
 
-    async def _refuse(self, send):
+    async def _refuse(self, scope, receive, send):
         response = JSONResponse(status_code=413, content={
             "error": "request body too large", "field": "body", "message": self._message()})
-        await response({"type": "http"}, None, send)
+        await response(scope, receive, send)
 
 
 def create_app(settings: Settings | None = None, service: Service | None = None) -> FastAPI:
@@ -106,17 +119,6 @@ def create_app(settings: Settings | None = None, service: Service | None = None)
         if holder["service"] is None:
             holder["service"] = Service(settings)
         return holder["service"]
-
-    @app.middleware("http")
-    async def api_key(request: Request, call_next):
-        if settings.api_key and request.url.path.startswith("/v1/"):
-            given = request.headers.get("x-api-key") or request.headers.get(
-                "authorization", "").removeprefix("Bearer ").strip()
-            if not hmac.compare_digest(given.encode(), settings.api_key.encode()):
-                return JSONResponse(status_code=401, content={
-                    "error": "unauthorized", "field": "X-API-Key",
-                    "message": "missing or wrong API key (header X-API-Key or Authorization: Bearer)"})
-        return await call_next(request)
 
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, exc: RequestValidationError):
@@ -159,6 +161,5 @@ def create_app(settings: Settings | None = None, service: Service | None = None)
     def ask(question: Question) -> dict:
         return svc().ask(question.question, question.top_k)
 
-    if settings.max_body_bytes:
-        app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
+    app.add_middleware(Guard, limit=settings.max_body_bytes, api_key=settings.api_key)
     return app

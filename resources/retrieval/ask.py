@@ -2,7 +2,8 @@
 (offline, always), and a generated answer citing the passages when an LLM is configured.
 
 The extractive answer is the sentence of the best passages that shares the most words with
-the question, with a bonus when it states what the question asks for (an end-of-life date, a
+the question (the words of its passage's headings count half: a runbook section titled with
+the symptom answers in sentences that do not repeat it), with a bonus when it states what the question asks for (an end-of-life date, a
 latest release, a support end) and a small preference for higher-ranked passages. Only
 redacted text is sent to an LLM and its reply is redacted again.
 """
@@ -73,12 +74,13 @@ def extractive_answer(question: str, passages: list[Passage], depth: int = 3) ->
     wanted = {w for key, words in INTENTS.items() if key in question.lower() for w in words}
     best, best_score = None, 0.0
     for rank, passage in enumerate(passages[:depth]):
+        context = len(q_tokens & set(tokenize([passage.heading])[0]))
         for sentence in sentences(passage.text):
             s_tokens = set(tokenize([sentence])[0])
             overlap = len(q_tokens & s_tokens)
             intent = len(wanted & s_tokens) / len(wanted) if wanted else 0.0
-            score = overlap + 2.0 * intent - 0.1 * rank
-            if overlap and score > best_score:
+            score = overlap + 0.5 * context + 2.0 * intent - 0.1 * rank
+            if (overlap or context) and score > best_score:
                 best, best_score = sentence, score
     return best
 
