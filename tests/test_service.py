@@ -13,8 +13,10 @@ import subprocess
 import sys
 import threading
 import time
+from datetime import date
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
+from typing import ClassVar
 
 import dagster as dg
 import httpx
@@ -71,7 +73,7 @@ def client(service):
 def indexed(home, n=3):
     storage = LakehouseStorage(root=str(home))
     days = sorted(p.name for p in storage.lake_dir("incident_index").glob("*.parquet"))
-    frame = storage.read_lake_days("incident_index", [__import__("datetime").date.fromisoformat(d[:10]) for d in days])
+    frame = storage.read_lake_days("incident_index", [date.fromisoformat(d[:10]) for d in days])
     return frame.sort("number").head(n).to_dicts()
 
 
@@ -179,7 +181,7 @@ def test_openapi_docs_are_served(client):
 
 
 class FakeChat(BaseHTTPRequestHandler):
-    requests: list[dict] = []
+    requests: ClassVar[list[dict]] = []
 
     def do_POST(self):
         body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
