@@ -53,13 +53,14 @@ class HybridIndex:
         if self._empty or k == 0:
             return [[] for _ in queries]
         tokens = tokenize(queries)
-        out = []
-        for toks in tokens:
-            if not toks:
-                out.append([])
-                continue
-            rows, scores = self.bm25.retrieve([toks], k=k, show_progress=False, n_threads=1)
-            out.append([(int(r), float(s)) for r, s in zip(rows[0], scores[0]) if s > 0])
+        asked = [i for i, toks in enumerate(tokens) if toks]
+        out: list[list[tuple[int, float]]] = [[] for _ in queries]
+        if asked:  # one call for the batch: bm25s scores queries together
+            rows, scores = self.bm25.retrieve([tokens[i] for i in asked], k=k, show_progress=False,
+                                              n_threads=1)
+            for j, i in enumerate(asked):
+                keep = scores[j] > 0
+                out[i] = list(zip(rows[j][keep].tolist(), scores[j][keep].tolist()))
         return out
 
     def semantic(self, vectors: np.ndarray, k: int) -> list[list[tuple[int, float]]]:

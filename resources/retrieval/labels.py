@@ -65,8 +65,13 @@ class LabelModel:
         return out
 
     def predict(self, texts: list[str]) -> dict[str, list[Prediction]]:
-        out = {}
-        for name, (classes, proba) in self.predict_proba(texts).items():
-            best = proba.argmax(axis=1)
-            out[name] = [Prediction(str(classes[j]), float(proba[i, j])) for i, j in enumerate(best)]
-        return out
+        return best_of(self.predict_proba(texts))
+
+
+def best_of(probabilities: dict[str, tuple[np.ndarray, np.ndarray]]) -> dict[str, list[Prediction]]:
+    """The most probable label per target and row, with its probability."""
+    out = {}
+    for name, (classes, proba) in probabilities.items():
+        best = proba.argmax(axis=1)
+        out[name] = [Prediction(str(classes[j]), float(proba[i, j])) for i, j in enumerate(best)]
+    return out

@@ -2,8 +2,8 @@
 ``needs_review`` decision with its reason, and the most similar resolved incidents.
 
 Similar incidents are BM25 candidates (fused with embedding cosines when the index has them
-and the caller passes query vectors), re-ranked so that incidents carrying the predicted
-subcategory and category come first. Why: two tickets about the same problem often share few
+and the caller passes query vectors), re-ranked by how likely the classifier finds each
+candidate's subcategory (plus half its category's probability), then by the fused score. Why: two tickets about the same problem often share few
 words; the classifier, trained on every resolved incident, knows which words point to which
 subcategory, and an agent wants resolved incidents of the same kind first.
 """
@@ -18,7 +18,7 @@ import polars as pl
 
 from resources.nlp.text import clean_ticket_text
 from resources.retrieval.hybrid import HybridIndex
-from resources.retrieval.labels import LabelModel, Prediction
+from resources.retrieval.labels import LabelModel, Prediction, best_of
 
 TARGETS = ("category", "subcategory", "assignment_group")
 REVIEW_THRESHOLD = 0.6  # the same floor as ticket_predictions' needs_review
@@ -100,40 +100,71 @@ def triage(tickets: list[dict], index: IncidentIndex, predictor: TicketPredictor
            candidates: int = 50, similarity=None) -> list[Triage]:
     """Triage many tickets at once (one vectorisation and one BM25 pass for the batch).
 
-    ``similarity(query_texts, rows)``, when given, scores each shown incident (e.g. the
+    ``similarity(texts, rows per text)``, when given, scores each shown incident (e.g. the
     classifier's TF-IDF cosine); otherwise the fused rank score is shown.
     """
     texts = [ticket_text(t) for t in tickets]
-    predicted = predictor.predict(texts) if predictor is not None and texts else {}
+    proba = (predictor.predict_proba(texts) if hasattr(predictor, "predict_proba") and texts
+             else {})
+    predicted = (best_of(proba) if proba else
+                 predictor.predict(texts) if predictor is not None and texts else {})
     hits = index.search_index.search(texts, vectors, k=candidates, candidates=candidates)
-    out = []
-    for i, text in enumerate(texts):
+    out, rankings, decisions = [], [], []
+    for i in range(len(texts)):
         preds = {name: predicted[name][i] for name in TARGETS if name in predicted}
         review, reason = review_decision(preds, threshold)
-        sub = preds.get("subcategory", Prediction(None, 0.0)).label
-        cat = preds.get("category", Prediction(None, 0.0)).label
-        ranked = sorted(hits[i], key=lambda h: (index.rows[h.row]["subcategory"] != sub,
-                                                index.rows[h.row]["category"] != cat,
-                                                -h.score, h.row))[:k]
-        scores = (similarity(text, [h.row for h in ranked]) if similarity is not None
-                  else [h.score for h in ranked])
+        label_weight = _label_weights(preds, proba, i)
+        rankings.append(sorted(hits[i], key=lambda h: (-label_weight(index.rows[h.row]),
+                                                       -h.score, h.row))[:k])
+        decisions.append((preds, review, reason))
+    scores = (similarity(texts, [[h.row for h in r] for r in rankings]) if similarity is not None
+              else [[h.score for h in r] for r in rankings])
+    for (preds, review, reason), ranked, shown in zip(decisions, rankings, scores):
         similar = [Similar(number=index.rows[h.row]["number"],
                            short_description=index.rows[h.row]["short_description"],
                            close_notes=index.rows[h.row]["close_notes"],
                            similarity=round(float(s), 4),
                            **{f: index.rows[h.row][f] for f in (*TARGETS, "cmdb_ci")})
-                   for h, s in zip(ranked, scores)]
+                   for h, s in zip(ranked, shown)]
         out.append(Triage(preds, review, reason, similar))
     return out
+
+
+def _label_weights(preds: dict[str, Prediction], proba: dict, i: int):
+    """How much the classifier believes a candidate's subcategory (and, half as much, its
+    category) fits the ticket: its probability when known, else 1 for the predicted label."""
+    tables = {}
+    for name in ("subcategory", "category"):
+        if name in proba:
+            classes, matrix = proba[name]
+            tables[name] = dict(zip(classes.tolist(), matrix[i].tolist()))
+        elif name in preds and preds[name].label is not None:
+            tables[name] = {preds[name].label: 1.0}
+        else:
+            tables[name] = {}
+
+    def weight(row: dict) -> float:
+        return (tables["subcategory"].get(row["subcategory"], 0.0)
+                + 0.5 * tables["category"].get(row["category"], 0.0))
+    return weight
 
 
 def tfidf_similarity(model: LabelModel, index: IncidentIndex):
     """Cosine of TF-IDF vectors between a query and index rows, with the model's vectoriser."""
     matrix = model.transform(index.frame["text"].fill_null("").to_list())
 
-    def score(text: str, rows: list[int]) -> list[float]:
-        if not rows:
+    def score(texts: list[str], rows: list[list[int]]) -> list[list[float]]:
+        if not texts:
             return []
-        q = model.transform([text])
-        return (matrix[rows] @ q.T).toarray().ravel().tolist()
+        queries = model.transform(texts)
+        which = np.repeat(np.arange(len(rows)), [len(r) for r in rows])
+        flat = np.fromiter((x for r in rows for x in r), dtype=np.int64, count=len(which))
+        if not len(flat):
+            return [[] for _ in rows]
+        cosines = np.asarray(matrix[flat].multiply(queries[which]).sum(axis=1)).ravel().tolist()
+        out, start = [], 0
+        for r in rows:  # one sparse product for the batch, cut back per ticket
+            out.append(cosines[start:start + len(r)])
+            start += len(r)
+        return out
     return score
