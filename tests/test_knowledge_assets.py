@@ -16,17 +16,23 @@ from sensors.docs import plan_docs_run
 from sensors.schedules import RANGE_END_TAG, RANGE_START_TAG
 from tests.tests_support import FIXTURES
 
+INDEXES = ("document_chunks", "document_index", "incident_index")
 PRODUCTS = Path(__file__).parent.parent / "resources" / "catalog" / "endoflife" / "products"
 
 
 def materialize(root, selection, first, last, include_shipped=False):
     defs = build_definitions(root=str(root), mode="demo")
     config = {"document_chunks": {"config": {"include_shipped": include_shipped}}}
-    result = dg.materialize([*defs.assets], selection=dg.AssetSelection.assets(*selection),
+    contracts = [dg.AssetCheckKey(dg.AssetKey(a), "data_contract") for a in selection
+                 if a in INDEXES]
+    chosen = dg.AssetSelection.assets(*selection).without_checks() | dg.AssetSelection.checks(*contracts)
+    result = dg.materialize([*defs.assets, *defs.asset_checks], selection=chosen,
                             tags={RANGE_START_TAG: first, RANGE_END_TAG: last},
                             resources=defs.resources,
                             run_config={"ops": {k: v for k, v in config.items() if k in selection}})
     assert result.success
+    evaluations = {e.asset_key.path[-1]: e.passed for e in result.get_asset_check_evaluations()}
+    assert evaluations == {a: True for a in selection if a in INDEXES}  # the data contracts
     return result
 
 

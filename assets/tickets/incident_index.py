@@ -9,8 +9,10 @@ service reads the last days of this asset and keeps each incident's newest row.
 import dagster as dg
 import polars as pl
 
+from assets.checks.contracts import build_contract_check
 from assets.partitions import context_days, daily_partitions, single_run
 from assets.tickets.history import latest_per_number, with_text
+from resources.retrieval.schemas import INCIDENT_INDEX
 
 RESOLVED_STATES = ("6", "7", "resolved", "closed", "résolu", "clos")
 COLUMNS = ["number", "opened_at", "resolved_at", "short_description", "text", "category",
@@ -40,3 +42,6 @@ def incident_index(context: dg.AssetExecutionContext, raw_incidents: pl.DataFram
     context.add_output_metadata({"dagster/row_count": out.height,
                                  "without_embedding": int(out["embedding"].null_count())})
     return out
+
+
+incident_index_checks = [build_contract_check(INCIDENT_INDEX, daily_partitions)]
