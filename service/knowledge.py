@@ -115,7 +115,7 @@ def load_knowledge(storage: LakehouseStorage, window_days: int, model_id: str | 
             incidents_frame = incidents_frame.drop("embedding")  # another model's space: BM25 only
     incidents = IncidentIndex(incidents_frame)
     predictor = load_ticket_models(storage, incidents)
-    similarity = tfidf_similarity(predictor, incidents) if hasattr(predictor, "transform") else None
+    similarity = tfidf_similarity(incidents) if len(incidents) else None
     documents = DocumentIndex(fill_missing_vectors(read_documents(
         storage, version["document_chunks"], version["document_index"], model_id)))
     log.info("indexes loaded: %d incidents, %d passages", len(incidents), len(documents))

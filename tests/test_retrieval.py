@@ -1,3 +1,5 @@
+import sys
+
 """Retrieval on small fixtures: chunking of every document type, hybrid fusion, extractive
 answers, and triage's re-ranking and review decision."""
 
@@ -17,7 +19,7 @@ from resources.retrieval.documents import (
     release_sentences,
 )
 from resources.retrieval.hybrid import HybridIndex, fuse
-from resources.retrieval.labels import Prediction
+from resources.retrieval.labels import LabelModel, Prediction, RegisteredPredictor
 from resources.retrieval.triage import IncidentIndex, review_decision, triage
 from tests.tests_support import FIXTURES
 
@@ -166,3 +168,49 @@ def test_triage_puts_incidents_of_the_predicted_subcategory_first():
 def test_review_reason_names_a_missing_classifier():
     review, reason = review_decision({}, 0.6)
     assert review and "no category prediction" in reason
+
+
+class Proba:
+    """A registered-model stand-in: fixed probabilities over its classes."""
+
+    def __init__(self, classes, row):
+        self.classes_ = np.array(classes, dtype=object)
+        self.row = np.array(row)
+
+    def predict_proba(self, texts):
+        return np.tile(self.row, (len(texts), 1))
+
+
+def test_registered_models_are_read_as_one_predictor_with_class_thresholds():
+    predictor = RegisteredPredictor(
+        {"category": Proba(["network", "software"], [0.9, 0.1]),
+         "subcategory": Proba(["network/vpn", "software/vpn", "network/dns"], [0.5, 0.3, 0.2]),
+         "assignment_group": Proba(["Network N2"], [1.0])},
+        {"category": {"network": 0.95}})
+    predicted = predictor.predict(["a ticket"])
+    assert predicted["subcategory"][0] == Prediction("vpn", pytest.approx(0.8))
+    [result] = triage([{"short_description": "vpn tunnel drops"}], incidents(), predictor, k=2)
+    assert result.needs_review and result.reason == "category confidence 0.90 < 0.95"
+
+
+def test_the_service_takes_the_registry_champions_when_there_are_some(monkeypatch):
+    import types
+
+    from resources.storage import LakehouseStorage
+    from service.models import load_ticket_models
+
+    champions = {"ticket_category": types.SimpleNamespace(
+        classes_=["network"], predict_proba=lambda t: np.ones((len(t), 1)), thresholds={"network": 0.5})}
+
+    def load_champion(name, root):
+        if name not in champions:
+            raise LookupError(name)
+        return champions[name]
+
+    storage = LakehouseStorage(root="/tmp/unused")
+    monkeypatch.setitem(sys.modules, "resources.model_registry",
+                        types.SimpleNamespace(load_champion=load_champion))
+    found = load_ticket_models(storage, incidents())
+    assert isinstance(found, RegisteredPredictor) and set(found.models) == {"category"}
+    champions.clear()  # a registry without champions yet: the index's own classifier
+    assert isinstance(load_ticket_models(storage, incidents()), LabelModel)

@@ -75,3 +75,30 @@ def best_of(probabilities: dict[str, tuple[np.ndarray, np.ndarray]]) -> dict[str
         best = proba.argmax(axis=1)
         out[name] = [Prediction(str(classes[j]), float(proba[i, j])) for i, j in enumerate(best)]
     return out
+
+
+class RegisteredPredictor:
+    """Registered classifiers (``predict_proba`` + ``classes_``, e.g. the model registry's
+    champions) seen as one predictor of the triage targets. Subcategory classes written
+    ``category/subcategory`` are read as subcategories (probabilities of the same subcategory
+    under several categories add up); ``thresholds`` (per target and class) are kept."""
+
+    def __init__(self, models: dict[str, object], thresholds: dict[str, dict] | None = None):
+        self.models = {name: m for name, m in models.items() if m is not None}
+        self.thresholds = thresholds or {}
+
+    def predict_proba(self, texts: list[str]) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+        out = {}
+        for name, model in self.models.items():
+            classes = np.asarray([str(c) for c in model.classes_], dtype=object)
+            proba = np.asarray(model.predict_proba(list(texts)), dtype=np.float64)
+            if name == "subcategory" and any("/" in c for c in classes):
+                short = np.asarray([c.split("/", 1)[-1] for c in classes], dtype=object)
+                merged = np.unique(short)
+                proba = np.stack([proba[:, short == m].sum(axis=1) for m in merged], axis=1)
+                classes = merged
+            out[name] = (classes, proba)
+        return out
+
+    def predict(self, texts: list[str]) -> dict[str, list[Prediction]]:
+        return best_of(self.predict_proba(texts))

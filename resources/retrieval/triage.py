@@ -81,18 +81,22 @@ class IncidentIndex:
         return LabelModel(seed=seed).fit(texts, {t: self.frame[t].to_list() for t in TARGETS})
 
 
-def review_decision(predictions: dict[str, Prediction], threshold: float) -> tuple[bool, str]:
-    """Review when a field has no prediction or one under the threshold; the reason says which."""
+def review_decision(predictions: dict[str, Prediction], threshold: float,
+                    per_class: dict[str, dict] | None = None) -> tuple[bool, str]:
+    """Review when a field has no prediction or one under its threshold (the class's own
+    when ``per_class[field][label]`` exists, else ``threshold``); the reason says which."""
     reasons = []
     for name in TARGETS:
         p = predictions.get(name)
         if p is None or p.label is None:
             reasons.append(f"no {name} prediction (no classifier for it)")
-        elif p.confidence < threshold:
-            reasons.append(f"{name} confidence {p.confidence:.2f} < {threshold:.2f}")
+            continue
+        floor = float((per_class or {}).get(name, {}).get(p.label, threshold))
+        if p.confidence < floor:
+            reasons.append(f"{name} confidence {p.confidence:.2f} < {floor:.2f}")
     if reasons:
         return True, "; ".join(reasons)
-    return False, f"every confidence >= {threshold:.2f}"
+    return False, "every confidence at or above its threshold"
 
 
 def triage(tickets: list[dict], index: IncidentIndex, predictor: TicketPredictor | None,
@@ -112,7 +116,7 @@ def triage(tickets: list[dict], index: IncidentIndex, predictor: TicketPredictor
     out, rankings, decisions = [], [], []
     for i in range(len(texts)):
         preds = {name: predicted[name][i] for name in TARGETS if name in predicted}
-        review, reason = review_decision(preds, threshold)
+        review, reason = review_decision(preds, threshold, getattr(predictor, "thresholds", None))
         label_weight = _label_weights(preds, proba, i)
         rankings.append(sorted(hits[i], key=lambda h: (-label_weight(index.rows[h.row]),
                                                        -h.score, h.row))[:k])
@@ -149,14 +153,18 @@ def _label_weights(preds: dict[str, Prediction], proba: dict, i: int):
     return weight
 
 
-def tfidf_similarity(model: LabelModel, index: IncidentIndex):
-    """Cosine of TF-IDF vectors between a query and index rows, with the model's vectoriser."""
-    matrix = model.transform(index.frame["text"].fill_null("").to_list())
+def tfidf_similarity(index: IncidentIndex):
+    """Cosine of TF-IDF vectors (words and word pairs, fitted on the index) between each
+    ticket and the incidents shown for it: a similarity in [0, 1] an agent can read."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    vectorizer = TfidfVectorizer(sublinear_tf=True, ngram_range=(1, 2))
+    matrix = vectorizer.fit_transform(index.frame["text"].fill_null("").to_list())
 
     def score(texts: list[str], rows: list[list[int]]) -> list[list[float]]:
         if not texts:
             return []
-        queries = model.transform(texts)
+        queries = vectorizer.transform(texts)
         which = np.repeat(np.arange(len(rows)), [len(r) for r in rows])
         flat = np.fromiter((x for r in rows for x in r), dtype=np.int64, count=len(which))
         if not len(flat):
