@@ -46,7 +46,7 @@ def load_ticket_models(storage: LakehouseStorage, incidents: IncidentIndex) -> T
     """A predictor of category, subcategory and assignment group; None when nothing to learn from."""
     try:
         champions = registry_champions(storage)
-    except Exception as error:  # a broken registry must not stop triage: say so, fall back
+    except Exception as error:  # noqa: BLE001 (a broken registry must not stop triage: say so, fall back)
         log.warning("model registry unreadable (%s: %s); using the index's own classifier",
                     type(error).__name__, error)
         champions = None
