@@ -18,6 +18,7 @@ import numpy as np
 import polars as pl
 
 from resources.retrieval.ask import DocumentIndex
+from resources.retrieval.labels import LabelModel
 from resources.retrieval.triage import IncidentIndex, TicketPredictor, tfidf_similarity
 from resources.storage import LakehouseStorage, read_parquet
 from service.models import load_ticket_models
@@ -115,7 +116,8 @@ def load_knowledge(storage: LakehouseStorage, window_days: int, model_id: str | 
             incidents_frame = incidents_frame.drop("embedding")  # another model's space: BM25 only
     incidents = IncidentIndex(incidents_frame)
     predictor = load_ticket_models(storage, incidents)
-    similarity = tfidf_similarity(incidents) if len(incidents) else None
+    similarity = (tfidf_similarity(incidents, predictor if isinstance(predictor, LabelModel) else None)
+                  if len(incidents) else None)
     documents = DocumentIndex(fill_missing_vectors(read_documents(
         storage, version["document_chunks"], version["document_index"], model_id)))
     log.info("indexes loaded: %d incidents, %d passages", len(incidents), len(documents))

@@ -25,7 +25,7 @@ class LabelModel:
     def __init__(self, min_count: int = 2, seed: int = 0):
         self.min_count = min_count
         self.seed = seed
-        self.vectorizer = None
+        self.word = None
         self.heads: dict[str, object] = {}
 
     def fit(self, texts: list[str], targets: dict[str, list[str | None]]) -> LabelModel:

@@ -153,13 +153,18 @@ def _label_weights(preds: dict[str, Prediction], proba: dict, i: int):
     return weight
 
 
-def tfidf_similarity(index: IncidentIndex):
+def tfidf_similarity(index: IncidentIndex, model: LabelModel | None = None):
     """Cosine of TF-IDF vectors (words and word pairs, fitted on the index) between each
-    ticket and the incidents shown for it: a similarity in [0, 1] an agent can read."""
-    from sklearn.feature_extraction.text import TfidfVectorizer
+    ticket and the incidents shown for it: a similarity in [0, 1] an agent can read. The
+    index's own classifier's vectoriser is reused when given (one vectorisation per ticket)."""
+    texts = index.frame["text"].fill_null("").to_list()
+    if model is not None and getattr(model, "word", None) is not None:
+        vectorizer, matrix = model.word, model.transform(texts)
+    else:
+        from sklearn.feature_extraction.text import TfidfVectorizer
 
-    vectorizer = TfidfVectorizer(sublinear_tf=True, ngram_range=(1, 2))
-    matrix = vectorizer.fit_transform(index.frame["text"].fill_null("").to_list())
+        vectorizer = TfidfVectorizer(sublinear_tf=True, ngram_range=(1, 2))
+        matrix = vectorizer.fit_transform(texts)
 
     def score(texts: list[str], rows: list[list[int]]) -> list[list[float]]:
         if not texts:
