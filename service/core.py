@@ -101,4 +101,6 @@ class Service:
                 "classifier": type(k.predictor).__name__ if k.predictor else None,
                 "semantic": self.settings.semantic, "llm": bool(self.llm and self.llm.enabled),
                 "loaded_at": k.loaded_at,
-                "versions": {a: (v[-1][0] if v else None) for a, v in k.version.items()}}
+                "versions": {a: (v[-1][0] if v else None) for a, v in k.version.items()
+                             if a != "champions"},
+                "champions": dict(k.version.get("champions", ()))}

@@ -1,7 +1,8 @@
 """The indexes the service answers from, read from the lake, and their version.
 
 The version of an index is the list of its lake files with their sizes and modification
-times: when a run writes a newer day (or rewrites one), the version changes and the service
+times (and, for the classifier, the registry's champion versions): when a run writes a newer
+day (or rewrites one) or a new champion is promoted, the version changes and the service
 builds new indexes in the background and swaps them in whole; a request sees the old or the
 new indexes, never a mix.
 """
@@ -21,10 +22,16 @@ from resources.retrieval.ask import DocumentIndex
 from resources.retrieval.labels import LabelModel
 from resources.retrieval.triage import IncidentIndex, TicketPredictor, tfidf_similarity
 from resources.storage import LakehouseStorage, read_parquet
-from service.models import load_ticket_models
+from service.models import champion_versions, load_ticket_models
 
 log = logging.getLogger("appops.service")
 INDEX_ASSETS = ("incident_index", "document_chunks", "document_index")
+
+
+def current_version(storage: LakehouseStorage) -> dict:
+    """Lake files of every index, plus the registry's champion versions."""
+    return {**{a: lake_version(storage, a) for a in INDEX_ASSETS},
+            "champions": champion_versions(storage)}
 
 
 def lake_version(storage: LakehouseStorage, asset: str) -> tuple:
@@ -108,7 +115,7 @@ class Knowledge:
 
 def load_knowledge(storage: LakehouseStorage, window_days: int, model_id: str | None,
                    version: dict | None = None) -> Knowledge:
-    version = version or {a: lake_version(storage, a) for a in INDEX_ASSETS}
+    version = version or current_version(storage)
     incidents_frame = fill_missing_vectors(read_incidents(storage, version["incident_index"], window_days))
     if model_id is not None and "model_id" in incidents_frame.columns:
         foreign = incidents_frame.filter(pl.col("model_id").is_not_null() & (pl.col("model_id") != model_id))
@@ -135,7 +142,7 @@ class KnowledgeHolder:
     def refresh(self) -> bool:
         """Reload when any index's files changed; True when a new version was swapped in."""
         with self._lock:
-            version = {a: lake_version(self.storage, a) for a in INDEX_ASSETS}
+            version = current_version(self.storage)
             if version == self.current.version:
                 return False
             self.current = load_knowledge(self.storage, self.window_days, self.model_id, version)

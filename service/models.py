@@ -42,6 +42,21 @@ def registry_champions(storage: LakehouseStorage) -> RegisteredPredictor | None:
     return RegisteredPredictor(models, thresholds)
 
 
+def champion_versions(storage: LakehouseStorage) -> tuple:
+    """The registry's champion version per ticket model (empty without a registry): part of
+    the service's index version, so promoting a new champion reloads the classifier."""
+    try:
+        from resources.model_registry import ModelRegistry
+    except ImportError:
+        return ()
+    try:
+        registry = ModelRegistry(storage.root)
+        return tuple((name, registry.alias(name, "champion")) for name in REGISTERED.values())
+    except Exception as error:  # noqa: BLE001 (an unreadable registry: keep serving, say so)
+        log.warning("model registry unreadable (%s: %s)", type(error).__name__, error)
+        return ()
+
+
 def load_ticket_models(storage: LakehouseStorage, incidents: IncidentIndex) -> TicketPredictor | None:
     """A predictor of category, subcategory and assignment group; None when nothing to learn from."""
     try:

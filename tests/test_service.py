@@ -300,3 +300,36 @@ def test_cli_triage_and_ask_print_json(home, tmp_path, monkeypatch, capsys):
     ticket.write_text(json.dumps({"number": "1"}))
     with pytest.raises(SystemExit, match="ticket 0: field short_description is required"):
         cli(["triage", str(ticket)])
+
+
+def test_a_new_champion_in_the_registry_reloads_the_classifier(tmp_path, monkeypatch):
+    import types
+
+    import numpy as np
+
+    from service.knowledge import KnowledgeHolder
+
+    aliases = {"ticket_category": "1"}
+    model = types.SimpleNamespace(classes_=["network"], thresholds={},
+                                  predict_proba=lambda t: np.ones((len(t), 1)))
+
+    class Registry:
+        def __init__(self, root):
+            pass
+
+        def alias(self, name, alias):
+            return aliases.get(name)
+
+    def load_champion(name, root):
+        if name not in aliases:
+            raise LookupError(name)
+        return model
+
+    monkeypatch.setitem(sys.modules, "resources.model_registry",
+                        types.SimpleNamespace(ModelRegistry=Registry, load_champion=load_champion))
+    holder = KnowledgeHolder(LakehouseStorage(root=str(tmp_path)), 365, None)
+    assert type(holder.current.predictor).__name__ == "RegisteredPredictor"
+    assert holder.refresh() is False
+    aliases["ticket_category"] = "2"
+    assert holder.refresh() is True
+    assert dict(holder.current.version["champions"])["ticket_category"] == "2"
