@@ -1,8 +1,8 @@
-import sys
-
 """Retrieval on small fixtures: chunking of every document type, hybrid fusion, extractive
 answers, and triage's re-ranking and review decision."""
 
+import sys
+from collections import Counter
 from datetime import date
 from pathlib import Path
 
@@ -214,3 +214,14 @@ def test_the_service_takes_the_registry_champions_when_there_are_some(monkeypatc
     assert isinstance(found, RegisteredPredictor) and set(found.models) == {"category"}
     champions.clear()  # a registry without champions yet: the index's own classifier
     assert isinstance(load_ticket_models(storage, incidents()), LabelModel)
+
+
+def test_personal_data_in_documents_is_redacted_before_it_is_kept(tmp_path):
+    doc = tmp_path / "postmortem.md"
+    doc.write_text("---\ntitle: Outage\nauthor: jean.martin@example.com\n---\n# Outage\n\n"
+                   "Reported by Monsieur Dupont, call 06 12 34 56 78 or write to jean.martin@example.com.\n")
+    counts = Counter()
+    frame, errors = read_corpus([("landing", "landing/docs/postmortem.md", doc)], counts)
+    text = " ".join(frame["text"].to_list() + frame["fields"].to_list())
+    assert not errors and "jean.martin" not in text and "Dupont" not in text and "06 12" not in text
+    assert "<EMAIL>" in text and counts["EMAIL"] == 2 and counts["NAME"] == 1

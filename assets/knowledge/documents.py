@@ -8,6 +8,7 @@ never encoded twice, and a day's file stays small. The service joins the newest 
 every day's embeddings.
 """
 
+from collections import Counter
 from datetime import date
 
 import dagster as dg
@@ -33,10 +34,12 @@ class DocumentsConfig(dg.Config):
                       "headings and front matter kept.")
 def document_chunks(context: dg.AssetExecutionContext, config: DocumentsConfig,
                     storage: LakehouseStorage) -> pl.DataFrame:
-    frames, errors = [], set()
+    frames, errors, redacted = [], set(), Counter()
     for day in context_days(context):
+        counts = Counter()
         frame, day_errors = read_corpus(corpus_files(storage.landing("docs"), day,
-                                                     shipped=config.include_shipped))
+                                                     shipped=config.include_shipped), counts)
+        redacted = counts  # the last day's counts: days share most files, a sum would repeat them
         errors |= set(day_errors)
         frames.append(frame.with_columns(partition_date=pl.lit(day, pl.Date)))
     for error in sorted(errors):
@@ -45,7 +48,8 @@ def document_chunks(context: dg.AssetExecutionContext, config: DocumentsConfig,
     context.add_output_metadata({"dagster/row_count": out.height,
                                  "documents": int(out["path"].n_unique()) if out.height else 0,
                                  "unreadable_documents": len(errors),
-                                 "errors": "\n".join(sorted(errors))[:2000]})
+                                 "errors": "\n".join(sorted(errors))[:2000],
+                                 **{f"sanitized/{k}": v for k, v in sorted(redacted.items())}})
     return out
 
 

@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections import Counter
 from datetime import date
 from pathlib import Path
 
 import polars as pl
 from upath import UPath
 
+from resources.redaction import redact
 from resources.retrieval.documents import (
     SUFFIXES,
     DocumentError,
@@ -32,6 +34,12 @@ _DATE_IN_NAME = re.compile(r"(\d{4}-\d{2}-\d{2})")
 CHUNK_SCHEMA = {"path": pl.String(), "source": pl.String(), "doc_sha256": pl.String(),
                 "title": pl.String(), "heading": pl.String(), "text": pl.String(),
                 "position": pl.Int32(), "fields": pl.String(), "chunk_id": pl.String()}
+
+
+def _redacted(text: str, counts: Counter) -> str:
+    clean, found = redact(text)
+    counts.update(found)
+    return clean or ""
 
 
 def effective_day(name: str) -> date | None:
@@ -62,9 +70,15 @@ def corpus_files(landing: UPath | None, day: date | None = None,
     return out
 
 
-def read_corpus(files: list[tuple[str, str, UPath | Path]]) -> tuple[pl.DataFrame, list[str]]:
-    """Chunk rows of ``files`` and the errors of the files that could not be read (by name)."""
+def read_corpus(files: list[tuple[str, str, UPath | Path]],
+                counts: Counter | None = None) -> tuple[pl.DataFrame, list[str]]:
+    """Chunk rows of ``files`` and the errors of the files that could not be read (by name).
+
+    Personal data in a document (an author's e-mail, a customer named in a post-mortem) is
+    redacted before anything is kept, like every landed text; ``counts`` gets the counts per
+    type. The ``chunk_id`` is a hash of the redacted passage."""
     rows, errors = [], []
+    counts = Counter() if counts is None else counts
     for source, display, path in files:
         data = path.read_bytes()
         try:
@@ -73,7 +87,9 @@ def read_corpus(files: list[tuple[str, str, UPath | Path]]) -> tuple[pl.DataFram
             errors.append(str(error))
             continue
         digest = hashlib.sha256(data).hexdigest()
-        rows += [{"path": c.path, "source": source, "doc_sha256": digest, "title": c.title,
-                  "heading": c.heading, "text": c.text, "position": c.position,
-                  "fields": fields_json(c), "chunk_id": c.chunk_id} for c in chunks]
+        for c in chunks:
+            c.title, c.heading, c.text = (_redacted(v, counts) for v in (c.title, c.heading, c.text))
+            rows.append({"path": c.path, "source": source, "doc_sha256": digest, "title": c.title,
+                         "heading": c.heading, "text": c.text, "position": c.position,
+                         "fields": _redacted(fields_json(c), counts), "chunk_id": c.chunk_id})
     return pl.DataFrame(rows, schema=CHUNK_SCHEMA), errors
