@@ -15,6 +15,7 @@ warnings.filterwarnings("ignore", category=dg.PreviewWarning)
 import sensors  # noqa: E402
 from assets import appops360, metrics, obsolescence, tickets, verbatims, warehouse  # noqa: E402
 from assets import models as model_lifecycle  # noqa: E402
+from assets import knowledge  # noqa: E402
 from resources.config import build_resources  # noqa: E402
 from resources.owners import asset_owners, owner_of  # noqa: E402
 
@@ -42,7 +43,7 @@ os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "False")
 def build_definitions(root: str | None = None, mode: str | None = None) -> dg.Definitions:
     domains = dg.Definitions.merge(metrics.defs, tickets.defs, verbatims.defs,
                                    obsolescence.defs, appops360.defs, warehouse.defs,
-                                   model_lifecycle.defs, sensors.defs)
+                                   model_lifecycle.defs, knowledge.defs, sensors.defs)
     # Owners in one place: the team of each domain (APPOPS_ASSET_OWNERS overrides).
     owners = asset_owners()
     domains = domains.map_asset_specs(

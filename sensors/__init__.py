@@ -4,12 +4,13 @@ import dagster as dg
 
 from sensors.jobs import daily_lakehouse_job, landing_jobs
 from sensors.anomaly_alerts import metric_anomaly_alert_sensor
+from sensors.docs import docs_job, docs_landing_sensor
 from sensors.landing import landing_sensor
 from sensors.servicenow import servicenow_sensor
 from sensors.schedules import daily_schedule, weekly_late_data_backfill
 
 defs = dg.Definitions(
-    jobs=[daily_lakehouse_job, *landing_jobs.values()],
+    jobs=[daily_lakehouse_job, *landing_jobs.values(), docs_job],
     schedules=[daily_schedule, weekly_late_data_backfill],
-    sensors=[landing_sensor, servicenow_sensor, metric_anomaly_alert_sensor],
+    sensors=[landing_sensor, servicenow_sensor, metric_anomaly_alert_sensor, docs_landing_sensor],
 )

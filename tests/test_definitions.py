@@ -22,7 +22,8 @@ def test_definitions_load_with_every_raw_asset_in_its_group(root):
     groups = {key.to_user_string(): graph.get(key).group_name for key in graph.get_all_asset_keys()}
     for asset, group in RAW.items():
         assert groups[asset] == group
-    assert set(groups.values()) <= {"metrics", "tickets", "verbatims", "obsolescence", "appops360"}
+    assert set(groups.values()) <= {"metrics", "tickets", "verbatims", "obsolescence", "appops360",
+                                    "knowledge"}
 
 
 def test_every_daily_asset_is_single_run_and_has_contract_and_drift_checks(root):
