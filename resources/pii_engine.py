@@ -99,7 +99,8 @@ def find_ids(text: str, rules: tuple[IdRule, ...] | None = None) -> list[tuple[i
 
 
 def _widen(text: str, start: int, end: int) -> tuple[int, int]:
-    """Take in the letters an apostrophe or a hyphen joins to the span (O'|Brien, Lefèvre-|N'Diaye)."""
+    """Take in the letters an apostrophe or a hyphen joins to the span (O'|Brien,
+    Lefèvre-|N'Diaye)."""
     while start >= 2 and text[start - 1] in "'’-" and text[start - 2].isalpha():
         start -= 2
         while start > 0 and text[start - 1].isalpha():

@@ -169,7 +169,8 @@ class LandingSource(RawSource):
 
     def days_of_file(self, path: UPath) -> set[date]:
         rows, rejects = self.read_file(path)
-        return set(rows["partition_date"].drop_nulls()) | set(rejects["partition_date"].drop_nulls())
+        return (set(rows["partition_date"].drop_nulls())
+                | set(rejects["partition_date"].drop_nulls()))
 
     def read(self, start: date, end: date, log: logging.Logger | None = None) -> SourceBatch:
         if not self.schema.time_column:

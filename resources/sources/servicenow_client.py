@@ -238,8 +238,9 @@ class ServiceNowClient:
             self.requests_made += 1
             try:
                 response = self.session.get(self.url, params=params, timeout=self.timeout)
-            except (requests.ConnectionError, requests.Timeout, requests.exceptions.ChunkedEncodingError,
-                    requests.exceptions.ContentDecodingError) as exc:
+            except (requests.ConnectionError, requests.Timeout,
+                    requests.exceptions.ChunkedEncodingError,
+                    requests.exceptions.ContentDecodingError) as exc:  # a reset mid-body too
                 problem, status, retry_after = f"{type(exc).__name__}", None, None
             except requests.RequestException as exc:  # anything else: wrapped, never raw
                 raise ServiceNowError(f"ServiceNow GET {self.url} failed: {type(exc).__name__}",
