@@ -24,12 +24,13 @@ from datetime import date, timedelta
 import dagster as dg
 import polars as pl
 
+from assets.checks.contracts import build_contract_check
 from assets.partitions import context_days, daily_partitions, single_run
+from resources.ml_schemas import MODEL_MONITORING
 from resources.model_registry import CHAMPION, ModelRegistry
 from resources.storage import LakehouseStorage
 
-SCHEMA = {"model": pl.String(), "version": pl.String(), "metric": pl.String(), "value": pl.Float64(),
-          "reference": pl.Float64(), "n": pl.Int64(), "partition_date": pl.Date()}
+SCHEMA = MODEL_MONITORING.with_partition
 
 
 class MonitoringConfig(dg.Config):
@@ -148,7 +149,7 @@ def forecast_rows(storage: LakehouseStorage, day: date, window: int) -> list[dic
              if scaled.height else None}]
 
 
-@dg.asset(group_name="models", partitions_def=daily_partitions, backfill_policy=single_run,
+@dg.asset(group_name="appops360", partitions_def=daily_partitions, backfill_policy=single_run,
           io_manager_key="lake_io_manager", kinds={"mlflow", "polars"},
           deps=["ticket_predictions", "verbatim_sentiment", "raw_incidents"],
           description="Live precision, coverage, class-share drift, topic outliers and forecast "
@@ -190,3 +191,6 @@ def live_metrics_hold(context: dg.AssetCheckExecutionContext, config: Monitoring
         metadata={"below_reference": dg.MetadataValue.json(
             [{k: (str(v) if isinstance(v, date) else v) for k, v in r.items()} for r in low.iter_rows(named=True)]),
             "margin": config.margin, "rows": frame.height})
+
+
+model_monitoring_contract = build_contract_check(MODEL_MONITORING, daily_partitions)
