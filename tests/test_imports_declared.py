@@ -25,7 +25,7 @@ def _norm(name: str) -> str:
 
 def _declared() -> tuple[set[str], set[str]]:
     project = tomllib.loads((CHECKOUT / "pyproject.toml").read_text())["project"]
-    names = lambda specs: {_norm(re.split(r"[\[<>=!~; ]", s, maxsplit=1)[0]) for s in specs}  # noqa: E731
+    names = lambda specs: {_norm(re.split(r"[\[<>=!~; ]", s, maxsplit=1)[0]) for s in specs}
     return names(project["dependencies"]), names(project["optional-dependencies"].get("dev", []))
 
 
