@@ -51,8 +51,13 @@ class Carried:
     @classmethod
     def of(cls, found: ClusterResult, vectors: np.ndarray) -> Carried:
         unit = _unit(vectors) if len(vectors) else np.zeros((0, 1))
-        radius = {c: float(np.quantile(unit[found.labels == c] @ centroid, RADIUS_QUANTILE))
-                  for c, centroid in found.centroids.items()}
+        radius = {}
+        for c in found.centroids:
+            members = unit[found.labels == c]
+            # leave-one-out: a member is compared with the centroid of the others, as a new
+            # document will be (a small cluster's own members sit closer to their mean)
+            others = _unit(members.sum(axis=0) - members) if len(members) > 1 else members
+            radius[c] = float(np.quantile((members * others).sum(axis=1), RADIUS_QUANTILE))
         return cls(dict(found.keywords), dict(found.centroids), radius)
 
     def assign(self, vectors: np.ndarray) -> ClusterResult:

@@ -173,3 +173,25 @@ def test_progress_lines_say_done_total_and_rate():
     assert log.lines[-1].startswith("verbatim_topics: 9/9 days (100 %)")
     assert 3 <= len(log.lines) <= 5  # throttled, not one line per item
     assert list(progress(_Log(), "x", iter([1, 2, 3]))) == [1, 2, 3]
+
+
+def test_verbatim_topics_between_anchors_keep_the_anchor_topics():
+    from assets.cadence import Cadence
+    from assets.verbatims.topics import TopicsConfig, topics_of_day
+
+    config, rng = TopicsConfig(min_cluster_size=5), np.random.default_rng(3)
+    days = _days(FIRST, LAST)
+    cadence, previous, found = Cadence(days), {}, {}
+    for day in days:
+        vectors = np.vstack([np.eye(16)[t] * 4 + rng.normal(scale=0.3, size=(8, 16)) for t in range(3)])
+        window = pl.DataFrame({"response_id": [f"R{day:%d}-{i}" for i in range(24)],
+                               "text": [f"{THEMES[i // 8]} {i}" for i in range(24)],
+                               "partition_date": [day] * 24})
+        topics, assigned, previous = topics_of_day(day, window, vectors, previous, config, cadence)
+        found[day] = (topics, assigned)
+    monday = set(found[date(2024, 9, 16)][0]["topic_id"])
+    assert len(monday) == 3
+    for day in _days(date(2024, 9, 17), date(2024, 9, 19)):
+        topics, assigned = found[day]
+        assert set(topics["topic_id"]) == monday  # the same topics, no new id
+        assert set(assigned["topic_id"]) <= monday and assigned.height >= 18

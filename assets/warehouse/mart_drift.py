@@ -1,0 +1,98 @@
+"""``drift`` checks on the daily-partitioned dbt marts, like every daily lake frame has.
+
+The marts live in ``warehouse.duckdb``, not in the lake; ``WarehouseDays`` answers the two
+questions ``evaluate_drift`` (assets/checks/drift.py) asks of the lake (which days exist, their
+rows) from the warehouse, so the same Evidently comparison, thresholds and reports apply. The
+checks run in the ``warehouse`` pool: they never read while dbt or the serving copy writes.
+"""
+
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import dagster as dg
+import duckdb
+import polars as pl
+
+from assets.checks.drift import evaluate_drift
+from assets.partitions import context_days, daily_partitions
+from assets.warehouse.project import WAREHOUSE_POOL, local_path
+from resources.storage import LakehouseStorage
+
+# mart -> (numeric, categorical) columns compared; the daily-tagged models of dbt_project.
+MART_COLUMNS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "fct_installed_components": (("days_to_eol",), ("eol_status", "environment", "match_status")),
+    "mart_application_daily": (("incidents_opened", "incidents_p1_p2", "incidents_resolved",
+                                "mttr_hours", "components_eol_passed", "satisfaction_10"), ()),
+    "mart_capacity_forecasts": (("forecast", "hi95", "forecast_peak"), ("model",)),
+    "mart_capacity_headroom": (("days_to_threshold", "p_cross_30d"), ()),
+    "mart_eol_exposure": (("components", "hosts"), ("eol_status", "environment")),
+    "mart_root_cause_daily": (("size_day", "size_7d", "growth_7d"), ("top_application",)),
+    "mart_satisfaction_daily": (("responses", "avg_score_10", "nps"), ("product",)),
+    "mart_team_daily": (("incidents_opened", "mttr_hours", "staff_on_duty", "changes_deployed"), ()),
+    "mart_topic_trends": (("size_day", "size_window", "negative_share"), ()),
+    "mart_unmatched_components": ((), ("match_status", "product", "environment")),
+    "mart_verbatim_problems": (("mentions", "negative_mentions"), ("problem",)),
+    "mart_verbatim_satisfaction": (("responses", "avg_score_10"), ("channel", "product")),
+}
+
+
+@dataclass
+class _Day:
+    present: bool
+
+    def exists(self) -> bool:
+        return self.present
+
+
+class WarehouseDays:
+    """The lake-like view of warehouse tables that ``evaluate_drift`` reads (duck-typed)."""
+
+    def __init__(self, storage: LakehouseStorage):
+        self.storage = storage
+        self.path = Path(local_path(storage.warehouse_path, "warehouse.duckdb"))
+        self._days: dict[str, set[date]] = {}
+
+    def _query(self, sql: str, params: list | None = None) -> pl.DataFrame:
+        with duckdb.connect(str(self.path), read_only=True,
+                            config={"autoinstall_known_extensions": False}) as con:
+            return pl.from_arrow(con.execute(sql, params or []).to_arrow_table())
+
+    def days_of(self, table: str) -> set[date]:
+        if table not in self._days:
+            found = self._query(f'select distinct partition_date from "{table}"')
+            self._days[table] = set(found["partition_date"].to_list())
+        return self._days[table]
+
+    def lake_file(self, table: str, day: date) -> _Day:
+        return _Day(day in self.days_of(table))
+
+    def read_lake_days(self, table: str, days: list[date]) -> pl.DataFrame | None:
+        wanted = [d for d in days if d in self.days_of(table)]
+        if not wanted:
+            return None
+        return self._query(f'select * from "{table}" where partition_date in '
+                           f'(select unnest(?::date[]))', [wanted])
+
+    def reports(self, *parts: str):
+        return self.storage.reports(*parts)
+
+
+def build_mart_drift_check(mart: str, numeric: tuple[str, ...],
+                           categorical: tuple[str, ...]) -> dg.AssetChecksDefinition:
+    @dg.asset_check(asset=mart, name="drift", partitions_def=daily_partitions, blocking=False,
+                    pool=WAREHOUSE_POOL,
+                    description="Evidently drift of the mart's last day against the 28 days before")
+    def drift(context: dg.AssetCheckExecutionContext,
+              storage: LakehouseStorage) -> dg.AssetCheckResult:
+        day = context_days(context)[-1]
+        if not WarehouseDays(storage).path.exists():
+            return dg.AssetCheckResult(passed=True, severity=dg.AssetCheckSeverity.WARN,
+                                       description="no warehouse yet: nothing to compare")
+        return evaluate_drift(WarehouseDays(storage), mart, day, numeric=numeric,
+                              categorical=categorical)
+
+    return drift
+
+
+mart_drift_checks = [build_mart_drift_check(m, *cols) for m, cols in MART_COLUMNS.items()]
