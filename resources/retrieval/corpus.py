@@ -33,7 +33,8 @@ SHIPPED = {
 _DATE_IN_NAME = re.compile(r"(\d{4}-\d{2}-\d{2})")
 CHUNK_SCHEMA = {"path": pl.String(), "source": pl.String(), "doc_sha256": pl.String(),
                 "title": pl.String(), "heading": pl.String(), "text": pl.String(),
-                "position": pl.Int32(), "fields": pl.String(), "chunk_id": pl.String()}
+                "position": pl.Int32(), "fields": pl.String(), "chunk_id": pl.String(),
+                "kind": pl.String()}
 
 
 def _redacted(text: str, counts: Counter) -> str:
@@ -91,5 +92,6 @@ def read_corpus(files: list[tuple[str, str, UPath | Path]],
             c.title, c.heading, c.text = (_redacted(v, counts) for v in (c.title, c.heading, c.text))
             rows.append({"path": c.path, "source": source, "doc_sha256": digest, "title": c.title,
                          "heading": c.heading, "text": c.text, "position": c.position,
-                         "fields": _redacted(fields_json(c), counts), "chunk_id": c.chunk_id})
+                         "fields": _redacted(fields_json(c), counts), "chunk_id": c.chunk_id,
+                         "kind": c.kind})
     return pl.DataFrame(rows, schema=CHUNK_SCHEMA), errors
