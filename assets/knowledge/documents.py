@@ -37,11 +37,11 @@ class DocumentsConfig(dg.Config):
                       "headings and front matter kept.")
 def document_chunks(context: dg.AssetExecutionContext, config: DocumentsConfig,
                     storage: LakehouseStorage) -> pl.DataFrame:
-    frames, errors, redacted = [], set(), Counter()
+    frames, errors, redacted, parsed = [], set(), Counter(), {}
     for day in context_days(context):
         counts = Counter()
         frame, day_errors = read_corpus(corpus_files(storage.landing("docs"), day,
-                                                     shipped=config.include_shipped), counts)
+                                                     shipped=config.include_shipped), counts, parsed)
         redacted = counts  # the last day's counts: days share most files, a sum would repeat them
         errors |= set(day_errors)
         frames.append(frame.with_columns(partition_date=pl.lit(day, pl.Date)))
