@@ -9,8 +9,11 @@ root), ``APPOPS_SERVICE_INDEX_DAYS`` (days of resolved incidents searched, 365),
 
 from __future__ import annotations
 
+import logging
 import os
 from dataclasses import asdict, dataclass, field
+
+import httpx
 
 from resources.llm import LLMResource, llm_from_env
 from resources.nlp.embeddings import EmbeddingModel
@@ -18,6 +21,8 @@ from resources.retrieval.ask import extractive_answer, generated_answer
 from resources.retrieval.triage import REVIEW_THRESHOLD, TARGETS, triage
 from resources.storage import LakehouseStorage, default_root
 from service.knowledge import KnowledgeHolder
+
+log = logging.getLogger("appops.service")
 
 
 @dataclass
@@ -89,8 +94,13 @@ class Service:
                    if self.embedder is not None and k.documents.has_embeddings else None)
         passages = k.documents.retrieve([question], vectors, top_k=top_k)[0]
         answer = extractive_answer(question, passages)
-        generated = generated_answer(self.llm, question, passages)
-        return {"answer": answer, "generated_answer": generated,
+        llm_error = None
+        try:
+            generated = generated_answer(self.llm, question, passages)
+        except (RuntimeError, httpx.HTTPError) as error:  # the offline answer still stands
+            generated, llm_error = None, type(error).__name__  # its text may quote the reply
+            log.warning("LLM answer failed (%s); extractive answer only", llm_error)
+        return {"answer": answer, "generated_answer": generated, "llm_error": llm_error,
                 "mode": "llm" if generated is not None else "extractive",
                 "passages": [{"path": p.path, "title": p.title, "heading": p.heading,
                               "text": p.text, "score": p.score} for p in passages]}

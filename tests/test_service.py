@@ -223,6 +223,14 @@ def test_llm_answer_cites_passages_and_only_redacted_text_crosses(home, service,
     assert EMAIL not in text and "<EMAIL>" in text and "[1] landing/docs/python.md" in text
 
 
+def test_a_failing_llm_leaves_the_extractive_answer(home):
+    down = Service(Settings(root=str(home), reload_s=0, semantic="off"),
+                   llm=LLMResource(base_url=f"http://127.0.0.1:{free_port()}/v1", timeout_s=2))
+    body = down.ask("When does Python 3.11 reach end of life?")
+    assert body["mode"] == "extractive" and body["generated_answer"] is None
+    assert body["answer"] and body["llm_error"]
+
+
 def test_nothing_unredacted_is_logged(client, caplog):
     caplog.set_level(logging.DEBUG)
     client.post("/v1/tickets/triage", json={"short_description": f"VPN down, call {EMAIL}"})

@@ -4,7 +4,10 @@
 removed from the landing folder is gone from the next day's file). ``document_index`` holds the
 embeddings of the passages that no earlier day has embedded with the same model (keyed by
 ``chunk_id``, a hash of the document path, position, heading and text): unchanged documents are
-never encoded twice, and a day's file stays small. The service joins the newest snapshot with
+never encoded twice, and a day's file stays small. Release-cycle passages (``kind`` release,
+about 4,000 of the shipped catalog's) are not embedded unless ``embed_release_cycles``: their
+templated sentences are found by their product and cycle words, BM25 alone answers them as well
+(``docs/benchmarks.md``), and encoding them would cost minutes on 2 cores. The service joins the newest snapshot with
 every day's embeddings.
 """
 
@@ -34,11 +37,11 @@ class DocumentsConfig(dg.Config):
                       "headings and front matter kept.")
 def document_chunks(context: dg.AssetExecutionContext, config: DocumentsConfig,
                     storage: LakehouseStorage) -> pl.DataFrame:
-    frames, errors, redacted = [], set(), Counter()
+    frames, errors, redacted, parsed = [], set(), Counter(), {}
     for day in context_days(context):
         counts = Counter()
         frame, day_errors = read_corpus(corpus_files(storage.landing("docs"), day,
-                                                     shipped=config.include_shipped), counts)
+                                                     shipped=config.include_shipped), counts, parsed)
         redacted = counts  # the last day's counts: days share most files, a sum would repeat them
         errors |= set(day_errors)
         frames.append(frame.with_columns(partition_date=pl.lit(day, pl.Date)))
@@ -67,12 +70,21 @@ def embedded_before(storage: LakehouseStorage, day: date, model_id: str) -> set[
     return done
 
 
+class IndexConfig(dg.Config):
+    """``embed_release_cycles``: embed the release-cycle passages too."""
+
+    embed_release_cycles: bool = False
+
+
 @dg.asset(group_name="knowledge", partitions_def=daily_partitions, backfill_policy=single_run,
           io_manager_key="lake_io_manager", kinds={"sentence-transformers", "polars"},
           description="Embeddings of the passages not embedded on an earlier day (incremental).")
-def document_index(context: dg.AssetExecutionContext, document_chunks: pl.DataFrame,
-                   storage: LakehouseStorage, embedding_model: EmbeddingModel) -> pl.DataFrame:
+def document_index(context: dg.AssetExecutionContext, config: IndexConfig,
+                   document_chunks: pl.DataFrame, storage: LakehouseStorage,
+                   embedding_model: EmbeddingModel) -> pl.DataFrame:
     days = context_days(context)
+    if not config.embed_release_cycles:
+        document_chunks = document_chunks.filter(pl.col("kind") != "release")
     done = embedded_before(storage, days[0], embedding_model.model_id)
     frames = []
     for day in days:
@@ -90,5 +102,5 @@ def document_index(context: dg.AssetExecutionContext, document_chunks: pl.DataFr
         done |= set(todo["chunk_id"].to_list())
     out = pl.concat(frames)
     context.add_output_metadata({"dagster/row_count": out.height, "model_id": embedding_model.model_id,
-                                 "chunks_reused": int(document_chunks.height - out.height)})
+                                 "passages_considered": document_chunks.height})
     return out

@@ -33,7 +33,8 @@ SHIPPED = {
 _DATE_IN_NAME = re.compile(r"(\d{4}-\d{2}-\d{2})")
 CHUNK_SCHEMA = {"path": pl.String(), "source": pl.String(), "doc_sha256": pl.String(),
                 "title": pl.String(), "heading": pl.String(), "text": pl.String(),
-                "position": pl.Int32(), "fields": pl.String(), "chunk_id": pl.String()}
+                "position": pl.Int32(), "fields": pl.String(), "chunk_id": pl.String(),
+                "kind": pl.String()}
 
 
 def _redacted(text: str, counts: Counter) -> str:
@@ -70,26 +71,44 @@ def corpus_files(landing: UPath | None, day: date | None = None,
     return out
 
 
-def read_corpus(files: list[tuple[str, str, UPath | Path]],
-                counts: Counter | None = None) -> tuple[pl.DataFrame, list[str]]:
+def document_rows(source: str, display: str, data: bytes) -> tuple[list[dict], Counter]:
+    """The redacted passage rows of one document and its redaction counts (DocumentError
+    when it cannot be read)."""
+    counts: Counter = Counter()
+    digest = hashlib.sha256(data).hexdigest()
+    rows = []
+    for c in parse_document(display, data):
+        c.title, c.heading, c.text = (_redacted(v, counts) for v in (c.title, c.heading, c.text))
+        rows.append({"path": c.path, "source": source, "doc_sha256": digest, "title": c.title,
+                     "heading": c.heading, "text": c.text, "position": c.position,
+                     "fields": _redacted(fields_json(c), counts), "chunk_id": c.chunk_id,
+                     "kind": c.kind})
+    return rows, counts
+
+
+def read_corpus(files: list[tuple[str, str, UPath | Path]], counts: Counter | None = None,
+                cache: dict | None = None) -> tuple[pl.DataFrame, list[str]]:
     """Chunk rows of ``files`` and the errors of the files that could not be read (by name).
 
     Personal data in a document (an author's e-mail, a customer named in a post-mortem) is
     redacted before anything is kept, like every landed text; ``counts`` gets the counts per
-    type. The ``chunk_id`` is a hash of the redacted passage."""
+    type. The ``chunk_id`` is a hash of the redacted passage. ``cache`` (a dict kept across
+    calls, e.g. the days of one run) parses each version of a document once."""
     rows, errors = [], []
     counts = Counter() if counts is None else counts
+    cache = {} if cache is None else cache
     for source, display, path in files:
         data = path.read_bytes()
-        try:
-            chunks = parse_document(display, data)
-        except DocumentError as error:
-            errors.append(str(error))
+        key = (source, display, hashlib.sha256(data).hexdigest())
+        if key not in cache:
+            try:
+                cache[key] = document_rows(source, display, data)
+            except DocumentError as error:
+                cache[key] = error
+        found = cache[key]
+        if isinstance(found, DocumentError):
+            errors.append(str(found))
             continue
-        digest = hashlib.sha256(data).hexdigest()
-        for c in chunks:
-            c.title, c.heading, c.text = (_redacted(v, counts) for v in (c.title, c.heading, c.text))
-            rows.append({"path": c.path, "source": source, "doc_sha256": digest, "title": c.title,
-                         "heading": c.heading, "text": c.text, "position": c.position,
-                         "fields": _redacted(fields_json(c), counts), "chunk_id": c.chunk_id})
+        rows += found[0]
+        counts.update(found[1])
     return pl.DataFrame(rows, schema=CHUNK_SCHEMA), errors

@@ -34,6 +34,7 @@ class Chunk:
     text: str
     position: int
     fields: dict = field(default_factory=dict)
+    kind: str = "prose"  # "release": a release cycle written from the front matter
 
     @property
     def search_text(self) -> str:
@@ -260,7 +261,7 @@ def parse_document(path: str, data: bytes, max_chars: int = MAX_CHARS) -> list[C
             if text:
                 chunks.append(Chunk(path, title, f"Release cycles > {release['releaseCycle']}",
                                     text, len(chunks),
-                                    {**scalar_fields, "release": _plain(release)}))
+                                    {**scalar_fields, "release": _plain(release)}, "release"))
     return chunks
 
 

@@ -22,11 +22,12 @@ DOCUMENT_CHUNKS = RawSchema(
     asset="document_chunks",
     columns={"path": pl.String(), "source": pl.String(), "doc_sha256": pl.String(),
              "title": pl.String(), "heading": pl.String(), "text": pl.String(),
-             "position": pl.Int32(), "fields": pl.String(), "chunk_id": pl.String()},
-    required=("path", "source", "doc_sha256", "heading", "text", "position", "chunk_id"),
+             "position": pl.Int32(), "fields": pl.String(), "chunk_id": pl.String(),
+             "kind": pl.String()},
+    required=("path", "source", "doc_sha256", "heading", "text", "position", "chunk_id", "kind"),
     key=("chunk_id",),
     time_column="",
-    categories={"source": ("runbooks", "endoflife", "landing")},
+    categories={"source": ("runbooks", "endoflife", "landing"), "kind": ("prose", "release")},
     ranges={"position": (0, None)},
 )
 
