@@ -1,6 +1,6 @@
 """How far below seasonal naive any forecast of ours gets on the real series, in hindsight.
 
-    .venv/bin/python bench/forecast_oracle.py [--data /work/shared/data] [--hours 24]
+    .venv/bin/python bench/forecast_oracle.py [--data DIR] [--hours 24]   (default as bench/forecast.py)
 
 For each NAB series (hourly, as ``bench/forecast.py`` resamples it) and each origin it judges
 (every complete day after the first week, the last 14 at most), every hourly candidate of the
@@ -30,7 +30,7 @@ warnings.filterwarnings("ignore")
 import numpy as np  # noqa: E402
 import polars as pl  # noqa: E402
 
-from forecast import _nab_raw  # noqa: E402
+from forecast import _nab_raw, default_data  # noqa: E402
 from resources.forecasting.candidates import build  # noqa: E402
 from resources.forecasting.history import build_histories, day_end_utc  # noqa: E402
 from resources.forecasting.resample import resample  # noqa: E402
@@ -91,9 +91,9 @@ def peyton(data: Path, settings: ForecastSettings) -> dict[str, float]:
     from statsforecast.models import MSTL
     from statsforecast.models import AutoETS as SfAutoETS
 
-    from forecast import _peyton_raw
+    from forecast import _daily_raw
 
-    hist, = build_histories(resample(_peyton_raw(
+    hist, = build_histories(resample(_daily_raw(
         data / "metrics" / "prophet" / "example_wp_log_peyton_manning.csv")), "daily")
     end, found = hist.times[-1].date(), {}
     for origin in [end - timedelta(days=28 * k) for k in range(12, 0, -1)]:
@@ -120,7 +120,7 @@ def peyton(data: Path, settings: ForecastSettings) -> dict[str, float]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--data", type=Path, default=Path("/work/shared/data"))
+    parser.add_argument("--data", type=Path, default=default_data())
     parser.add_argument("--hours", type=int, default=24)
     args = parser.parse_args()
     print("command: .venv/bin/python bench/forecast_oracle.py " + " ".join(sys.argv[1:]))
