@@ -55,10 +55,9 @@ def test_selection_keeps_the_baseline_unless_a_candidate_beats_it():
     chosen = select(texts, labels, names=("tfidf", "tfidf_chars"), log=lambda m: None)
     scores = chosen.validation
     assert chosen.chosen in ("tfidf", "tfidf_chars")
-    if chosen.chosen == "tfidf_chars":
-        assert scores["tfidf_chars"]["macro_f1"] > scores["tfidf"]["macro_f1"]
-    else:
-        assert scores["tfidf_chars"]["macro_f1"] <= scores["tfidf"]["macro_f1"]
+    gain = scores["tfidf_chars"]["gain_over_tfidf"]
+    assert gain["low"] <= gain["delta"] <= gain["high"]
+    assert (chosen.chosen == "tfidf_chars") == (gain["low"] > 0)  # beyond the noise, or the baseline
     assert chosen.n_train + chosen.n_validation == len(texts)
     assert chosen.val_truth == labels[chosen.n_train:]  # validation = the newest rows
     assert set(chosen.thresholds) == set(chosen.model.classes_)
