@@ -110,14 +110,17 @@ def inference(model, n: int = 2000) -> None:
     every CPU) and at bfloat16 autocast (``APPOPS_INFERENCE_PRECISION=bf16``, only when asked)."""
     texts = demo_texts(n)
     print(f"\nInference on {n} demo tickets (SetFit encode + head):")
-    found = {}
-    for precision in ("fp32", "bf16"):
+    found, rates = {}, {}
+    # interleaved and repeated: on a shared machine the load moves between passes
+    for precision in ("fp32", "bf16", "fp32", "bf16"):
         with inference_context(precision):
             model.predict(texts[:64])  # warm-up
             started = time.perf_counter()
             found[precision] = [str(p) for p in model.predict(texts)]
             rate = n / (time.perf_counter() - started)
+        rates[precision] = max(rate, rates.get(precision, 0.0))
         print(f"- {precision} ({resolve(precision)}): {rate:.0f} tickets/s", flush=True)
+    print(f"- best of two: fp32 {rates['fp32']:.0f}, bf16 {rates['bf16']:.0f} tickets/s")
     same = np.mean([a == b for a, b in zip(found["fp32"], found["bf16"])])
     print(f"- same predicted label at both precisions: {same:.1%}", flush=True)
 
