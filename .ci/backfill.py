@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import signal
 import sys
 import time
 from datetime import date, timedelta
@@ -28,6 +29,8 @@ LOCATIONS = """{ workspaceOrError { __typename ... on Workspace { locationEntrie
 ASSETS = "{ assetNodes { assetKey { path } isPartitioned } }"
 LAUNCH = """mutation($p: LaunchBackfillParams!) { launchPartitionBackfill(backfillParams: $p) {
   __typename ... on LaunchBackfillSuccess { backfillId } ... on Error { message } } }"""
+CANCEL = """mutation($id: String!) { cancelPartitionBackfill(backfillId: $id) { __typename
+  ... on Error { message } } }"""
 STATUS = """query($id: String!) { partitionBackfillOrError(backfillId: $id) { __typename
   ... on PartitionBackfill { status runs(limit: 100) { id status } } ... on Error { message } } }"""
 
@@ -114,7 +117,15 @@ def main() -> None:
         print(f"Backfill {args.first}...{args.last} launched: {url}/runs/b/{backfill_id}"
               f" (the asset graph: {url}/asset-groups)", flush=True)
         if args.wait:
-            sys.exit(0 if wait_for(client, url, backfill_id) else 1)
+            # Stopped while waiting (Ctrl-C, or SIGTERM from a script): cancel the backfill so
+            # its run is terminated rather than left running without a UI.
+            signal.signal(signal.SIGTERM, signal.default_int_handler)
+            try:
+                sys.exit(0 if wait_for(client, url, backfill_id) else 1)
+            except KeyboardInterrupt:
+                result = graphql(client, url, CANCEL, {"id": backfill_id})["cancelPartitionBackfill"]
+                print(f"backfill {backfill_id} cancelled: {result['__typename']}", flush=True)
+                sys.exit(130)
 
 
 if __name__ == "__main__":

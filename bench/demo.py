@@ -120,7 +120,8 @@ def main() -> None:
                 threading.Thread(target=later, daemon=True).start()
         if time.perf_counter() > deadline:
             print(f"timeout after {args.timeout:.0f} s: stopping the demo", flush=True)
-            os.kill(demo.pid, signal.SIGTERM)  # its EXIT trap stops the UI and the daemon
+            # the launcher cancels the backfill, the script's EXIT trap stops the UI and daemon
+            os.killpg(demo.pid, signal.SIGTERM)
             break
     demo.wait()
     wall = time.perf_counter() - started
