@@ -16,6 +16,7 @@ DEFAULT_OWNERS: dict[str, str] = {
     "verbatims": "team:customer-voice",
     "obsolescence": "team:obsowatch",
     "appops360": "team:appops",
+    "knowledge": "team:service-desk-tools",
 }
 FALLBACK_OWNER = "team:data-platform"  # an asset outside the groups above (dbt's own groups)
 

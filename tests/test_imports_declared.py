@@ -13,9 +13,10 @@ from importlib.metadata import packages_distributions
 from pathlib import Path
 
 CHECKOUT = Path(__file__).resolve().parent.parent
-RUNTIME = ["assets", "resources", "sensors", "definitions.py"]
+RUNTIME = ["assets", "resources", "sensors", "service", "definitions.py"]
 DEV = ["tests", "bench", ".ci"]
-LOCAL = {"assets", "resources", "sensors", "definitions", "fixtures",
+LOCAL = {"assets", "resources", "sensors", "service", "definitions", "fixtures", "bench",
+         "deploy", "tests",
          *(p.stem for folder in ("tests", "bench") for p in (CHECKOUT / folder).glob("*.py"))}
 
 
