@@ -19,6 +19,10 @@ from assets.partitions import context_days, daily_partitions
 from assets.warehouse.project import WAREHOUSE_POOL, local_path
 from resources.storage import LakehouseStorage
 
+# A mart row is already an aggregate (an application, a product, a series per day): fewer rows
+# make a sample than for the lake's raw frames (drift.MIN_ROWS), but a handful still do not.
+MART_MIN_ROWS = 10
+
 # mart -> (numeric, categorical) columns compared; the daily-tagged models of dbt_project.
 MART_COLUMNS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "fct_installed_components": (("days_to_eol",), ("eol_status", "environment", "match_status")),
@@ -92,7 +96,7 @@ def build_mart_drift_check(mart: str, numeric: tuple[str, ...],
             return dg.AssetCheckResult(passed=True, severity=dg.AssetCheckSeverity.WARN,
                                        description="no warehouse yet: nothing to compare")
         return evaluate_drift(WarehouseDays(storage), mart, day, numeric=numeric,
-                              categorical=categorical)
+                              categorical=categorical, min_rows=MART_MIN_ROWS)
 
     return drift
 
