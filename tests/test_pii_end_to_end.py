@@ -37,12 +37,13 @@ PLANTED = {
     "bare_name": "Gaspard Oublanchet",
     "bare_apostrophe_hyphen": "N'Goma-Delatour",
 }
-# what a leak could look like once formatting is lost
+# what a leak could look like once formatting is lost (no needle of 4 digits alone: a run log holds
+# process ids and timings that match one by chance)
 NEEDLES = {*PLANTED.values(), IBAN, "0671293847", "781920314", "quintaplantee", "735192",
-           "9288", "7766-41", "776641", "escarbouille", "vandenbrouck", "marchetti",
+           "7351-9288", "73519288", "7766-41", "776641", "escarbouille", "vandenbrouck", "marchetti",
            "oublanchet", "delatour"}
 DAY = "2024-03-04"
-TFIDF = {"ops": {"verbatim_sentiment": {"config": {"model": "tfidf"}}}}
+TFIDF = {"ops": {"verbatim_sentiment": {"config": {"candidates": ["tfidf"]}}}}
 TEXTS = [
     f"Bonjour, je suis Mme {PLANTED['name']}, l'appli plante. Écrivez-moi : {PLANTED['email']}",
     f"Rappelez-moi au {PLANTED['phone']} ou au {PLANTED['phone_intl']}, attente trop longue.",
