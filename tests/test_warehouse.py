@@ -87,7 +87,7 @@ def test_ml_marts_are_empty_before_their_files_and_fill_in_after(copied_root):
     day = DAYS[1]
     headroom = pl.DataFrame([("payments|sepa", "payments", "sepa", day, 8e6, 12, date(2025, 3, 14),
                               0.2, 0.7, 0.9)], schema=CAPACITY_HEADROOM.columns, orient="row")
-    sentiment = pl.DataFrame([("R2", "negative", 0.9, "detractor", False, "v1")],
+    sentiment = pl.DataFrame([("R2", "negative", 0.9, "detractor", False, "v1", None, None)],
                              schema=VERBATIM_SENTIMENT.columns, orient="row")
     for name, frame in (("capacity_headroom", headroom), ("verbatim_sentiment", sentiment)):
         write_parquet_atomic(frame.with_columns(partition_date=pl.lit(day)), storage.lake_file(name, day))
