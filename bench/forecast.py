@@ -1,7 +1,7 @@
 """Forecasting benchmark: (a) accuracy on real series against seasonal naive and a statsforecast
 peer, (b) time and memory for 1,000 series.
 
-    .venv/bin/python bench/forecast.py [--data /work/shared/data] [--series 1000] [--workers 2]
+    .venv/bin/python bench/forecast.py [--data ../shared/data] [--series 1000] [--workers 2]
                                        [--days 730] [--skip-accuracy] [--skip-scale]
 
 (a) NAB series (5-minute AWS CloudWatch and known-cause series, NYC taxi) resampled to hourly

@@ -82,7 +82,8 @@ def main() -> None:
     parser.add_argument("--end", type=date.fromisoformat, default=date(2025, 12, 31))
     parser.add_argument("--root", default=None)
     parser.add_argument("--repeat", type=int, default=20)
-    parser.add_argument("--data", default="/work/shared/data")
+    parser.add_argument("--data", default=os.environ.get(
+        "APPOPS_BENCH_DATA", str(Path(__file__).resolve().parent.parent.parent / "shared" / "data")))
     args = parser.parse_args()
     root = args.root or tempfile.mkdtemp(prefix="appops_bench_wh_")
     first, last = args.end - timedelta(days=args.days - 1), args.end
