@@ -2,28 +2,13 @@
 unprivileged user when the tests run as root) and moto's S3 API. Both stop at the end of the
 session; their variables are set in this process (and so in the dbt subprocesses) meanwhile."""
 
-import os
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
 
 import pytest
 
 from deploy.services import MotoS3, Postgres
-
-
-@contextmanager
-def environment(values: dict[str, str]) -> Iterator[None]:
-    before = {k: os.environ.get(k) for k in values}
-    os.environ.update(values)
-    try:
-        yield
-    finally:
-        for key, value in before.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
+from resources.environment import environment
 
 
 @pytest.fixture(scope="session")

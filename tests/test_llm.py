@@ -5,15 +5,14 @@ resource stays off without ``APPOPS_LLM_URL``."""
 from __future__ import annotations
 
 import json
-import threading
 from datetime import date
-from http.server import BaseHTTPRequestHandler, HTTPServer
 
 import dagster as dg
 import pytest
 
 from assets.verbatims.summaries import topic_summaries
 from definitions import build_definitions
+from fake_llm import FakeChat, fake_chat
 from resources.llm import LLMResource, llm_from_env
 from resources.storage import LakehouseStorage, read_parquet
 from sensors.schedules import RANGE_END_TAG, RANGE_START_TAG
@@ -22,35 +21,10 @@ REPLY = {"summary": "Les clients signalent que l'appli plante. Écrire à chef@b
          "actions": ["Corriger la mise à jour iOS", "Informer les clients"]}
 
 
-class FakeChat(BaseHTTPRequestHandler):
-    requests: list[dict] = []
-    status = 200
-
-    def do_POST(self):  # noqa: N802 (http.server API)
-        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-        FakeChat.requests.append({"path": self.path, "auth": self.headers.get("Authorization"),
-                                  "body": body})
-        answer = {"choices": [{"message": {"role": "assistant",
-                                           "content": "```json\n" + json.dumps(REPLY) + "\n```"}}]}
-        payload = json.dumps(answer).encode() if self.status == 200 else b"overloaded"
-        self.send_response(self.status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(payload)))
-        self.end_headers()
-        self.wfile.write(payload)
-
-    def log_message(self, *args):
-        pass
-
-
 @pytest.fixture
 def endpoint():
-    FakeChat.requests, FakeChat.status = [], 200
-    server = HTTPServer(("127.0.0.1", 0), FakeChat)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}/v1"
-    server.shutdown()
+    with fake_chat("```json\n" + json.dumps(REPLY) + "\n```") as url:
+        yield url
 
 
 def test_chat_posts_openai_payload_with_bearer_key(endpoint):

@@ -11,12 +11,9 @@ import shutil
 import socket
 import subprocess
 import sys
-import threading
 import time
 from datetime import date
-from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
-from typing import ClassVar
 
 import dagster as dg
 import httpx
@@ -24,6 +21,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from definitions import build_definitions
+from fake_llm import FakeChat, fake_chat
 from resources.llm import LLMResource
 from resources.storage import LakehouseStorage
 from sensors.schedules import RANGE_END_TAG, RANGE_START_TAG
@@ -180,33 +178,10 @@ def test_openapi_docs_are_served(client):
     assert {"/v1/tickets/triage", "/v1/tickets/triage/batch", "/v1/ask", "/healthz"} <= set(paths)
 
 
-class FakeChat(BaseHTTPRequestHandler):
-    requests: ClassVar[list[dict]] = []
-
-    def do_POST(self):
-        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-        FakeChat.requests.append({"path": self.path, "body": body})
-        reply = f"Python 3.11 reaches end of life as stated in [1]. Ask {EMAIL} for exceptions."
-        payload = json.dumps({"choices": [{"message": {"content": reply}}]}).encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(payload)))
-        self.end_headers()
-        self.wfile.write(payload)
-
-    def log_message(self, *args):
-        pass
-
-
 @pytest.fixture
 def llm_url():
-    FakeChat.requests = []
-    server = HTTPServer(("127.0.0.1", 0), FakeChat)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}/v1"
-    server.shutdown()
-    server.server_close()
+    with fake_chat(f"Python 3.11 reaches end of life as stated in [1]. Ask {EMAIL} for exceptions.") as url:
+        yield url
 
 
 def test_llm_answer_cites_passages_and_only_redacted_text_crosses(home, service, llm_url):

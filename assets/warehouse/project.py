@@ -4,7 +4,6 @@ object-store root), ``APPOPS_LAKE`` = ``storage.base / "lake"`` and, on an objec
 ``APPOPS_DBT_FILESYSTEMS`` (dbt_project/profiles.yml reads the three)."""
 
 import functools
-import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -12,6 +11,7 @@ from pathlib import Path
 
 from dagster_dbt import DbtCliResource, DbtProject
 
+from resources.environment import environment
 from resources.storage import CHECKOUT, LakehouseStorage, fsspec_filesystems, local_copy, publish
 
 DBT_DIR = CHECKOUT / "dbt_project"
@@ -57,15 +57,9 @@ def warehouse_env(storage: LakehouseStorage) -> Iterator[None]:
     lake = storage.base / "lake"
     wanted = {"APPOPS_WAREHOUSE": warehouse, "APPOPS_LAKE": str(lake),
               "APPOPS_DBT_FILESYSTEMS": fsspec_filesystems(lake)}
-    before = {k: os.environ.get(k) for k in wanted}
-    os.environ.update(wanted)
     try:
-        yield
+        with environment(wanted):
+            yield
     finally:
-        for key, value in before.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
         if Path(warehouse).exists():
             publish(Path(warehouse), storage.warehouse_path)

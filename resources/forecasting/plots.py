@@ -23,13 +23,7 @@ def risk_plot(hist: History, forecast: pl.DataFrame, threshold: float, title: st
     ax.fill_between(times, forecast["lo80"], forecast["hi80"], color="C0", alpha=0.3, label="80 %")
     ax.plot(times, forecast["forecast"], color="C0", lw=1.2, label="forecast")
     ax.axhline(threshold, color="C3", ls="--", lw=1, label="threshold")
-    ax.set_title(title, fontsize=9)
-    ax.legend(fontsize=7, loc="upper left")
-    fig.autofmt_xdate()
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", bbox_inches="tight")
-    plt.close(fig)
-    return buffer.getvalue()
+    return _finish(plt, fig, ax, title)
 
 
 def scenario_plot(base: pl.DataFrame, scenario: pl.DataFrame, threshold: float | None,
@@ -47,6 +41,11 @@ def scenario_plot(base: pl.DataFrame, scenario: pl.DataFrame, threshold: float |
         ax.plot(times, frame["forecast"], color=colour, lw=1.2, label=f"{label} (80 % band)")
     if threshold is not None:
         ax.axhline(threshold, color="C3", ls="--", lw=1, label="threshold")
+    return _finish(plt, fig, ax, title)
+
+
+def _finish(plt, fig, ax, title: str) -> bytes:
+    """Title, legend and dates laid out; the figure as PNG bytes, closed."""
     ax.set_title(title, fontsize=9)
     ax.legend(fontsize=7, loc="upper left")
     fig.autofmt_xdate()
