@@ -13,18 +13,27 @@ warnings.filterwarnings("ignore", category=dg.BetaWarning)
 warnings.filterwarnings("ignore", category=dg.PreviewWarning)
 
 import sensors  # noqa: E402
-from assets import appops360, metrics, obsolescence, tickets, verbatims, warehouse  # noqa: E402
+from assets import (  # noqa: E402
+    appops360,
+    knowledge,
+    metrics,
+    obsolescence,
+    tickets,
+    verbatims,
+    warehouse,
+)
 from assets import models as model_lifecycle  # noqa: E402
-from assets import knowledge  # noqa: E402
 from resources.config import build_resources  # noqa: E402
 from resources.owners import asset_owners, owner_of  # noqa: E402
 
 # Two cores: at most two steps at a time, forked from a server that imported the code once
 # (a spawned step would import the whole code location again).
-EXECUTOR = dg.multiprocess_executor.configured({
-    "max_concurrent": int(os.environ.get("APPOPS_MAX_CONCURRENT_STEPS", "2")),
-    "start_method": {"forkserver": {"preload_modules": ["definitions"]}},
-})
+EXECUTOR = dg.multiprocess_executor.configured(
+    {
+        "max_concurrent": int(os.environ.get("APPOPS_MAX_CONCURRENT_STEPS", "2")),
+        "start_method": {"forkserver": {"preload_modules": ["definitions"]}},
+    }
+)
 if os.environ.get("APPOPS_EXECUTOR") == "k8s":  # deploy/helm: one pod per step
     from resources.compute import k8s_executor
 
@@ -41,15 +50,25 @@ os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "False")
 
 
 def build_definitions(root: str | None = None, mode: str | None = None) -> dg.Definitions:
-    domains = dg.Definitions.merge(metrics.defs, tickets.defs, verbatims.defs,
-                                   obsolescence.defs, appops360.defs, warehouse.defs,
-                                   model_lifecycle.defs, knowledge.defs, sensors.defs)
+    domains = dg.Definitions.merge(
+        metrics.defs,
+        tickets.defs,
+        verbatims.defs,
+        obsolescence.defs,
+        appops360.defs,
+        warehouse.defs,
+        model_lifecycle.defs,
+        knowledge.defs,
+        sensors.defs,
+    )
     # Owners in one place: the team of each domain (APPOPS_ASSET_OWNERS overrides).
     owners = asset_owners()
     domains = domains.map_asset_specs(
-        func=lambda spec: spec.replace_attributes(owners=[owner_of(spec.group_name, owners)]))
-    return dg.Definitions.merge(domains, dg.Definitions(resources=build_resources(root, mode),
-                                                        executor=EXECUTOR))
+        func=lambda spec: spec.replace_attributes(owners=[owner_of(spec.group_name, owners)])
+    )
+    return dg.Definitions.merge(
+        domains, dg.Definitions(resources=build_resources(root, mode), executor=EXECUTOR)
+    )
 
 
 defs = build_definitions()

@@ -51,8 +51,11 @@ def wait_until_loaded(client: httpx.Client, url: str) -> None:
         try:
             entries = graphql(client, url, LOCATIONS)["workspaceOrError"].get("locationEntries")
             if entries and all(e["loadStatus"] == "LOADED" for e in entries):
-                errors = [f"{e['name']}: {e['locationOrLoadError']['message']}" for e in entries
-                          if (e["locationOrLoadError"] or {}).get("__typename") == "PythonError"]
+                errors = [
+                    f"{e['name']}: {e['locationOrLoadError']['message']}"
+                    for e in entries
+                    if (e["locationOrLoadError"] or {}).get("__typename") == "PythonError"
+                ]
                 if errors:
                     raise SystemExit("code location failed to load:\n" + "\n".join(errors))
                 return
@@ -67,9 +70,12 @@ def launch(client: httpx.Client, url: str, first: date, last: date, config: dict
     nodes = graphql(client, url, ASSETS)["assetNodes"]
     keys = [{"path": n["assetKey"]["path"]} for n in nodes if n["isPartitioned"]]
     days = [(first + timedelta(days=i)).isoformat() for i in range((last - first).days + 1)]
-    params = {"assetSelection": keys, "partitionNames": days,
-              "title": f"demo {first}...{last}",
-              "description": "Every asset over the demo range (bash .ci/demo)."}
+    params = {
+        "assetSelection": keys,
+        "partitionNames": days,
+        "title": f"demo {first}...{last}",
+        "description": "Every asset over the demo range (bash .ci/demo).",
+    }
     if config:
         params["runConfigData"] = config
     result = graphql(client, url, LAUNCH, {"p": params})["launchPartitionBackfill"]
@@ -86,24 +92,34 @@ def wait_for(client: httpx.Client, url: str, backfill_id: str) -> bool:
             raise SystemExit(f"backfill {backfill_id}: {state.get('message')}")
         runs = state["runs"]
         elapsed = time.monotonic() - started
-        if state["status"] in TERMINAL and all(r["status"] in ("SUCCESS", "FAILURE", "CANCELED")
-                                               for r in runs):
-            ok = state["status"] in ("COMPLETED", "COMPLETED_SUCCESS") and runs and all(
-                r["status"] == "SUCCESS" for r in runs)
-            print(f"backfill {backfill_id}: {state['status']} after {elapsed:.0f} s, runs: "
-                  + ", ".join(f"{r['id'][:8]} {r['status']}" for r in runs), flush=True)
+        if state["status"] in TERMINAL and all(
+            r["status"] in ("SUCCESS", "FAILURE", "CANCELED") for r in runs
+        ):
+            ok = (
+                state["status"] in ("COMPLETED", "COMPLETED_SUCCESS")
+                and runs
+                and all(r["status"] == "SUCCESS" for r in runs)
+            )
+            print(
+                f"backfill {backfill_id}: {state['status']} after {elapsed:.0f} s, runs: "
+                + ", ".join(f"{r['id'][:8]} {r['status']}" for r in runs),
+                flush=True,
+            )
             return bool(ok)
         if elapsed - last_print >= 60:
-            print(f"backfill {backfill_id}: {state['status']}, {elapsed:.0f} s, runs: "
-                  + (", ".join(f"{r['id'][:8]} {r['status']}" for r in runs) or "none yet"),
-                  flush=True)
+            print(
+                f"backfill {backfill_id}: {state['status']}, {elapsed:.0f} s, runs: "
+                + (", ".join(f"{r['id'][:8]} {r['status']}" for r in runs) or "none yet"),
+                flush=True,
+            )
             last_print = elapsed
         time.sleep(5)
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("url")
     parser.add_argument("first", type=date.fromisoformat)
     parser.add_argument("last", type=date.fromisoformat)
@@ -114,8 +130,11 @@ def main() -> None:
     with httpx.Client(timeout=120) as client:
         wait_until_loaded(client, url)
         backfill_id = launch(client, url, args.first, args.last, args.config_json)
-        print(f"Backfill {args.first}...{args.last} launched: {url}/runs/b/{backfill_id}"
-              f" (the asset graph: {url}/asset-groups)", flush=True)
+        print(
+            f"Backfill {args.first}...{args.last} launched: {url}/runs/b/{backfill_id}"
+            f" (the asset graph: {url}/asset-groups)",
+            flush=True,
+        )
         if args.wait:
             # Stopped while waiting (Ctrl-C, or SIGTERM from a script): cancel the backfill so
             # its run is terminated rather than left running without a UI.

@@ -26,8 +26,9 @@ LONG_RUN_DAYS = 14
 RADIUS_QUANTILE = 0.05  # a document joins a carried cluster if as close as its 95 % closest members
 
 
-def clustering_days(days: list[date], cadence: int = CADENCE_DAYS,
-                    long_run: int = LONG_RUN_DAYS) -> set[date]:
+def clustering_days(
+    days: list[date], cadence: int = CADENCE_DAYS, long_run: int = LONG_RUN_DAYS
+) -> set[date]:
     """The days of a run whose window is clustered afresh (all of them in a short run)."""
     if len(days) <= long_run or cadence <= 1:
         return set(days)
@@ -44,6 +45,7 @@ def _unit(vectors: np.ndarray) -> np.ndarray:
 @dataclass
 class Carried:
     """A clustering kept for the following days: keywords, centroids and radii per cluster."""
+
     keywords: dict[int, list[str]]
     centroids: dict[int, np.ndarray]
     radius: dict[int, float]
@@ -80,10 +82,12 @@ class Carried:
                 order = np.argsort(-(_unit(vectors[members]) @ self.centroids[c]), kind="stable")
                 representatives[c] = [int(i) for i in members[order[:5]]]
         present = set(representatives)
-        return ClusterResult(labels=labels,
-                             keywords={c: k for c, k in self.keywords.items() if c in present},
-                             representatives=representatives,
-                             centroids={c: v for c, v in self.centroids.items() if c in present})
+        return ClusterResult(
+            labels=labels,
+            keywords={c: k for c, k in self.keywords.items() if c in present},
+            representatives=representatives,
+            centroids={c: v for c, v in self.centroids.items() if c in present},
+        )
 
 
 class Cadence:
@@ -94,8 +98,7 @@ class Cadence:
         self.fresh = clustering_days(days, cadence)
         self.carried: Carried | None = None
 
-    def result(self, day: date, vectors: np.ndarray,
-               cluster: Callable[[], ClusterResult]) -> ClusterResult:
+    def result(self, day: date, vectors: np.ndarray, cluster: Callable[[], ClusterResult]) -> ClusterResult:
         if day in self.fresh or self.carried is None:
             found = cluster()
             self.carried = Carried.of(found, vectors)

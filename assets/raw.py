@@ -14,8 +14,7 @@ from resources.sources.landing import log_rejects
 from resources.storage import LakehouseStorage, write_parquet_atomic
 
 
-def write_quarantine(storage: LakehouseStorage, asset: str, days: list[date],
-                     rejects: pl.DataFrame) -> int:
+def write_quarantine(storage: LakehouseStorage, asset: str, days: list[date], rejects: pl.DataFrame) -> int:
     """Replace the quarantine file of every day of the run: a rerun leaves exactly its rejects."""
     by_day = {k[0]: part for k, part in rejects.partition_by("partition_date", as_dict=True).items()}
     for day in days:
@@ -36,10 +35,12 @@ def _count_by_day(frame: pl.DataFrame) -> dict[date, int]:
 Sanitizer = Callable[[pl.DataFrame], tuple[pl.DataFrame, dict[str, int]]]
 
 
-def build_raw_asset(schema: RawSchema, source_key: str, group: str, description: str,
-                    sanitize: Sanitizer | None = None) -> dg.AssetsDefinition:
+def build_raw_asset(
+    schema: RawSchema, source_key: str, group: str, description: str, sanitize: Sanitizer | None = None
+) -> dg.AssetsDefinition:
     """``sanitize`` (e.g. personal-data redaction) rewrites the rows AND the rejected rows
     before anything is written; its counts go into the materialisation metadata."""
+
     @dg.asset(
         name=schema.asset,
         group_name=group,
@@ -59,41 +60,54 @@ def build_raw_asset(schema: RawSchema, source_key: str, group: str, description:
         if sanitize is not None:
             rows, counts = sanitize(rows)
             rejects, reject_counts = sanitize(rejects)
-            counts = {k: counts.get(k, 0) + reject_counts.get(k, 0)
-                      for k in {*counts, *reject_counts}}
+            counts = {k: counts.get(k, 0) + reject_counts.get(k, 0) for k in {*counts, *reject_counts}}
         log_rejects(rejects, context.log)  # after sanitizing: a reason quotes the bad value
         rejected = write_quarantine(storage, schema.asset, days, rejects)
         for name in batch.unreadable:
-            context.log.warning(f"{name}: unreadable, touches none of this run's days "
-                                "(reported by the landing sensor; its own days fail)")
-        context.add_asset_metadata({
-            "days": len(days),
-            "first_day": str(days[0]),
-            "last_day": str(days[-1]),
-            "run_rows": rows.height,
-            "run_rejected_rows": rejected,
-            "source": type(source).__name__,
-            # rows read = accepted + quarantined, per file (or API query) over the run's days
-            "files_in_run": dg.MetadataValue.json(
-                {name: {k: v for k, v in found.items() if k != "days"}
-                 for name, found in batch.files.items()}),
-            **({"unreadable_files": dg.MetadataValue.json(batch.unreadable)}
-               if batch.unreadable else {}),
-            **{f"sanitized/{kind}": n for kind, n in sorted(counts.items())},
-            "preview": dg.MetadataValue.md(rows.head(5).to_pandas().to_markdown(index=False)
-                                           if rows.height else "_no rows_"),
-        })
+            context.log.warning(
+                f"{name}: unreadable, touches none of this run's days "
+                "(reported by the landing sensor; its own days fail)"
+            )
+        context.add_asset_metadata(
+            {
+                "days": len(days),
+                "first_day": str(days[0]),
+                "last_day": str(days[-1]),
+                "run_rows": rows.height,
+                "run_rejected_rows": rejected,
+                "source": type(source).__name__,
+                # rows read = accepted + quarantined, per file (or API query) over the run's days
+                "files_in_run": dg.MetadataValue.json(
+                    {
+                        name: {k: v for k, v in found.items() if k != "days"}
+                        for name, found in batch.files.items()
+                    }
+                ),
+                **({"unreadable_files": dg.MetadataValue.json(batch.unreadable)} if batch.unreadable else {}),
+                **{f"sanitized/{kind}": n for kind, n in sorted(counts.items())},
+                "preview": dg.MetadataValue.md(
+                    rows.head(5).to_pandas().to_markdown(index=False) if rows.height else "_no rows_"
+                ),
+            }
+        )
         # each daily partition gets its own counts, not the run's total
         accepted = _count_by_day(rows)
         quarantined = _count_by_day(rejects)
         for day in days:
-            context.add_asset_metadata({
-                "dagster/row_count": accepted.get(day, 0),
-                "rejected_rows": quarantined.get(day, 0),
-                "files": dg.MetadataValue.json(
-                    {name: found["days"][str(day)] for name, found in batch.files.items()
-                     if str(day) in found.get("days", {})}),
-            }, partition_key=day.isoformat())
+            context.add_asset_metadata(
+                {
+                    "dagster/row_count": accepted.get(day, 0),
+                    "rejected_rows": quarantined.get(day, 0),
+                    "files": dg.MetadataValue.json(
+                        {
+                            name: found["days"][str(day)]
+                            for name, found in batch.files.items()
+                            if str(day) in found.get("days", {})
+                        }
+                    ),
+                },
+                partition_key=day.isoformat(),
+            )
         return rows
 
     return _raw

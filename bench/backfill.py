@@ -19,13 +19,20 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import dagster as dg  # noqa: E402
+import dagster as dg
 
-from definitions import build_definitions  # noqa: E402
-from sensors.schedules import RANGE_END_TAG, RANGE_START_TAG  # noqa: E402
+from definitions import build_definitions
+from sensors.schedules import RANGE_END_TAG, RANGE_START_TAG
 
-RAW = ["raw_metrics", "raw_incidents", "raw_verbatims", "raw_software_inventory",
-       "raw_eol_catalog", "raw_applications", "raw_team_indicators"]
+RAW = [
+    "raw_metrics",
+    "raw_incidents",
+    "raw_verbatims",
+    "raw_software_inventory",
+    "raw_eol_catalog",
+    "raw_applications",
+    "raw_team_indicators",
+]
 
 
 def main() -> None:
@@ -41,8 +48,11 @@ def main() -> None:
     checks = [] if args.no_checks else list(defs.asset_checks or [])
     started = time.perf_counter()
     result = dg.materialize(
-        [*defs.assets, *checks], selection=RAW, resources=defs.resources,
-        tags={RANGE_START_TAG: first.isoformat(), RANGE_END_TAG: args.end.isoformat()})
+        [*defs.assets, *checks],
+        selection=RAW,
+        resources=defs.resources,
+        tags={RANGE_START_TAG: first.isoformat(), RANGE_END_TAG: args.end.isoformat()},
+    )
     wall = time.perf_counter() - started
     peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     rows = {}
@@ -53,8 +63,7 @@ def main() -> None:
     lake = Path(root) / "lake"
     size_mib = sum(p.stat().st_size for p in lake.rglob("*.parquet")) / 2**20
     print(f"command: {' '.join([Path(sys.executable).name, *sys.argv])}")
-    print(f"range: {first}..{args.end} ({args.days} days), one run {result.run_id}, "
-          f"success={result.success}")
+    print(f"range: {first}..{args.end} ({args.days} days), one run {result.run_id}, success={result.success}")
     print(f"wall time: {wall:.1f} s   peak RSS: {peak_mib:.0f} MiB   lake: {size_mib:.1f} MiB")
     for asset in RAW:
         print(f"  {asset:<24} {rows.get(asset, 0):>12,} rows")

@@ -42,8 +42,9 @@ from resources.nlp.embeddings import EmbeddingModel
 from resources.storage import LakehouseStorage
 
 ORIGIN = date(2025, 6, 30)
-DEFAULT_DATA = Path(os.environ.get("APPOPS_BENCH_DATA")
-                    or Path(__file__).resolve().parent.parent.parent / "shared" / "data")
+DEFAULT_DATA = Path(
+    os.environ.get("APPOPS_BENCH_DATA") or Path(__file__).resolve().parent.parent.parent / "shared" / "data"
+)
 
 
 def histories(data: Path, count: int) -> list[History]:
@@ -54,7 +55,7 @@ def histories(data: Path, count: int) -> list[History]:
         times = pd.to_datetime(frame["timestamp"], errors="coerce")
         values = pd.to_numeric(frame["value"], errors="coerce")
         hourly = pd.Series(values.values, index=times).dropna().resample("h").mean()
-        hourly = hourly[hourly.index < hourly.index[-1].normalize()].iloc[-28 * 24:]
+        hourly = hourly[hourly.index < hourly.index[-1].normalize()].iloc[-28 * 24 :]
         if len(hourly) >= 10 * 24:
             base.append((path.stem, hourly.to_numpy(dtype=float)))
     end = pd.Timestamp(ORIGIN) + pd.Timedelta(hours=23)
@@ -65,8 +66,9 @@ def histories(data: Path, count: int) -> list[History]:
         if i >= len(base):
             values = values * rng.normal(1.0, 0.05, len(values))
         times = pd.date_range(end=end, periods=len(values), freq="h")
-        out.append(History(f"bench/{stem}-{i}/mean", "hourly", "bench", f"{stem}-{i}", "mean",
-                           "", times, values))
+        out.append(
+            History(f"bench/{stem}-{i}/mean", "hourly", "bench", f"{stem}-{i}", "mean", "", times, values)
+        )
     return out
 
 
@@ -114,20 +116,39 @@ def main() -> None:
 
     same_fits = [m["model"] for m, _, _ in local_metas] == [m["model"] for m, _, _ in dask_metas]
     same_vectors = bool(np.allclose(local_vectors, dask_vectors, atol=1e-5))
-    rows = [("forecast fits", len(hists), local_fit, dask_fit),
-            ("embeddings", len(docs), local_embed, dask_embed)]
+    rows = [
+        ("forecast fits", len(hists), local_fit, dask_fit),
+        ("embeddings", len(docs), local_embed, dask_embed),
+    ]
     print(f"{'loop':<15}{'items':>7}{'in process s':>14}{'dask s':>9}{'overhead':>10}")
     for name, n, a, b in rows:
         print(f"{name:<15}{n:>7}{a:>14.1f}{b:>9.1f}{(b - a) / a:>+10.0%}")
-    print(f"cluster start-up ({args.workers} workers): {startup:.1f} s; "
-          f"same fits: {same_fits}; same embeddings: {same_vectors}; cores: {os.cpu_count()}")
-    print("RESULT " + json.dumps({
-        "workers": args.workers, "cluster_startup_s": round(startup, 1),
-        "fits": {"series": len(hists), "in_process_s": round(local_fit, 1),
-                 "dask_s": round(dask_fit, 1), "same": same_fits},
-        "embeddings": {"texts": len(docs), "in_process_s": round(local_embed, 1),
-                       "dask_s": round(dask_embed, 1), "same": same_vectors},
-        "date": date.today().isoformat()}))
+    print(
+        f"cluster start-up ({args.workers} workers): {startup:.1f} s; "
+        f"same fits: {same_fits}; same embeddings: {same_vectors}; cores: {os.cpu_count()}"
+    )
+    print(
+        "RESULT "
+        + json.dumps(
+            {
+                "workers": args.workers,
+                "cluster_startup_s": round(startup, 1),
+                "fits": {
+                    "series": len(hists),
+                    "in_process_s": round(local_fit, 1),
+                    "dask_s": round(dask_fit, 1),
+                    "same": same_fits,
+                },
+                "embeddings": {
+                    "texts": len(docs),
+                    "in_process_s": round(local_embed, 1),
+                    "dask_s": round(dask_embed, 1),
+                    "same": same_vectors,
+                },
+                "date": date.today().isoformat(),
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

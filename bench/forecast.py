@@ -35,20 +35,19 @@ from zoneinfo import ZoneInfo
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 warnings.filterwarnings("ignore")
 
-import numpy as np  # noqa: E402
-import polars as pl  # noqa: E402
+import numpy as np
+import polars as pl
 
-from resources.forecasting.backtest import cuts, select, widths  # noqa: E402
-from resources.forecasting.engine import LstmCache, models_at  # noqa: E402
-from resources.forecasting.fitting import (  # noqa: E402
-    backtest_candidates, fallback_reason, interval_meta, layout)
-from resources.forecasting.history import History, build_histories, day_end_utc  # noqa: E402
-from resources.forecasting.outputs import forecast_frame  # noqa: E402
-from resources.forecasting.predict import with_intervals  # noqa: E402
-from resources.forecasting.resample import resample  # noqa: E402
-from resources.forecasting.settings import ForecastSettings  # noqa: E402
-from resources.forecasting.store import ModelStore  # noqa: E402
-from resources.storage import LakehouseStorage  # noqa: E402
+from resources.forecasting.backtest import cuts, select, widths
+from resources.forecasting.engine import LstmCache, models_at
+from resources.forecasting.fitting import backtest_candidates, fallback_reason, interval_meta, layout
+from resources.forecasting.history import History, build_histories, day_end_utc
+from resources.forecasting.outputs import forecast_frame
+from resources.forecasting.predict import with_intervals
+from resources.forecasting.resample import resample
+from resources.forecasting.settings import ForecastSettings
+from resources.forecasting.store import ModelStore
+from resources.storage import LakehouseStorage
 
 MEAN_LIKE = ("cpu", "latency", "utilization", "utilisation")  # read as a level: hourly mean
 DATA_ENV = "APPOPS_BENCH_DATA"
@@ -57,8 +56,12 @@ DATA_ENV = "APPOPS_BENCH_DATA"
 WIDEN = (0.8, 1.0, 1.2)  # further multipliers of the shipped bands (1.0: as shipped); the
 #   shipped widening (ForecastSettings.interval_widening80/95) was chosen with this table on
 #   the development split: 1.15 / 1.5 x the cross-conformal half-widths
-RULES = {"lowest_mase": (0.0, 0.0), "margin5_wins50": (0.05, 0.5),
-         "margin10_wins50": (0.10, 0.5), "margin20_wins60": (0.20, 0.6)}
+RULES = {
+    "lowest_mase": (0.0, 0.0),
+    "margin5_wins50": (0.05, 0.5),
+    "margin10_wins50": (0.10, 0.5),
+    "margin20_wins60": (0.20, 0.6),
+}
 
 
 def default_data() -> Path:
@@ -74,9 +77,13 @@ def _nab_raw(path: Path) -> pl.DataFrame:
         raise ValueError(f"{path}: expected columns timestamp,value; missing {sorted(missing)}")
     unit = "%" if any(k in path.stem for k in MEAN_LIKE) else "count"
     ts = pl.col("timestamp").cast(pl.Datetime("us")).dt.replace_time_zone("UTC")
-    return frame.select(timestamp=ts, metric=pl.lit(path.stem), resource=pl.lit("nab"),
-                        value=pl.col("value").cast(pl.Float64), unit=pl.lit(unit)).with_columns(
-        partition_date=pl.col("timestamp").dt.convert_time_zone("Europe/Paris").dt.date())
+    return frame.select(
+        timestamp=ts,
+        metric=pl.lit(path.stem),
+        resource=pl.lit("nab"),
+        value=pl.col("value").cast(pl.Float64),
+        unit=pl.lit(unit),
+    ).with_columns(partition_date=pl.col("timestamp").dt.convert_time_zone("Europe/Paris").dt.date())
 
 
 def _daily_raw(path: Path) -> pl.DataFrame | None:
@@ -84,51 +91,73 @@ def _daily_raw(path: Path) -> pl.DataFrame | None:
     frame = pl.read_csv(path, try_parse_dates=True)
     if not {"ds", "y"} <= set(frame.columns):
         return None
-    return frame.select(timestamp=pl.col("ds").cast(pl.Datetime("us")).dt.replace_time_zone("UTC"),
-                        metric=pl.lit(path.stem), resource=pl.lit(path.parent.name),
-                        value=pl.col("y").cast(pl.Float64), unit=pl.lit("level")).with_columns(
-        partition_date=pl.col("timestamp").dt.date())
+    return frame.select(
+        timestamp=pl.col("ds").cast(pl.Datetime("us")).dt.replace_time_zone("UTC"),
+        metric=pl.lit(path.stem),
+        resource=pl.lit(path.parent.name),
+        value=pl.col("y").cast(pl.Float64),
+        unit=pl.lit("level"),
+    ).with_columns(partition_date=pl.col("timestamp").dt.date())
 
 
 def discover(data: Path) -> tuple[list[tuple[str, pl.DataFrame]], list[tuple[str, pl.DataFrame]]]:
     """(NAB series, daily ds,y series), each with its group (the folder above the file)."""
     nab = [(p.parent.name, _nab_raw(p)) for p in sorted((data / "metrics" / "nab").rglob("*.csv"))]
-    daily = [(p.parent.name, f) for p in sorted((data / "metrics" / "prophet").rglob("*.csv"))
-             if (f := _daily_raw(p)) is not None]
+    daily = [
+        (p.parent.name, f)
+        for p in sorted((data / "metrics" / "prophet").rglob("*.csv"))
+        if (f := _daily_raw(p)) is not None
+    ]
     if not nab and not daily:
-        raise SystemExit(f"{data}: no CSV under metrics/nab/ or metrics/prophet/ "
-                         f"(set --data or ${DATA_ENV})")
+        raise SystemExit(f"{data}: no CSV under metrics/nab/ or metrics/prophet/ (set --data or ${DATA_ENV})")
     return nab, daily
 
 
-def peer(values: np.ndarray, season: int, cut_points: list[int], horizon: int,
-         steps: int) -> tuple[str, dict]:
+def peer(
+    values: np.ndarray, season: int, cut_points: list[int], horizon: int, steps: int
+) -> tuple[str, dict]:
     """statsforecast's best of AutoETS / AutoTheta / MSTL by its own rolling-origin backtest (the
     same cut points as the pipeline's; each model fit once before the first, ``forward`` at the
     others), refit on the whole window: what a user would pick instead of our selection."""
     from statsforecast.models import MSTL, AutoETS, AutoTheta
 
     seasons = [season, 168] if season == 24 else [season] + ([365] if len(values) > 3 * 365 else [])
-    makers = {"AutoETS": lambda: AutoETS(season_length=season),
-              "AutoTheta": lambda: AutoTheta(season_length=season),
-              "MSTL": lambda: MSTL(season_length=seasons, trend_forecaster=AutoETS(model="ZZN"))}
+    makers = {
+        "AutoETS": lambda: AutoETS(season_length=season),
+        "AutoTheta": lambda: AutoTheta(season_length=season),
+        "MSTL": lambda: MSTL(season_length=seasons, trend_forecaster=AutoETS(model="ZZN")),
+    }
     errors = {}
     for name, make in makers.items():
         try:
-            model = make().fit(values[:cut_points[0]])
-            errors[name] = np.mean([np.abs(values[c:c + horizon] -
-                                           model.forward(y=values[:c], h=horizon)["mean"]).mean()
-                                    for c in cut_points])
+            model = make().fit(values[: cut_points[0]])
+            errors[name] = np.mean(
+                [
+                    np.abs(values[c : c + horizon] - model.forward(y=values[:c], h=horizon)["mean"]).mean()
+                    for c in cut_points
+                ]
+            )
         except Exception:  # noqa: BLE001 - a model that cannot fit this window is not chosen
             continue
     best = min(errors, key=errors.get)
     out = makers[best]().forecast(y=values, h=steps, level=[80, 95])
-    return best, {"forecast": out["mean"], "lo80": out["lo-80"], "hi80": out["hi-80"],
-                  "lo95": out["lo-95"], "hi95": out["hi-95"]}
+    return best, {
+        "forecast": out["mean"],
+        "lo80": out["lo-80"],
+        "hi80": out["hi-80"],
+        "lo95": out["lo-95"],
+        "hi95": out["hi-95"],
+    }
 
 
-def _native(points: pl.DataFrame, hist: History, origin: date, steps: int,
-            hourly: dict[str, np.ndarray], bands: dict[str, np.ndarray]) -> dict:
+def _native(
+    points: pl.DataFrame,
+    hist: History,
+    origin: date,
+    steps: int,
+    hourly: dict[str, np.ndarray],
+    bands: dict[str, np.ndarray],
+) -> dict:
     """MASE at the source's own grain (5 min, or 30 min for the taxi series): an hourly forecast
     holds for every native point of its hour (divided by the points per hour for a summed
     series); seasonal naive is the native point one day earlier; the scale is the in-sample mean
@@ -136,15 +165,19 @@ def _native(points: pl.DataFrame, hist: History, origin: date, steps: int,
     native points inside the hourly 80 / 95 % band of their hour."""
     step = points["timestamp"].diff().dt.total_minutes().median()
     per_hour = 60.0 / step if hist.agg == "sum" else 1.0
-    lagged = points.join(points.with_columns(pl.col("timestamp") + timedelta(days=1)),
-                         on="timestamp", suffix="_day_before")
+    lagged = points.join(
+        points.with_columns(pl.col("timestamp") + timedelta(days=1)), on="timestamp", suffix="_day_before"
+    )
     end = day_end_utc(origin).replace(tzinfo=ZoneInfo("UTC"))
     known = lagged.filter(pl.col("timestamp") < end)
     scale = (known["value"] - known["value_day_before"]).abs().mean()
     hours = pl.Series([end + timedelta(hours=k) for k in range(steps)]).dt.cast_time_unit("us")
     table = pl.DataFrame({"hour": hours, **{k: v / per_hour for k, v in {**hourly, **bands}.items()}})
-    judged = (lagged.filter(pl.col("timestamp") >= end, pl.col("timestamp") < end + timedelta(hours=steps))
-              .with_columns(hour=pl.col("timestamp").dt.truncate("1h")).join(table, on="hour"))
+    judged = (
+        lagged.filter(pl.col("timestamp") >= end, pl.col("timestamp") < end + timedelta(hours=steps))
+        .with_columns(hour=pl.col("timestamp").dt.truncate("1h"))
+        .join(table, on="hour")
+    )
     value = judged["value"]
     out = {f"native_{k}": (value - judged[k]).abs().mean() / scale for k in hourly}
     out["native_naive"] = (value - judged["value_day_before"]).abs().mean() / scale
@@ -153,13 +186,14 @@ def _native(points: pl.DataFrame, hist: History, origin: date, steps: int,
     return out
 
 
-def judge_origin(hist: History, origin: date, settings: ForecastSettings, steps: int,
-                 points: pl.DataFrame | None) -> dict | None:
+def judge_origin(
+    hist: History, origin: date, settings: ForecastSettings, steps: int, points: pl.DataFrame | None
+) -> dict | None:
     """Backtest, choose (every rule of ``RULES`` and the shipped one), forecast ``steps`` from
     ``origin`` and judge against what followed; the statsforecast peer on the same origins."""
     known = hist.cut(origin)
     days = steps // 24 if hist.grain == "hourly" else steps
-    actual = hist.cut(origin + timedelta(days=days)).values[len(known.values):len(known.values) + steps]
+    actual = hist.cut(origin + timedelta(days=days)).values[len(known.values) : len(known.values) + steps]
     horizon, stride, train_len = layout(hist.grain, settings)
     cut_points = cuts(len(known.values), settings.backtest_origins, stride, horizon)
     if len(actual) < steps or fallback_reason(known, cut_points, known.season):
@@ -180,8 +214,9 @@ def judge_origin(hist: History, origin: date, settings: ForecastSettings, steps:
             meta = interval_meta(winner, settings)
             bands = with_intervals(meta, chosen[rule], "level")
             row["model"] = winner.name
-    window = known.values[max(0, len(known.values) - (train_len if hist.grain == "hourly"
-                                                      else settings.history_days)):]
+    window = known.values[
+        max(0, len(known.values) - (train_len if hist.grain == "hourly" else settings.history_days)) :
+    ]
     peer_cuts = cuts(len(window), settings.backtest_origins, stride, horizon)
     row["peer_model"], peer_bands = peer(window, m, peer_cuts, horizon, steps)
     hourly = {f"rule_{r}": f for r, f in chosen.items()} | {"peer": peer_bands["forecast"]}
@@ -193,14 +228,18 @@ def judge_origin(hist: History, origin: date, settings: ForecastSettings, steps:
         half = meta[f"q{level}"] * widths(meta["profile"], steps)
         for m in WIDEN:
             row[f"cov{level}_x{m}"] = (np.abs(actual - bands["forecast"]) <= m * half).mean()
-        row[f"peer_cov{level}"] = ((actual >= peer_bands[f"lo{level}"]) &
-                                   (actual <= peer_bands[f"hi{level}"])).mean()
+        row[f"peer_cov{level}"] = (
+            (actual >= peer_bands[f"lo{level}"]) & (actual <= peer_bands[f"hi{level}"])
+        ).mean()
     if points is None:  # a daily source: its natural grain is the forecast grain
-        row.update({f"native_{k}": row[k] for k in hourly} | {"native_naive": row["naive"],
-                   "native_cov80": row["cov80"], "native_cov95": row["cov95"]})
+        row.update(
+            {f"native_{k}": row[k] for k in hourly}
+            | {"native_naive": row["naive"], "native_cov80": row["cov80"], "native_cov95": row["cov95"]}
+        )
     else:
-        row.update(_native(points, hist, origin, steps, hourly,
-                           {k: v for k, v in bands.items() if k != "forecast"}))
+        row.update(
+            _native(points, hist, origin, steps, hourly, {k: v for k, v in bands.items() if k != "forecast"})
+        )
     return row
 
 
@@ -211,8 +250,9 @@ def accuracy(data: Path, n_origins: int, dev_groups: set[str]) -> dict:
     origins 12 hours apart, 24 h each; daily: 8 origins a week apart, 28 days each).
     Series of ``dev_groups`` (folders) are the development split the rule was chosen on."""
     nab, daily_raw = discover(data)
-    hourly_settings = ForecastSettings(hourly_backtest_horizon=24, hourly_backtest_stride=12,
-                                       backtest_origins=12)
+    hourly_settings = ForecastSettings(
+        hourly_backtest_horizon=24, hourly_backtest_stride=12, backtest_origins=12
+    )
     daily_settings = ForecastSettings()
     rows = []
     for group, raw in nab:
@@ -221,31 +261,64 @@ def accuracy(data: Path, n_origins: int, dev_groups: set[str]) -> dict:
             first = hist.times[0].date() + timedelta(days=8)
             last = hist.times[-1].date() - timedelta(days=1)  # the last complete day judged
             origins = [first + timedelta(days=k) for k in range((last - first).days)][-n_origins:]
-            rows += [dict(r, group=group) for o in origins
-                     if (r := judge_origin(hist, o, hourly_settings, 24, points))]
+            rows += [
+                dict(r, group=group)
+                for o in origins
+                if (r := judge_origin(hist, o, hourly_settings, 24, points))
+            ]
     for group, raw in daily_raw:
         for hist in build_histories(resample(raw), "daily"):
             last = hist.times[-1].date()
-            rows += [dict(r, group=group) for k in range(12, 0, -1)
-                     if (r := judge_origin(hist, last - timedelta(days=28 * k), daily_settings, 28, None))]
+            rows += [
+                dict(r, group=group)
+                for k in range(12, 0, -1)
+                if (r := judge_origin(hist, last - timedelta(days=28 * k), daily_settings, 28, None))
+            ]
     return report(pl.DataFrame(rows), dev_groups)
 
 
 def report(rows: pl.DataFrame, dev_groups: set[str]) -> dict:
     """Per-series means over origins, then medians over series (overall, dev and check split)."""
-    table = rows.group_by("series", "group").agg(
-        pl.col("model").mode().first(), pl.col("peer_model").mode().first(),
-        pl.len().alias("origins"), pl.col(pl.Float64).mean()).sort("group", "series")
-    shown = ["series", "group", "origins", "model", "peer_model", "native_rule_shipped",
-             "native_naive", "native_peer", "rule_shipped", "naive", "peer", "cov80", "cov95",
-             "native_cov80", "native_cov95", "peer_cov80", "peer_cov95"]
-    print(table.select(shown).with_columns(pl.col(pl.Float64).round(3)).to_pandas()
-          .to_markdown(index=False))
+    table = (
+        rows.group_by("series", "group")
+        .agg(
+            pl.col("model").mode().first(),
+            pl.col("peer_model").mode().first(),
+            pl.len().alias("origins"),
+            pl.col(pl.Float64).mean(),
+        )
+        .sort("group", "series")
+    )
+    shown = [
+        "series",
+        "group",
+        "origins",
+        "model",
+        "peer_model",
+        "native_rule_shipped",
+        "native_naive",
+        "native_peer",
+        "rule_shipped",
+        "naive",
+        "peer",
+        "cov80",
+        "cov95",
+        "native_cov80",
+        "native_cov95",
+        "peer_cov80",
+        "peer_cov95",
+    ]
+    print(table.select(shown).with_columns(pl.col(pl.Float64).round(3)).to_pandas().to_markdown(index=False))
     result = {"series": table.height, "judged_origins": rows.height}
-    splits = {"all": table, "dev": table.filter(pl.col("group").is_in(sorted(dev_groups))),
-              "check": table.filter(~pl.col("group").is_in(sorted(dev_groups)))}
-    print("\nmedian MASE over series (natural grain / forecast grain); ratios to seasonal naive "
-          "and to the statsforecast peer")
+    splits = {
+        "all": table,
+        "dev": table.filter(pl.col("group").is_in(sorted(dev_groups))),
+        "check": table.filter(~pl.col("group").is_in(sorted(dev_groups))),
+    }
+    print(
+        "\nmedian MASE over series (natural grain / forecast grain); ratios to seasonal naive "
+        "and to the statsforecast peer"
+    )
     for split, part in splits.items():
         if part.height == 0:
             continue
@@ -253,30 +326,44 @@ def report(rows: pl.DataFrame, dev_groups: set[str]) -> dict:
             for grain, prefix in (("natural", "native_"), ("forecast", "")):
                 sel = part[f"{prefix}rule_{rule}"].median()
                 naive, pr = part[f"{prefix}naive"].median(), part[f"{prefix}peer"].median()
-                print(f"  {split:5} ({part.height:2} series) {rule:16} {grain:8} selected {sel:.3f}"
-                      f"  naive {naive:.3f} ({sel / naive:.2f})  peer {pr:.3f} ({sel / pr:.2f})")
+                print(
+                    f"  {split:5} ({part.height:2} series) {rule:16} {grain:8} selected {sel:.3f}"
+                    f"  naive {naive:.3f} ({sel / naive:.2f})  peer {pr:.3f} ({sel / pr:.2f})"
+                )
                 if rule == "shipped":
                     result[f"{split}_{grain}"] = {
-                        "series": part.height, "mase_selected": round(sel, 4),
-                        "mase_naive": round(naive, 4), "mase_peer": round(pr, 4),
-                        "ratio_naive": round(sel / naive, 4), "ratio_peer": round(sel / pr, 4)}
+                        "series": part.height,
+                        "mase_selected": round(sel, 4),
+                        "mase_naive": round(naive, 4),
+                        "mase_peer": round(pr, 4),
+                        "ratio_naive": round(sel / naive, 4),
+                        "ratio_peer": round(sel / pr, 4),
+                    }
     print("  coverage of the shipped bands widened by m (forecast grain), per split:")
     for split, part in splits.items():
         if part.height:
-            print(f"    {split:5} " + "  ".join(
-                f"m={m}: {part[f'cov80_x{m}'].mean():.3f}/{part[f'cov95_x{m}'].mean():.3f}"
-                for m in WIDEN))
+            print(
+                f"    {split:5} "
+                + "  ".join(
+                    f"m={m}: {part[f'cov80_x{m}'].mean():.3f}/{part[f'cov95_x{m}'].mean():.3f}" for m in WIDEN
+                )
+            )
     for split, part in splits.items():
         if part.height:
-            result[f"coverage_forecast_{split}"] = {lvl: round(float(part[f"cov{lvl}"].mean()), 4)
-                                                    for lvl in ("80", "95")}
+            result[f"coverage_forecast_{split}"] = {
+                lvl: round(float(part[f"cov{lvl}"].mean()), 4) for lvl in ("80", "95")
+            }
     for grain, prefix in (("forecast", ""), ("natural", "native_")):
-        result[f"coverage_{grain}"] = {lvl: round(float(table[f"{prefix}cov{lvl}"].mean()), 4)
-                                       for lvl in ("80", "95")}
-    result["coverage_peer_forecast"] = {lvl: round(float(table[f"peer_cov{lvl}"].mean()), 4)
-                                        for lvl in ("80", "95")}
-    print(f"  interval coverage (nominal 80 / 95 %): forecast grain {result['coverage_forecast']},"
-          f" natural grain {result['coverage_natural']}; peer's own {result['coverage_peer_forecast']}")
+        result[f"coverage_{grain}"] = {
+            lvl: round(float(table[f"{prefix}cov{lvl}"].mean()), 4) for lvl in ("80", "95")
+        }
+    result["coverage_peer_forecast"] = {
+        lvl: round(float(table[f"peer_cov{lvl}"].mean()), 4) for lvl in ("80", "95")
+    }
+    print(
+        f"  interval coverage (nominal 80 / 95 %): forecast grain {result['coverage_forecast']},"
+        f" natural grain {result['coverage_natural']}; peer's own {result['coverage_peer_forecast']}"
+    )
     return result
 
 
@@ -297,15 +384,33 @@ def _demo_histories(days: int, n: int, end: date) -> dict[str, list[History]]:
                 continue
             h = match[0]
             if grain == "hourly":
-                h = History(h.series_id, "hourly", h.metric, h.resource, h.agg, h.unit,
-                            h.times[-24 * 35:], h.values[-24 * 35:])
+                h = History(
+                    h.series_id,
+                    "hourly",
+                    h.metric,
+                    h.resource,
+                    h.agg,
+                    h.unit,
+                    h.times[-24 * 35 :],
+                    h.values[-24 * 35 :],
+                )
             wobble = 1 + rng.normal(0, noise, len(h.values))
             values = h.values * (factor if h.unit != "%" else 1) * wobble
             if h.unit == "%":
                 values = np.clip(values * factor, 0, 100)
             resource = f"{h.resource}#{i}"  # a replica is another resource of the same metric
-            out[grain].append(History(f"{h.metric}/{resource}/{h.agg}", grain, h.metric, resource,
-                                      h.agg, h.unit, h.times, values))
+            out[grain].append(
+                History(
+                    f"{h.metric}/{resource}/{h.agg}",
+                    grain,
+                    h.metric,
+                    resource,
+                    h.agg,
+                    h.unit,
+                    h.times,
+                    values,
+                )
+            )
     return out
 
 
@@ -315,10 +420,13 @@ def _bench_scenarios(daily_hists: list[History]) -> list:
     from resources.forecasting.scenarios import parse_scenarios
 
     cpu = next(h.resource for h in daily_hists if h.metric == "cpu_utilisation")
-    return parse_scenarios([
-        {"name": "growth", "kind": "growth", "metric": "mobile_banking_sessions", "rate_pct": 8},
-        {"name": "step", "kind": "step", "metric": "api_calls", "pct": 25},
-        {"name": "remove", "kind": "remove", "metric": "cpu_utilisation", "resource": cpu}])
+    return parse_scenarios(
+        [
+            {"name": "growth", "kind": "growth", "metric": "mobile_banking_sessions", "rate_pct": 8},
+            {"name": "step", "kind": "step", "metric": "api_calls", "pct": 25},
+            {"name": "remove", "kind": "remove", "metric": "cpu_utilisation", "resource": cpu},
+        ]
+    )
 
 
 def _bench_hierarchies(daily_hists: list[History]) -> list:
@@ -328,8 +436,7 @@ def _bench_hierarchies(daily_hists: list[History]) -> list:
     out = []
     for metric in sorted({h.metric for h in daily_hists if h.agg == "sum"}):
         resources = sorted(h.resource for h in daily_hists if h.metric == metric and h.agg == "sum")
-        parents = {r: (f"{metric}-cluster{k // 8}", f"{metric}-platform")
-                   for k, r in enumerate(resources)}
+        parents = {r: (f"{metric}-cluster{k // 8}", f"{metric}-platform") for k, r in enumerate(resources)}
         out.append(Hierarchy(metric, "sum", ("resource", "cluster", "platform"), parents))
     return out
 
@@ -368,19 +475,23 @@ def scale(n: int, days: int, workers: int) -> dict:
                 rows += frame.height
                 if grain == "daily":
                     frames.append(frame)
-            print(f"  {grain}: {len(hists)} series fit+backtest+choice done at {fitted:.0f} s, "
-                  f"forecasts done at {time.perf_counter() - started:.0f} s")
+            print(
+                f"  {grain}: {len(hists)} series fit+backtest+choice done at {fitted:.0f} s, "
+                f"forecasts done at {time.perf_counter() - started:.0f} s"
+            )
         steps["fit_and_forecast_s"] = time.perf_counter() - started
         daily = pl.concat(frames)
         mark = time.perf_counter()
         capped = {h.series_id for h in histories["daily"] if h.unit == "%"}
-        scenario_out = scenario_rows(daily, _bench_scenarios(histories["daily"]),
-                                     load_thresholds(""), capped)
+        scenario_out = scenario_rows(daily, _bench_scenarios(histories["daily"]), load_thresholds(""), capped)
         steps["scenarios_s"] = time.perf_counter() - mark
         mark = time.perf_counter()
         by_id = {h.series_id: h for h in histories["daily"]}
-        nodes = [r for hier in _bench_hierarchies(histories["daily"])
-                 for r in reconcile_origin(hier, end, daily, by_id, settings)]
+        nodes = [
+            r
+            for hier in _bench_hierarchies(histories["daily"])
+            for r in reconcile_origin(hier, end, daily, by_id, settings)
+        ]
         steps["reconciliation_s"] = time.perf_counter() - mark
         mark = time.perf_counter()
         scored = score_all(histories, settings.anomaly_threshold)
@@ -389,17 +500,28 @@ def scale(n: int, days: int, workers: int) -> dict:
     usage = [resource.getrusage(who) for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)]
     peak_self, peak_child = (u.ru_maxrss / 1024 for u in usage)
     cpu = sum(u.ru_utime + u.ru_stime for u in usage) - cpu_before
-    print(f"\n(b) {n} series ({counts['daily']} daily + {counts['hourly']} hourly, {days} days of "
-          f"history, demo data prepared in {prepared:.0f} s): {wall:.0f} s in all with {workers} "
-          f"worker(s): " + ", ".join(f"{k} {v:.0f}" for k, v in steps.items()) +
-          f"; {rows} forecast rows, {len(scenario_out)} scenario rows, {len(nodes)} reconciled "
-          f"nodes, {sum(f.height for f in scored)} points scored for anomalies ({cpu:.0f} CPU s, "
-          f"load average {os.getloadavg()[0]:.1f} at the end); peak RSS main {peak_self:.0f} "
-          f"MiB, largest worker {peak_child:.0f} MiB; chosen {chosen} "
-          f"(goal: 1,000 series with scenarios and reconciliation within 300 s on 2 cores)")
-    return {"series": counts, "wall_s": round(wall, 1), "cpu_s": round(cpu, 1), "rows": rows,
-            "workers": workers, "chosen": chosen, "steps_s": {k: round(v, 1) for k, v in steps.items()},
-            "scenario_rows": len(scenario_out), "reconciled_nodes": len(nodes)}
+    print(
+        f"\n(b) {n} series ({counts['daily']} daily + {counts['hourly']} hourly, {days} days of "
+        f"history, demo data prepared in {prepared:.0f} s): {wall:.0f} s in all with {workers} "
+        f"worker(s): "
+        + ", ".join(f"{k} {v:.0f}" for k, v in steps.items())
+        + f"; {rows} forecast rows, {len(scenario_out)} scenario rows, {len(nodes)} reconciled "
+        f"nodes, {sum(f.height for f in scored)} points scored for anomalies ({cpu:.0f} CPU s, "
+        f"load average {os.getloadavg()[0]:.1f} at the end); peak RSS main {peak_self:.0f} "
+        f"MiB, largest worker {peak_child:.0f} MiB; chosen {chosen} "
+        f"(goal: 1,000 series with scenarios and reconciliation within 300 s on 2 cores)"
+    )
+    return {
+        "series": counts,
+        "wall_s": round(wall, 1),
+        "cpu_s": round(cpu, 1),
+        "rows": rows,
+        "workers": workers,
+        "chosen": chosen,
+        "steps_s": {k: round(v, 1) for k, v in steps.items()},
+        "scenario_rows": len(scenario_out),
+        "reconciled_nodes": len(nodes),
+    }
 
 
 def crossing(days: int, n_origins: int) -> dict:
@@ -428,17 +550,21 @@ def crossing(days: int, n_origins: int) -> dict:
                 _, members = store.load(meta["series_id"], origin)
                 known = hist.cut(origin)
                 frame = forecast_frame(meta, members, None, known, origin).sort("horizon_days")
-                future = hist.cut(origin + timedelta(days=90)).values[len(known.values):]
+                future = hist.cut(origin + timedelta(days=90)).values[len(known.values) :]
                 level = float(np.mean(known.values[-7:]))
                 for mult in (1.05, 1.1, 1.2, 1.4):
                     threshold = min(level * mult, 99.0) if hist.unit == "%" else level * mult
-                    ident = {"series_id": hist.series_id, "metric": hist.metric,
-                             "resource": hist.resource}
+                    ident = {"series_id": hist.series_id, "metric": hist.metric, "resource": hist.resource}
                     rows = {m: headroom_row(frame, ident, threshold, m) for m in METHODS}
                     for n in (7, 30, 90):
-                        pairs.append({"horizon": n, "origin": origin,
-                                      **{m: rows[m][f"p_cross_{n}d"] for m in METHODS},
-                                      "crossed": float(np.nanmax(future[:n]) >= threshold)})
+                        pairs.append(
+                            {
+                                "horizon": n,
+                                "origin": origin,
+                                **{m: rows[m][f"p_cross_{n}d"] for m in METHODS},
+                                "crossed": float(np.nanmax(future[:n]) >= threshold),
+                            }
+                        )
     frame = pl.DataFrame(pairs)
     dev = frame.filter(pl.col("origin") < origins[len(origins) // 2])
     check = frame.filter(pl.col("origin") >= origins[len(origins) // 2])
@@ -448,41 +574,60 @@ def crossing(days: int, n_origins: int) -> dict:
         briers[m] = [float(((part[m] - part["crossed"]) ** 2).mean()) for part in (dev, check)]
         print(f"    {m:12} {briers[m][0]:.4f} / {briers[m][1]:.4f}")
     chosen = min(METHODS, key=lambda m: briers[m][0])
-    print(f"    best on the development origins: {chosen} (shipped: ForecastSettings().crossing_method"
-          f" = {ForecastSettings().crossing_method})")
+    print(
+        f"    best on the development origins: {chosen} (shipped: ForecastSettings().crossing_method"
+        f" = {ForecastSettings().crossing_method})"
+    )
     result = {"brier_by_method_dev_check": briers, "best_on_dev": chosen}
     frame = frame.with_columns(p=pl.col(ForecastSettings().crossing_method))
     for n in (7, 30, 90):
         part = frame.filter(pl.col("horizon") == n)
         base = part["crossed"].mean()
         brier = float(((part["p"] - part["crossed"]) ** 2).mean())
-        table = (part.with_columns(bin=(pl.col("p") * 10).floor().clip(0, 9).cast(pl.Int32))
-                 .group_by("bin").agg(pl.len().alias("n"), pl.col("p").mean().alias("mean_p"),
-                                      pl.col("crossed").mean().alias("observed")).sort("bin"))
-        print(f"\n(c) shipped p_cross_{n}d over {part.height} (series, origin, threshold): Brier "
-              f"{brier:.4f} (base rate {base:.3f}: Brier {base * (1 - base):.4f})")
+        table = (
+            part.with_columns(bin=(pl.col("p") * 10).floor().clip(0, 9).cast(pl.Int32))
+            .group_by("bin")
+            .agg(
+                pl.len().alias("n"),
+                pl.col("p").mean().alias("mean_p"),
+                pl.col("crossed").mean().alias("observed"),
+            )
+            .sort("bin")
+        )
+        print(
+            f"\n(c) shipped p_cross_{n}d over {part.height} (series, origin, threshold): Brier "
+            f"{brier:.4f} (base rate {base:.3f}: Brier {base * (1 - base):.4f})"
+        )
         print(table.with_columns(pl.col(pl.Float64).round(3)).to_pandas().to_markdown(index=False))
-        result[f"p_cross_{n}d"] = {"pairs": part.height, "brier": round(brier, 4),
-                                   "brier_base_rate": round(base * (1 - base), 4),
-                                   "reliability": table.with_columns(pl.col(pl.Float64).round(3))
-                                   .to_dicts()}
+        result[f"p_cross_{n}d"] = {
+            "pairs": part.height,
+            "brier": round(brier, 4),
+            "brier_base_rate": round(base * (1 - base), 4),
+            "reliability": table.with_columns(pl.col(pl.Float64).round(3)).to_dicts(),
+        }
     return result
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--data", type=Path, default=default_data(),
-                        help=f"folder laid out like ../shared/data (default ${DATA_ENV} or ../shared/data)")
+    parser.add_argument(
+        "--data",
+        type=Path,
+        default=default_data(),
+        help=f"folder laid out like ../shared/data (default ${DATA_ENV} or ../shared/data)",
+    )
     parser.add_argument("--origins", type=int, default=10, help="judged origins per NAB series")
-    parser.add_argument("--dev", default="realAWSCloudwatch",
-                        help="comma-separated folders of the development split")
+    parser.add_argument(
+        "--dev", default="realAWSCloudwatch", help="comma-separated folders of the development split"
+    )
     parser.add_argument("--series", type=int, default=1000)
     parser.add_argument("--days", type=int, default=730)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--skip-accuracy", action="store_true")
     parser.add_argument("--skip-scale", action="store_true")
-    parser.add_argument("--crossing", action="store_true",
-                        help="(c) calibration of the crossing probabilities on the demo")
+    parser.add_argument(
+        "--crossing", action="store_true", help="(c) calibration of the crossing probabilities on the demo"
+    )
     parser.add_argument("--crossing-origins", type=int, default=4)
     args = parser.parse_args()
     print("command: .venv/bin/python bench/forecast.py " + " ".join(sys.argv[1:]))

@@ -27,14 +27,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 warnings.filterwarnings("ignore")
 
-import numpy as np  # noqa: E402
-import polars as pl  # noqa: E402
+import numpy as np
+import polars as pl
+from forecast import _nab_raw, default_data
 
-from forecast import _nab_raw, default_data  # noqa: E402
-from resources.forecasting.candidates import build  # noqa: E402
-from resources.forecasting.history import build_histories, day_end_utc  # noqa: E402
-from resources.forecasting.resample import resample  # noqa: E402
-from resources.forecasting.settings import ForecastSettings  # noqa: E402
+from resources.forecasting.candidates import build
+from resources.forecasting.history import build_histories, day_end_utc
+from resources.forecasting.resample import resample
+from resources.forecasting.settings import ForecastSettings
 
 PIPELINE = ("naive", "naive_week", "theta", "ets", "mstl")
 
@@ -47,7 +47,7 @@ def candidates(hist, values: np.ndarray, start: int, hours: int, settings) -> di
             found[name] = model.fit(hist, values, start).predict(hist, values, start, hours)
     for k in (2, 3, 7):
         if len(values) >= 24 * k:
-            days = values[-24 * k:].reshape(k, 24)
+            days = values[-24 * k :].reshape(k, 24)
             found[f"mean{k}d"] = np.resize(days.mean(0), hours)
             found[f"median{k}d"] = np.resize(np.median(days, 0), hours)
     found["flat_last_day"] = np.full(hours, values[-24:].mean())
@@ -58,19 +58,19 @@ def candidates(hist, values: np.ndarray, start: int, hours: int, settings) -> di
     return found
 
 
-def natural_mase(points: pl.DataFrame, per_hour: float, origin, hours: int,
-                 forecasts: dict[str, np.ndarray]) -> dict[str, float]:
+def natural_mase(
+    points: pl.DataFrame, per_hour: float, origin, hours: int, forecasts: dict[str, np.ndarray]
+) -> dict[str, float]:
     """MASE of each hourly forecast at the native grain, and of native seasonal naive (the
     last native day repeated), scaled by the in-sample one-day difference."""
     end = day_end_utc(origin).replace(tzinfo=ZoneInfo("UTC"))
-    lagged = points.join(points.with_columns(pl.col("timestamp") + timedelta(days=1)),
-                         on="timestamp", suffix="_day_before")
+    lagged = points.join(
+        points.with_columns(pl.col("timestamp") + timedelta(days=1)), on="timestamp", suffix="_day_before"
+    )
     known = lagged.filter(pl.col("timestamp") < end)
     scale = (known["value"] - known["value_day_before"]).abs().mean()
-    judged = points.filter(pl.col("timestamp") >= end,
-                           pl.col("timestamp") < end + timedelta(hours=hours))
-    hour_grid = pl.datetime_range(end, end + timedelta(hours=hours - 1), "1h", eager=True,
-                                  time_unit="us")
+    judged = points.filter(pl.col("timestamp") >= end, pl.col("timestamp") < end + timedelta(hours=hours))
+    hour_grid = pl.datetime_range(end, end + timedelta(hours=hours - 1), "1h", eager=True, time_unit="us")
     judged = judged.with_columns(hour=pl.col("timestamp").dt.truncate("1h"))
     out = {}
     for name, forecast in forecasts.items():
@@ -88,28 +88,27 @@ def peyton(data: Path, settings: ForecastSettings) -> dict[str, float]:
     apart, next 28 days) of the daily pipeline models on their 240-day window, and of MSTL with
     weekly and yearly seasons (ETS trend) on the last 2 or 3 years."""
     from darts.models import StatsForecastModel
+    from forecast import _daily_raw
     from statsforecast.models import MSTL
     from statsforecast.models import AutoETS as SfAutoETS
 
-    from forecast import _daily_raw
-
-    hist, = build_histories(resample(_daily_raw(
-        data / "metrics" / "prophet" / "example_wp_log_peyton_manning.csv")), "daily")
+    (hist,) = build_histories(
+        resample(_daily_raw(data / "metrics" / "prophet" / "example_wp_log_peyton_manning.csv")), "daily"
+    )
     end, found = hist.times[-1].date(), {}
     for origin in [end - timedelta(days=28 * k) for k in range(12, 0, -1)]:
         known = hist.cut(origin)
-        actual = hist.cut(origin + timedelta(days=28)).values[len(known.values):]
+        actual = hist.cut(origin + timedelta(days=28)).values[len(known.values) :]
         scale = np.abs(known.values[7:] - known.values[:-7]).mean()
         forecasts = {}
-        window = known.values[-settings.train_days:]
+        window = known.values[-settings.train_days :]
         start = len(known.values) - len(window)
         for name in ("naive", "ets", "theta", "arima"):
             model = build(name, 7, len(window), settings).fit(known, window, start)
             forecasts[name] = model.predict(known, window, start, 28)
         for years in (2, 3):
-            window = known.values[-365 * years:]
-            model = StatsForecastModel(MSTL(season_length=[7, 365],
-                                            trend_forecaster=SfAutoETS(model="ZZN")))
+            window = known.values[-365 * years :]
+            model = StatsForecastModel(MSTL(season_length=[7, 365], trend_forecaster=SfAutoETS(model="ZZN")))
             model.fit(known.to_ts(window, len(known.values) - len(window)))
             forecasts[f"mstl_yearly_{years}y"] = model.predict(28).values()[:, 0]
         forecasts["theta+mstl_yearly_3y"] = (forecasts["theta"] + forecasts["mstl_yearly_3y"]) / 2
@@ -128,38 +127,49 @@ def main() -> None:
     settings = ForecastSettings()
     rows = []
     for hist in build_histories(resample(raw), "hourly"):
-        points = (raw.filter(pl.col("metric") == hist.metric).select("timestamp", "value")
-                  .sort("timestamp"))
+        points = raw.filter(pl.col("metric") == hist.metric).select("timestamp", "value").sort("timestamp")
         step = points["timestamp"].diff().dt.total_minutes().median()
         per_hour = 60.0 / step if hist.agg == "sum" else 1.0
         first = hist.times[0].date() + timedelta(days=8)
         last = hist.times[-1].date() - timedelta(days=max(1, args.hours // 24))
         for origin in [first + timedelta(days=k) for k in range((last - first).days + 1)][-14:]:
             known = hist.cut(origin)
-            values = known.values[-settings.hourly_history_days * 24:]
+            values = known.values[-settings.hourly_history_days * 24 :]
             found = candidates(known, values, len(known.values) - len(values), args.hours, settings)
             for name, mase in natural_mase(points, per_hour, origin, args.hours, found).items():
                 rows.append({"series": hist.metric, "candidate": name, "mase": mase})
-    table = (pl.DataFrame(rows).group_by("series", "candidate").agg(pl.col("mase").mean())
-             .pivot(on="candidate", index="series", values="mase").sort("series"))
+    table = (
+        pl.DataFrame(rows)
+        .group_by("series", "candidate")
+        .agg(pl.col("mase").mean())
+        .pivot(on="candidate", index="series", values="mase")
+        .sort("series")
+    )
     naive = table["NATIVE SEASONAL NAIVE"]
     best = table.drop("series", "NATIVE SEASONAL NAIVE")
     picked = [best.columns[int(np.nanargmin(np.array(row, dtype=float)))] for row in best.rows()]
     table = table.with_columns(oracle=best.min_horizontal(), oracle_candidate=pl.Series(picked))
-    print(table.select("series", "oracle_candidate", "oracle", "NATIVE SEASONAL NAIVE")
-          .with_columns(pl.col(pl.Float64).round(3)).to_pandas().to_markdown(index=False))
+    print(
+        table.select("series", "oracle_candidate", "oracle", "NATIVE SEASONAL NAIVE")
+        .with_columns(pl.col(pl.Float64).round(3))
+        .to_pandas()
+        .to_markdown(index=False)
+    )
     a, b = table["oracle"].median(), naive.median()
-    print(f"\n{table.height} NAB series, next {args.hours} h at the natural grain: median MASE of "
-          f"the best candidate in hindsight {a:.3f}, of native seasonal naive {b:.3f} "
-          f"(ratio {a / b:.2f}; the goal asks 0.70 of the selected model)")
+    print(
+        f"\n{table.height} NAB series, next {args.hours} h at the natural grain: median MASE of "
+        f"the best candidate in hindsight {a:.3f}, of native seasonal naive {b:.3f} "
+        f"(ratio {a / b:.2f}; the goal asks 0.70 of the selected model)"
+    )
     daily = peyton(args.data, settings)
-    print("\nPeyton Manning, next 28 days, 12 origins: " + ", ".join(
-        f"{name} {mase:.3f}" for name, mase in sorted(daily.items(), key=lambda kv: kv[1])))
+    print(
+        "\nPeyton Manning, next 28 days, 12 origins: "
+        + ", ".join(f"{name} {mase:.3f}" for name, mase in sorted(daily.items(), key=lambda kv: kv[1]))
+    )
     best = min(daily.values())
     oracle = pl.concat([table["oracle"], pl.Series([best])]).median()
     base = pl.concat([naive, pl.Series([daily["naive"]])]).median()
-    print(f"with it, {table.height + 1} series: median {oracle:.3f} / {base:.3f} "
-          f"(ratio {oracle / base:.2f})")
+    print(f"with it, {table.height + 1} series: median {oracle:.3f} / {base:.3f} (ratio {oracle / base:.2f})")
 
 
 if __name__ == "__main__":

@@ -13,10 +13,34 @@ import time
 from resources.demo.verbatims import fr_iban
 from resources.redaction import luhn_valid, redact_texts
 
-FIRST = ["Jean", "Sophie", "Karim", "Nathalie", "Yann", "Zoé", "Mathieu", "Aïcha", "Pierre",
-         "Inès", "Gaspard", "Léa"]
-LAST = ["Durand", "Lefèvre", "Benali", "Le Gall", "O'Brien", "D'Angelo", "N'Diaye",
-        "Lefèvre-N'Diaye", "Marchetti-Vandenbrouck", "Oublanchet", "Quintaplantee", "Moreau"]
+FIRST = [
+    "Jean",
+    "Sophie",
+    "Karim",
+    "Nathalie",
+    "Yann",
+    "Zoé",
+    "Mathieu",
+    "Aïcha",
+    "Pierre",
+    "Inès",
+    "Gaspard",
+    "Léa",
+]
+LAST = [
+    "Durand",
+    "Lefèvre",
+    "Benali",
+    "Le Gall",
+    "O'Brien",
+    "D'Angelo",
+    "N'Diaye",
+    "Lefèvre-N'Diaye",
+    "Marchetti-Vandenbrouck",
+    "Oublanchet",
+    "Quintaplantee",
+    "Moreau",
+]
 
 
 def _digits(rng: random.Random, n: int) -> str:
@@ -35,25 +59,35 @@ def look_alikes(n: int, seed: int = 7) -> list[tuple[str, str]]:
     """(kind, text) pairs that hold no personal data."""
     rng = random.Random(seed)
     makers = {
-        "order number": lambda: f"Commande n° {_digits(rng, 8)} livrée le {rng.randint(1, 28):02d}"
-                                f"/{rng.randint(1, 12):02d}/2024",
-        "version": lambda: f"version {rng.randint(1, 20)}.{rng.randint(0, 30)}.{rng.randint(0, 9)}"
-                           f".{_digits(rng, 4)} déployée, build {_digits(rng, 8)}.1",
-        "amount": lambda: f"Montant de {rng.randint(1, 999)} {_digits(rng, 3)},{_digits(rng, 2)}"
-                          f" € débité",
-        "date": lambda: f"rendez-vous le {rng.randint(1, 28):02d}/{rng.randint(1, 12):02d}/"
-                        f"{rng.randint(2020, 2026)} à {rng.randint(8, 18):02d}:30",
-        "ip": lambda: f"serveur {rng.randint(1, 254)}.{rng.randint(0, 254)}.{rng.randint(0, 254)}"
-                      f".{rng.randint(1, 254)} injoignable",
+        "order number": lambda: (
+            f"Commande n° {_digits(rng, 8)} livrée le {rng.randint(1, 28):02d}/{rng.randint(1, 12):02d}/2024"
+        ),
+        "version": lambda: (
+            f"version {rng.randint(1, 20)}.{rng.randint(0, 30)}.{rng.randint(0, 9)}"
+            f".{_digits(rng, 4)} déployée, build {_digits(rng, 8)}.1"
+        ),
+        "amount": lambda: f"Montant de {rng.randint(1, 999)} {_digits(rng, 3)},{_digits(rng, 2)} € débité",
+        "date": lambda: (
+            f"rendez-vous le {rng.randint(1, 28):02d}/{rng.randint(1, 12):02d}/"
+            f"{rng.randint(2020, 2026)} à {rng.randint(8, 18):02d}:30"
+        ),
+        "ip": lambda: (
+            f"serveur {rng.randint(1, 254)}.{rng.randint(0, 254)}.{rng.randint(0, 254)}"
+            f".{rng.randint(1, 254)} injoignable"
+        ),
         "siren": lambda: f"SIREN {(s := _siren(rng))[:3]} {s[3:6]} {s[6:]} de la société",
         "siret": lambda: f"SIRET {_luhn_complete(_siren(rng) + _digits(rng, 4))} enregistré",
         "broken card": lambda: f"commande {_broken_luhn(rng)} (pas une carte)",
         "broken iban": lambda: f"référence {_broken_iban(rng)}",
-        "broken nir": lambda: f"matricule 1 85 05 78 006 084 {rng.randint(0, 96):02d}"
-        if rng.random() < 0.5 else "matricule 1 85 05 78 006 084 00",
+        "broken nir": lambda: (
+            f"matricule 1 85 05 78 006 084 {rng.randint(0, 96):02d}"
+            if rng.random() < 0.5
+            else "matricule 1 85 05 78 006 084 00"
+        ),
         "ticket id": lambda: f"Ticket INC{_digits(rng, 7)} et CHG{_digits(rng, 7)} ouverts",
-        "clients count": lambda: f"{rng.randint(2, 900)} clients impactés depuis le "
-                                 f"{rng.randint(1, 28):02d}.03.2024",
+        "clients count": lambda: (
+            f"{rng.randint(2, 900)} clients impactés depuis le {rng.randint(1, 28):02d}.03.2024"
+        ),
     }
     kinds = list(makers)
     return [(kinds[i % len(kinds)], makers[kinds[i % len(kinds)]]()) for i in range(n)]
@@ -69,7 +103,7 @@ def _broken_luhn(rng: random.Random) -> str:
 def _broken_iban(rng: random.Random) -> str:
     iban = fr_iban(_digits(rng, 5), _digits(rng, 5), _digits(rng, 11))
     broken = iban[:4] + str((int(iban[4]) + 1) % 10) + iban[5:]
-    return " ".join(broken[i:i + 4] for i in range(0, len(broken), 4))
+    return " ".join(broken[i : i + 4] for i in range(0, len(broken), 4))
 
 
 def planted(n: int, seed: int = 11) -> list[tuple[str, str, str]]:
@@ -80,14 +114,11 @@ def planted(n: int, seed: int = 11) -> list[tuple[str, str, str]]:
         first, last = rng.choice(FIRST), rng.choice(LAST)
         choice = i % 6
         if choice == 0:
-            out.append(("name after a civility", f"Bonjour, je suis Mme {last}, l'appli plante.",
-                        last))
+            out.append(("name after a civility", f"Bonjour, je suis Mme {last}, l'appli plante.", last))
         elif choice == 1:
-            out.append(("name without civility", f"Le conseiller {first} {last} ne répond"
-                                                 " jamais.", last))
+            out.append(("name without civility", f"Le conseiller {first} {last} ne répond jamais.", last))
         elif choice == 2:
-            out.append(("name without civility", f"{first} {last} a appelé pour son virement.",
-                        last))
+            out.append(("name without civility", f"{first} {last} a appelé pour son virement.", last))
         elif choice == 3:
             ident = f"CL-{_digits(rng, 4)}-{_digits(rng, 4)}"
             out.append(("customer id", f"Mon numéro client est le {ident}, merci.", ident))
@@ -123,8 +154,10 @@ def bench_redaction(texts: list[str], repeats: int = 3) -> dict[str, float]:
         caught.setdefault(kind, [0, 0])
         caught[kind][0] += item.split("-")[-1] not in clean and item not in clean
         caught[kind][1] += 1
-    print(f"\nRedaction (both passes) of {len(texts)} reviews x {repeats}: {rate:.0f} texts/s; "
-          f"{named:.1%} of reviews get a <NAME>; placeholders {dict(counts)}")
+    print(
+        f"\nRedaction (both passes) of {len(texts)} reviews x {repeats}: {rate:.0f} texts/s; "
+        f"{named:.1%} of reviews get a <NAME>; placeholders {dict(counts)}"
+    )
     print("| look-alike | changed / total |\n| --- | --- |")
     for kind, (bad, total) in false.items():
         print(f"| {kind} | {bad} / {total} |")
@@ -133,5 +166,9 @@ def bench_redaction(texts: list[str], repeats: int = 3) -> dict[str, float]:
         print(f"| {kind} | {good} / {total} |")
     fp = sum(b for b, _ in false.values()) / sum(t for _, t in false.values())
     recall = sum(g for g, _ in caught.values()) / sum(t for _, t in caught.values())
-    return {"redaction_texts_per_s": round(rate, 1), "redaction_false_positive_rate": round(fp, 4),
-            "redaction_recall_planted": round(recall, 4), "reviews_with_name": round(named, 4)}
+    return {
+        "redaction_texts_per_s": round(rate, 1),
+        "redaction_false_positive_rate": round(fp, 4),
+        "redaction_recall_planted": round(recall, 4),
+        "reviews_with_name": round(named, 4),
+    }

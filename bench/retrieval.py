@@ -50,15 +50,18 @@ from resources.retrieval.corpus import read_corpus
 from resources.retrieval.documents import split_front_matter
 from resources.retrieval.triage import IncidentIndex, ticket_text, triage
 
-DEFAULT_DATA = os.environ.get("APPOPS_BENCH_DATA",
-                              str(Path(__file__).resolve().parent.parent.parent / "shared" / "data"))
+DEFAULT_DATA = os.environ.get(
+    "APPOPS_BENCH_DATA", str(Path(__file__).resolve().parent.parent.parent / "shared" / "data")
+)
 
 
 def endava(folder: Path) -> pl.DataFrame:
     frame = pl.read_csv(folder / "tickets" / "endava_tickets.csv", infer_schema=False).with_row_index("row")
-    return frame.with_columns(number=pl.format("END{}", pl.col("row")),
-                              short_description=pl.col("title").fill_null(""),
-                              description=pl.col("body").fill_null(""))
+    return frame.with_columns(
+        number=pl.format("END{}", pl.col("row")),
+        short_description=pl.col("title").fill_null(""),
+        description=pl.col("body").fill_null(""),
+    )
 
 
 def ticket_halves(index_dir: Path, query_dir: Path) -> tuple[pl.DataFrame, pl.DataFrame]:
@@ -70,15 +73,26 @@ def ticket_halves(index_dir: Path, query_dir: Path) -> tuple[pl.DataFrame, pl.Da
 
 def as_index(frame: pl.DataFrame) -> IncidentIndex:
     texts = [ticket_text(t) for t in frame.select("short_description", "description").to_dicts()]
-    return IncidentIndex(frame.with_columns(
-        text=pl.Series(texts), subcategory=pl.col("sub_category2"),
-        assignment_group=pl.lit(None, pl.String), cmdb_ci=pl.col("business_service"),
-        close_notes=pl.lit(None, pl.String)))
+    return IncidentIndex(
+        frame.with_columns(
+            text=pl.Series(texts),
+            subcategory=pl.col("sub_category2"),
+            assignment_group=pl.lit(None, pl.String),
+            cmdb_ci=pl.col("business_service"),
+            close_notes=pl.lit(None, pl.String),
+        )
+    )
 
 
 def precision(results: list[list[int]], labels: list, truth: list) -> float:
-    return float(np.mean([np.mean([labels[r] == truth[i] for r in rows[:5]]) if rows else 0.0
-                          for i, rows in enumerate(results)]))
+    return float(
+        np.mean(
+            [
+                np.mean([labels[r] == truth[i] for r in rows[:5]]) if rows else 0.0
+                for i, rows in enumerate(results)
+            ]
+        )
+    )
 
 
 def bench_incidents(index_dir: Path, query_dir: Path, semantic: bool) -> dict:
@@ -108,26 +122,40 @@ def bench_incidents(index_dir: Path, query_dir: Path, semantic: bool) -> dict:
 
         embedder = EmbeddingModel()
         vectors = embedder.encode(index.frame["text"].to_list())
-        hybrid = IncidentIndex(index.frame.with_columns(
-            embedding=pl.Series(vectors, dtype=pl.Array(pl.Float32(), vectors.shape[1]))))
+        hybrid = IncidentIndex(
+            index.frame.with_columns(
+                embedding=pl.Series(vectors, dtype=pl.Array(pl.Float32(), vectors.shape[1]))
+            )
+        )
         out = triage(tickets, hybrid, model, k=5, vectors=embedder.encode(q_texts))
         runs["triage_hybrid"] = [[numbers[s.number] for s in r.similar] for r in out]
         sem = hybrid.search_index.semantic(embedder.encode(q_texts), 5)
         runs["embedding_cosine"] = [[r for r, _ in hits] for hits in sem]
     predicted = model.predict(q_texts)
-    accuracy = {f: float(np.mean([p.label == t for p, t in zip(predicted[name], truth[f])]))
-                for f, name in (("sub_category2", "subcategory"), ("category", "category"))}
-    table = {name: {f"p@5_{f}": precision(rows, labels[f], truth[f]) for f in labels}
-             for name, rows in runs.items()}
+    accuracy = {
+        f: float(np.mean([p.label == t for p, t in zip(predicted[name], truth[f])]))
+        for f, name in (("sub_category2", "subcategory"), ("category", "category"))
+    }
+    table = {
+        name: {f"p@5_{f}": precision(rows, labels[f], truth[f]) for f in labels}
+        for name, rows in runs.items()
+    }
     print(f"\nSimilar incidents: {index_dir} ({len(index)} indexed) -> {query_dir} ({len(tickets)} queries)")
     print(f"{'method':<18}{'p@5 sub_category2':>20}{'p@5 category':>16}")
     for name, row in table.items():
         print(f"{name:<18}{row['p@5_sub_category2']:>20.3f}{row['p@5_category']:>16.3f}")
-    print(f"classifier accuracy (for the re-ranking): sub_category2 {accuracy['sub_category2']:.3f}, "
-          f"category {accuracy['category']:.3f}; fitted in {fit_s:.1f} s")
+    print(
+        f"classifier accuracy (for the re-ranking): sub_category2 {accuracy['sub_category2']:.3f}, "
+        f"category {accuracy['category']:.3f}; fitted in {fit_s:.1f} s"
+    )
     gain = table["triage_bm25"]["p@5_sub_category2"] - table["tfidf_cosine"]["p@5_sub_category2"]
-    return {"indexed": len(index), "queries": len(tickets), "methods": table,
-            "classifier_accuracy": accuracy, "gain_sub_category2_vs_tfidf": gain}
+    return {
+        "indexed": len(index),
+        "queries": len(tickets),
+        "methods": table,
+        "classifier_accuracy": accuracy,
+        "gain_sub_category2_vs_tfidf": gain,
+    }
 
 
 def product_pages(index_dir: Path, same: bool) -> list[Path]:
@@ -154,8 +182,9 @@ def questions(pages: list[Path], limit: int) -> list[tuple[str, str, str]]:
             if isinstance(eol, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", eol):
                 out.append((f"When does {title} {cycle} reach end of life?", page.name, eol))
             if release.get("latest") not in (None, ""):
-                out.append((f"Which is the latest release of {title} {cycle}?", page.name,
-                            str(release["latest"])))
+                out.append(
+                    (f"Which is the latest release of {title} {cycle}?", page.name, str(release["latest"]))
+                )
     random.Random(0).shuffle(out)
     return out[:limit]
 
@@ -176,8 +205,9 @@ def bench_documents(index_dir: Path, same: bool, limit: int, semantic: bool) -> 
         embedder = EmbeddingModel()
         texts = [f"{t}. {h}. {x}" for t, h, x in frame.select("title", "heading", "text").iter_rows()]
         emb = embedder.encode(texts)
-        methods["hybrid"] = DocumentIndex(frame.with_columns(
-            embedding=pl.Series(emb, dtype=pl.Array(pl.Float32(), emb.shape[1]))))
+        methods["hybrid"] = DocumentIndex(
+            frame.with_columns(embedding=pl.Series(emb, dtype=pl.Array(pl.Float32(), emb.shape[1])))
+        )
         vectors = embedder.encode([q for q, _, _ in asked])
     table = {}
     for name, index in methods.items():
@@ -193,8 +223,10 @@ def bench_documents(index_dir: Path, same: bool, limit: int, semantic: bool) -> 
             em += exact(expected, extractive_answer(question, passages))
         n = max(len(asked), 1)
         table[name] = {"hit@1": h1 / n, "hit@3": h3 / n, "exact_match": em / n}
-    print(f"\nDocuments: {len(pages)} product pages of {index_dir} ({frame.height} passages, "
-          f"{len(errors)} unreadable), {len(asked)} questions")
+    print(
+        f"\nDocuments: {len(pages)} product pages of {index_dir} ({frame.height} passages, "
+        f"{len(errors)} unreadable), {len(asked)} questions"
+    )
     print(f"{'method':<10}{'hit@1':>8}{'hit@3':>8}{'exact match':>13}")
     for name, row in table.items():
         print(f"{name:<10}{row['hit@1']:>8.3f}{row['hit@3']:>8.3f}{row['exact_match']:>13.3f}")
@@ -211,13 +243,17 @@ def bench_latency(index_dir: Path, query_dir: Path, n: int) -> dict:
 
     idx_frame, qry_frame = ticket_halves(index_dir, query_dir)
     index = as_index(idx_frame)
-    tickets = [{**t, "short_description": t["short_description"] or t["description"][:80] or "-"}
-               for t in qry_frame.select("number", "short_description", "description").to_dicts()]
+    tickets = [
+        {**t, "short_description": t["short_description"] or t["description"][:80] or "-"}
+        for t in qry_frame.select("number", "short_description", "description").to_dicts()
+    ]
     with tempfile.TemporaryDirectory(prefix="appops-bench-") as home:
         from upath import UPath
 
-        write_parquet_atomic(index.frame.with_columns(partition_date=pl.date(2024, 1, 1)),
-                             UPath(home) / "lake" / "incident_index" / "2024-01-01.parquet")
+        write_parquet_atomic(
+            index.frame.with_columns(partition_date=pl.date(2024, 1, 1)),
+            UPath(home) / "lake" / "incident_index" / "2024-01-01.parquet",
+        )
         settings = Settings(root=home, semantic="off", reload_s=0, max_body_bytes=50_000_000)
         service = Service(settings, llm=LLMResource())
         with TestClient(create_app(settings, service)) as client:
@@ -237,18 +273,26 @@ def bench_latency(index_dir: Path, query_dir: Path, n: int) -> dict:
             per_s = rounds * len(batch) / (time.perf_counter() - started)
             per_cpu_s = rounds * len(batch) / (time.process_time() - cpu)
     ms = np.array(times) * 1000
-    row = {"single_p50_ms": float(np.percentile(ms, 50)), "single_p95_ms": float(np.percentile(ms, 95)),
-           "batch_tickets_per_s": per_s, "batch_tickets_per_cpu_s": per_cpu_s,
-           "requests": len(times)}
-    print(f"\nTriage latency over HTTP (in-process client, {len(index)} incidents indexed): "
-          f"single p50 {row['single_p50_ms']:.1f} ms, p95 {row['single_p95_ms']:.1f} ms "
-          f"({len(times)} requests); batch {per_s:.0f} tickets/s wall-clock, {per_cpu_s:.0f} per "
-          f"CPU-second of this process (500 per request)")
+    row = {
+        "single_p50_ms": float(np.percentile(ms, 50)),
+        "single_p95_ms": float(np.percentile(ms, 95)),
+        "batch_tickets_per_s": per_s,
+        "batch_tickets_per_cpu_s": per_cpu_s,
+        "requests": len(times),
+    }
+    print(
+        f"\nTriage latency over HTTP (in-process client, {len(index)} incidents indexed): "
+        f"single p50 {row['single_p50_ms']:.1f} ms, p95 {row['single_p95_ms']:.1f} ms "
+        f"({len(times)} requests); batch {per_s:.0f} tickets/s wall-clock, {per_cpu_s:.0f} per "
+        f"CPU-second of this process (500 per request)"
+    )
     return row
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--index", type=Path, default=Path(DEFAULT_DATA))
     parser.add_argument("--queries", type=Path, default=Path(DEFAULT_DATA))
     parser.add_argument("--semantic", action="store_true", help="also embed with MiniLM (slow on 2 cores)")
@@ -259,7 +303,11 @@ def main() -> None:
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
     same = args.index.resolve() == args.queries.resolve()
-    result: dict = {"index": str(args.index), "queries": str(args.queries), "split": "halves" if same else "folders"}
+    result: dict = {
+        "index": str(args.index),
+        "queries": str(args.queries),
+        "split": "halves" if same else "folders",
+    }
     if "incidents" in args.parts:
         result["incidents"] = bench_incidents(args.index, args.queries, args.semantic)
     if "documents" in args.parts:

@@ -37,6 +37,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+import contextlib
+
 import duckdb
 import httpx
 import polars as pl
@@ -46,8 +48,13 @@ from upath import UPath
 from deploy.services import MotoS3, free_port
 from resources.storage import local_copy, read_parquet
 
-ENV = {"HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "GX_ANALYTICS_ENABLED": "False",
-       "APPOPS_SOURCES": "demo", "PYTHONPATH": str(REPO)}
+ENV = {
+    "HF_HUB_OFFLINE": "1",
+    "TRANSFORMERS_OFFLINE": "1",
+    "GX_ANALYTICS_ENABLED": "False",
+    "APPOPS_SOURCES": "demo",
+    "PYTHONPATH": str(REPO),
+}
 INSTANCE = "concurrency:\n  pools:\n    default_limit: 1\n    granularity: op\ntelemetry:\n  enabled: false\n"
 
 
@@ -67,10 +74,8 @@ class PeakMemory:
                 except psutil.Error:
                     continue
                 for proc in procs:
-                    try:
+                    with contextlib.suppress(psutil.Error):
                         total += proc.memory_info().rss
-                    except psutil.Error:
-                        pass
             self.peak = max(self.peak, total)
 
     def __enter__(self):
@@ -87,10 +92,24 @@ def embedded(root: Path, home: Path, first: date, last: date) -> tuple[float, in
     (home / "dagster.yaml").write_text(INSTANCE)
     env = {**os.environ, **ENV, "APPOPS_HOME": str(root), "DAGSTER_HOME": str(home)}
     started = time.perf_counter()
-    proc = subprocess.Popen([str(REPO / ".venv" / "bin" / "dagster"), "asset", "materialize",
-                             "-f", "definitions.py", "--select", "*", "--partition-range",
-                             f"{first}...{last}"], cwd=REPO, env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [
+            str(REPO / ".venv" / "bin" / "dagster"),
+            "asset",
+            "materialize",
+            "-f",
+            "definitions.py",
+            "--select",
+            "*",
+            "--partition-range",
+            f"{first}...{last}",
+        ],
+        cwd=REPO,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     ps = psutil.Process(proc.pid)
     with PeakMemory(lambda: [ps]) as memory:
         _, err = proc.communicate()
@@ -100,8 +119,9 @@ def embedded(root: Path, home: Path, first: date, last: date) -> tuple[float, in
 
 
 def _gql(port: int, query: str, **variables) -> dict:
-    body = httpx.post(f"http://127.0.0.1:{port}/graphql", timeout=120,
-                      json={"query": query, "variables": variables}).json()
+    body = httpx.post(
+        f"http://127.0.0.1:{port}/graphql", timeout=120, json={"query": query, "variables": variables}
+    ).json()
     if "errors" in body:
         raise RuntimeError(body["errors"])
     return body["data"]
@@ -109,31 +129,52 @@ def _gql(port: int, query: str, **variables) -> dict:
 
 def _loaded(port: int) -> bool:
     try:
-        entries = _gql(port, "{ workspaceOrError { ... on Workspace { locationEntries { "
-                             "locationOrLoadError { __typename } } } } }")
+        entries = _gql(
+            port,
+            "{ workspaceOrError { ... on Workspace { locationEntries { "
+            "locationOrLoadError { __typename } } } } }",
+        )
     except (httpx.HTTPError, RuntimeError):
         return False
-    return any(e["locationOrLoadError"]["__typename"] == "RepositoryLocation"
-               for e in entries["workspaceOrError"]["locationEntries"])
+    return any(
+        e["locationOrLoadError"]["__typename"] == "RepositoryLocation"
+        for e in entries["workspaceOrError"]["locationEntries"]
+    )
 
 
 def scaled_out(s3: MotoS3, root: str, work: Path, first: date, last: date) -> tuple[float, int]:
     port = free_port()
     pg_dir = Path(tempfile.mkdtemp(prefix="appops-bench-pg-"))
-    env = {**os.environ, **ENV, **s3.env, "APPOPS_HOME": root, "APPOPS_SETUP": "0",
-           "PORT": str(port), "APPOPS_CODE_PORT": str(free_port()),
-           "APPOPS_PG_PORT": str(free_port()), "APPOPS_PG_DIR": str(pg_dir),
-           "DAGSTER_HOME": str(work / "dagster"), "APPOPS_WORKDIR": str(work / "duckdb")}
+    env = {
+        **os.environ,
+        **ENV,
+        **s3.env,
+        "APPOPS_HOME": root,
+        "APPOPS_SETUP": "0",
+        "PORT": str(port),
+        "APPOPS_CODE_PORT": str(free_port()),
+        "APPOPS_PG_PORT": str(free_port()),
+        "APPOPS_PG_DIR": str(pg_dir),
+        "DAGSTER_HOME": str(work / "dagster"),
+        "APPOPS_WORKDIR": str(work / "duckdb"),
+    }
     env.pop("DAGSTER_PG_HOST", None)
     log = (work / "prod.log").open("w")
     started = time.perf_counter()
-    prod = subprocess.Popen(["bash", str(REPO / ".ci" / "prod")], cwd=REPO, env=env,
-                            stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    prod = subprocess.Popen(
+        ["bash", str(REPO / ".ci" / "prod")],
+        cwd=REPO,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
 
     def roots():
         found = [psutil.Process(prod.pid), psutil.Process(s3.process.pid)]
-        found += [p for p in psutil.process_iter(["cmdline"])
-                  if str(pg_dir) in " ".join(p.info["cmdline"] or [])]
+        found += [
+            p for p in psutil.process_iter(["cmdline"]) if str(pg_dir) in " ".join(p.info["cmdline"] or [])
+        ]
         return found
 
     try:
@@ -142,20 +183,32 @@ def scaled_out(s3: MotoS3, root: str, work: Path, first: date, last: date) -> tu
                 if prod.poll() is not None:
                     raise SystemExit(f"prod exited, see {work / 'prod.log'}")
                 time.sleep(2)
-            launched = _gql(port, """mutation($p: ExecutionParams!) { launchRun(executionParams: $p) {
+            launched = _gql(
+                port,
+                """mutation($p: ExecutionParams!) { launchRun(executionParams: $p) {
                 __typename ... on LaunchRunSuccess { run { runId } } ... on PythonError { message } } }""",
-                p={"selector": {"repositoryLocationName": "appops_lakehouse",
-                                "repositoryName": "__repository__", "jobName": "__ASSET_JOB"},
-                   "runConfigData": {},
-                   "executionMetadata": {"tags": [
-                       {"key": "dagster/asset_partition_range_start", "value": str(first)},
-                       {"key": "dagster/asset_partition_range_end", "value": str(last)}]}})
+                p={
+                    "selector": {
+                        "repositoryLocationName": "appops_lakehouse",
+                        "repositoryName": "__repository__",
+                        "jobName": "__ASSET_JOB",
+                    },
+                    "runConfigData": {},
+                    "executionMetadata": {
+                        "tags": [
+                            {"key": "dagster/asset_partition_range_start", "value": str(first)},
+                            {"key": "dagster/asset_partition_range_end", "value": str(last)},
+                        ]
+                    },
+                },
+            )
             if launched["launchRun"]["__typename"] != "LaunchRunSuccess":
                 raise SystemExit(f"launch failed: {launched}")
             run_id = launched["launchRun"]["run"]["runId"]
             while True:
-                status = _gql(port, "query($id: ID!) { runOrError(runId: $id) { ... on Run { status } } }",
-                              id=run_id)["runOrError"]["status"]
+                status = _gql(
+                    port, "query($id: ID!) { runOrError(runId: $id) { ... on Run { status } } }", id=run_id
+                )["runOrError"]["status"]
                 if status in ("SUCCESS", "FAILURE", "CANCELED"):
                     break
                 time.sleep(5)
@@ -179,8 +232,7 @@ def _same(a: list[tuple], b: list[tuple]) -> bool:
     for x, y in zip(a, b):
         for u, v in zip(x, y):
             if isinstance(u, float) and isinstance(v, float):
-                if not (math.isclose(u, v, rel_tol=1e-9, abs_tol=1e-12)
-                        or (math.isnan(u) and math.isnan(v))):
+                if not (math.isclose(u, v, rel_tol=1e-9, abs_tol=1e-12) or (math.isnan(u) and math.isnan(v))):
                     return False
             elif u != v:
                 return False
@@ -204,10 +256,16 @@ def compare(local: Path, remote: UPath) -> dict:
         differ = [c for c in a.columns if not _same(_rows(a.select(c)), _rows(b.select(c)))]
         report[name] = "identical" if not differ else "differs: " + ", ".join(differ)
     served = local_copy(remote / "serving.duckdb")
-    with duckdb.connect(str(local / "serving.duckdb"), read_only=True) as a, \
-            duckdb.connect(str(served), read_only=True) as b:
-        tables = [r[0] for r in a.execute("select table_name from information_schema.tables "
-                                          "where table_name <> '_serving_build'").fetchall()]
+    with (
+        duckdb.connect(str(local / "serving.duckdb"), read_only=True) as a,
+        duckdb.connect(str(served), read_only=True) as b,
+    ):
+        tables = [
+            r[0]
+            for r in a.execute(
+                "select table_name from information_schema.tables where table_name <> '_serving_build'"
+            ).fetchall()
+        ]
         for table in tables:
             left = sorted(a.execute(f'select * from "{table}"').fetchall(), key=repr)
             right = sorted(b.execute(f'select * from "{table}"').fetchall(), key=repr)
@@ -232,8 +290,7 @@ def main() -> None:
         return
     local_root = work / "embedded" / "appops_home"
     if args.only in (None, "embedded"):
-        local_wall, local_peak = embedded(local_root, work / "embedded" / "dagster", first,
-                                          args.end)
+        local_wall, local_peak = embedded(local_root, work / "embedded" / "dagster", first, args.end)
         print(f"embedded   : {local_wall:7.1f} s  peak {local_peak / 2**20:6.0f} MiB", flush=True)
         result["embedded"] = {"wall_s": round(local_wall, 1), "peak_mib": round(local_peak / 2**20)}
     if args.only in (None, "scaled"):
@@ -244,8 +301,7 @@ def main() -> None:
             (work / "scaled").mkdir(parents=True, exist_ok=True)
             prod_wall, prod_peak = scaled_out(s3, root, work / "scaled", first, args.end)
             print(f"scaled out : {prod_wall:7.1f} s  peak {prod_peak / 2**20:6.0f} MiB", flush=True)
-            result["scaled_out"] = {"wall_s": round(prod_wall, 1),
-                                    "peak_mib": round(prod_peak / 2**20)}
+            result["scaled_out"] = {"wall_s": round(prod_wall, 1), "peak_mib": round(prod_peak / 2**20)}
             if args.only == "scaled":  # moto keeps nothing: copy the bucket for --compare
                 UPath(root).fs.get(UPath(root).path, str(work / "s3_copy"), recursive=True)
             else:
@@ -259,8 +315,13 @@ def _report(result: dict, report: dict) -> None:
     for name, verdict in differ.items():
         print(f"  {name:<60} {verdict}")
     print(f"tables compared: {len(report)}, identical: {len(report) - len(differ)}")
-    print("RESULT " + json.dumps({**result, "tables": len(report),
-                                  "identical": len(report) - len(differ), "differ": differ}))
+    print(
+        "RESULT "
+        + json.dumps(
+            {**result, "tables": len(report), "identical": len(report) - len(differ), "differ": differ}
+        )
+    )
+
 
 if __name__ == "__main__":
     main()

@@ -25,23 +25,27 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from resources.model_registry import save_model  # noqa: E402
-from resources.text_models import candidates as cand  # noqa: E402
-from resources.text_models.datasets import LANGUAGE, TASKS, hash_split, load  # noqa: E402
-from resources.text_models.evaluation import score  # noqa: E402
-from resources.text_models.selection import DEFAULT_CANDIDATES, FRENCH_CANDIDATES, select  # noqa: E402
+from resources.model_registry import save_model
+from resources.text_models import candidates as cand
+from resources.text_models.datasets import LANGUAGE, TASKS, hash_split, load
+from resources.text_models.evaluation import score
+from resources.text_models.selection import DEFAULT_CANDIDATES, FRENCH_CANDIDATES, select
 
 
 def row(name: str, s: dict) -> str:
     def f(key):
         value = s.get(key)
         return "-" if value is None else f"{value:.3f}"
-    return (f"| {name} | {f('macro_f1')} | {f('weighted_precision')} | {f('accuracy')} | "
-            f"{f('top3_accuracy')} | {f('answered_weighted_precision')} | {f('coverage')} |")
+
+    return (
+        f"| {name} | {f('macro_f1')} | {f('weighted_precision')} | {f('accuracy')} | "
+        f"{f('top3_accuracy')} | {f('answered_weighted_precision')} | {f('coverage')} |"
+    )
 
 
-def run_task(task: str, train_dir: Path, test_dir: Path | None, names, target: float,
-             setfit_steps: int) -> dict:
+def run_task(
+    task: str, train_dir: Path, test_dir: Path | None, names, target: float, setfit_steps: int
+) -> dict:
     train = load(train_dir, task)
     test = load(test_dir, task) if test_dir else None
     if test is None:
@@ -49,17 +53,31 @@ def run_task(task: str, train_dir: Path, test_dir: Path | None, names, target: f
     if names is None:
         names = FRENCH_CANDIDATES if LANGUAGE[task] == "fr" else DEFAULT_CANDIDATES
     started = time.perf_counter()
-    chosen = select(train["text"].to_list(), train["label"].to_list(), names=names, target=target,
-                    setfit_steps=setfit_steps, log=lambda m: print(f"  {task}: {m}", flush=True))
+    chosen = select(
+        train["text"].to_list(),
+        train["label"].to_list(),
+        names=names,
+        target=target,
+        setfit_steps=setfit_steps,
+        log=lambda m: print(f"  {task}: {m}", flush=True),
+    )
     seconds = time.perf_counter() - started
     texts, truth = test["text"].to_list(), test["label"].to_list()
-    results = {"chosen": chosen.chosen, "train_seconds": round(seconds, 1), "n_train": train.height,
-               "n_test": test.height, "classes": train["label"].n_unique()}
-    results["model"] = score(truth, chosen.model.predict_proba(texts), chosen.model.classes_,
-                             chosen.thresholds)
+    results = {
+        "chosen": chosen.chosen,
+        "train_seconds": round(seconds, 1),
+        "n_train": train.height,
+        "n_test": test.height,
+        "classes": train["label"].n_unique(),
+    }
+    results["model"] = score(
+        truth, chosen.model.predict_proba(texts), chosen.model.classes_, chosen.thresholds
+    )
     with tempfile.TemporaryDirectory() as scratch:
         save_model(chosen.model, Path(scratch))
-        results["artifact_mb"] = round(sum(p.stat().st_size for p in Path(scratch).rglob("*") if p.is_file()) / 1e6, 2)
+        results["artifact_mb"] = round(
+            sum(p.stat().st_size for p in Path(scratch).rglob("*") if p.is_file()) / 1e6, 2
+        )
     # every candidate on TEST, trained on all TRAIN rows as the chosen one was
     options = {"setfit_steps": setfit_steps}
     results["candidates"] = {}
@@ -69,21 +87,35 @@ def run_task(task: str, train_dir: Path, test_dir: Path | None, names, target: f
         if name == chosen.chosen:
             results["candidates"][name] = {k: v for k, v in results["model"].items() if k != "per_class"}
             continue
-        model = (cand.Averaged([cand.build(n, **options) for n in chosen.validation
-                                if n not in ("tfidf", "ensemble") and "error" not in chosen.validation[n]])
-                 if name == "ensemble" else cand.build(name, **options))
+        model = (
+            cand.Averaged(
+                [
+                    cand.build(n, **options)
+                    for n in chosen.validation
+                    if n not in ("tfidf", "ensemble") and "error" not in chosen.validation[n]
+                ]
+            )
+            if name == "ensemble"
+            else cand.build(name, **options)
+        )
         model.fit(train["text"].to_list(), train["label"].to_list())
         results["candidates"][name] = score(truth, model.predict_proba(texts), model.classes_)
     results["validation_macro_f1"] = {n: v.get("macro_f1") for n, v in chosen.validation.items()}
-    print(f"\n## {task}: {results['classes']} classes, train {train.height}, test {test.height}, "
-          f"chosen on validation: {chosen.chosen} (selection + refit {seconds:.0f} s, "
-          f"artefact {results['artifact_mb']} MB)")
-    print("| model | macro-F1 | weighted precision | accuracy | top-3 acc | answered weighted precision | coverage |")
+    print(
+        f"\n## {task}: {results['classes']} classes, train {train.height}, test {test.height}, "
+        f"chosen on validation: {chosen.chosen} (selection + refit {seconds:.0f} s, "
+        f"artefact {results['artifact_mb']} MB)"
+    )
+    print(
+        "| model | macro-F1 | weighted precision | accuracy | top-3 acc | answered weighted precision | coverage |"
+    )
     print("| --- | --- | --- | --- | --- | --- | --- |")
     print(row(f"**chosen: {chosen.chosen}** (per-class targets {target})", results["model"]))
     for name, s in results["candidates"].items():
         print(row(name + (" (baseline)" if name == "tfidf" else ""), s))
-    print("\n| class | threshold | precision at target | coverage | support |\n| --- | --- | --- | --- | --- |")
+    print(
+        "\n| class | threshold | precision at target | coverage | support |\n| --- | --- | --- | --- | --- |"
+    )
     for label, c in results["model"].get("per_class", {}).items():
         print(f"| {label} | {c['threshold']} | {c['precision']} | {c['coverage']} | {c['support']} |")
     return results
@@ -103,15 +135,31 @@ def main() -> None:
     import torch
 
     torch.set_num_threads(args.threads)
-    out = {task: run_task(task, args.train, args.test, args.candidates, args.target, args.setfit_steps)
-           for task in args.tasks}
-    summary = {t: {"chosen": r["chosen"], "train_seconds": r["train_seconds"], "artifact_mb": r["artifact_mb"],
-                   **{k: r["model"].get(k) for k in ("macro_f1", "weighted_precision", "accuracy",
-                                                     "top3_accuracy", "answered_weighted_precision",
-                                                     "coverage")},
-                   "tfidf_macro_f1": r["candidates"].get("tfidf", {}).get("macro_f1"),
-                   "candidates_macro_f1": {n: c.get("macro_f1") for n, c in r["candidates"].items()}}
-               for t, r in out.items()}
+    out = {
+        task: run_task(task, args.train, args.test, args.candidates, args.target, args.setfit_steps)
+        for task in args.tasks
+    }
+    summary = {
+        t: {
+            "chosen": r["chosen"],
+            "train_seconds": r["train_seconds"],
+            "artifact_mb": r["artifact_mb"],
+            **{
+                k: r["model"].get(k)
+                for k in (
+                    "macro_f1",
+                    "weighted_precision",
+                    "accuracy",
+                    "top3_accuracy",
+                    "answered_weighted_precision",
+                    "coverage",
+                )
+            },
+            "tfidf_macro_f1": r["candidates"].get("tfidf", {}).get("macro_f1"),
+            "candidates_macro_f1": {n: c.get("macro_f1") for n, c in r["candidates"].items()},
+        }
+        for t, r in out.items()
+    }
     print("RESULT " + json.dumps(summary, sort_keys=True))
 
 

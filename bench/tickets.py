@@ -26,8 +26,8 @@ clustering time.
 """
 
 import argparse
-import os
 import json
+import os
 import sys
 import time
 from datetime import date, timedelta
@@ -38,13 +38,13 @@ import polars as pl
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from assets.tickets.history import with_text  # noqa: E402
-from resources.demo.tickets import generate  # noqa: E402
-from resources.nlp.embeddings import EmbeddingModel, default_model_path  # noqa: E402
-from resources.nlp.fewshot import evaluate, tfidf_baseline, train_setfit  # noqa: E402
-from resources.nlp.precision import inference_context, resolve  # noqa: E402
-from resources.nlp.stopwords import stop_words  # noqa: E402
-from resources.nlp.topics import cluster_documents  # noqa: E402
+from assets.tickets.history import with_text
+from resources.demo.tickets import generate
+from resources.nlp.embeddings import EmbeddingModel, default_model_path
+from resources.nlp.fewshot import evaluate, tfidf_baseline, train_setfit
+from resources.nlp.precision import inference_context, resolve
+from resources.nlp.stopwords import stop_words
+from resources.nlp.topics import cluster_documents
 
 SEED = 42
 
@@ -52,12 +52,17 @@ SEED = 42
 def load_sets(data: Path) -> dict[str, pl.DataFrame]:
     """{name: frame with text, label}."""
     endava = pl.read_csv(data / "tickets" / "endava_tickets.csv", infer_schema=False)
-    endava = endava.select(text=pl.concat_str(pl.col("title").fill_null(""), pl.col("body").fill_null(""),
-                                              separator=". "), label=pl.col("category"))
+    endava = endava.select(
+        text=pl.concat_str(pl.col("title").fill_null(""), pl.col("body").fill_null(""), separator=". "),
+        label=pl.col("category"),
+    )
     groups = pl.read_csv(data / "tickets" / "assignment_group_tickets.csv", infer_schema=False)
-    groups = groups.select(text=pl.concat_str(pl.col("Short description").fill_null(""),
-                                              pl.col("Description").fill_null(""), separator=". "),
-                           label=pl.col("Assignment group"))
+    groups = groups.select(
+        text=pl.concat_str(
+            pl.col("Short description").fill_null(""), pl.col("Description").fill_null(""), separator=". "
+        ),
+        label=pl.col("Assignment group"),
+    )
     out = {}
     for name, frame, keep in (("endava_category", endava, None), ("assignment_group", groups, 20)):
         counts = frame["label"].value_counts().sort(["count", "label"], descending=[True, False])
@@ -68,8 +73,7 @@ def load_sets(data: Path) -> dict[str, pl.DataFrame]:
 
 def split(frame: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
     shuffled = frame.sample(fraction=1.0, shuffle=True, seed=SEED).with_row_index("i")
-    ranked = shuffled.with_columns(rank=pl.col("i").rank("ordinal").over("label"),
-                                   n=pl.len().over("label"))
+    ranked = shuffled.with_columns(rank=pl.col("i").rank("ordinal").over("label"), n=pl.len().over("label"))
     test = ranked.filter(pl.col("rank") <= (pl.col("n") * 0.3).ceil())
     return ranked.filter(pl.col("rank") > (pl.col("n") * 0.3).ceil()), test
 
@@ -83,17 +87,28 @@ def classification(name: str, frame: pl.DataFrame, sizes: list[int], max_steps: 
     for k in sizes:
         few = train.group_by("label", maintain_order=True).head(k)
         started = time.perf_counter()
-        model = train_setfit(few["text"].to_list(), few["label"].to_list(), model_path=default_model_path(),
-                             seed=SEED, num_iterations=1, batch_size=16, epochs=1, max_steps=max_steps,
-                             max_length=max_length)
+        model = train_setfit(
+            few["text"].to_list(),
+            few["label"].to_list(),
+            model_path=default_model_path(),
+            seed=SEED,
+            num_iterations=1,
+            batch_size=16,
+            epochs=1,
+            max_steps=max_steps,
+            max_length=max_length,
+        )
         seconds = time.perf_counter() - started
         setfit_f1 = evaluate(truth, [str(p) for p in model.predict(texts)])["macro_f1"]
         base = tfidf_baseline(few["text"].to_list(), few["label"].to_list())
         base_f1 = evaluate(truth, base.predict(texts).tolist())["macro_f1"]
         print(f"| {k} | {few.height} | {setfit_f1:.3f} | {seconds:.0f} | {base_f1:.3f} |", flush=True)
     full = tfidf_baseline(train["text"].to_list(), train["label"].to_list())
-    print(f"TF-IDF baseline on all {train.height} training tickets: macro-F1 "
-          f"{evaluate(truth, full.predict(texts).tolist())['macro_f1']:.3f}", flush=True)
+    print(
+        f"TF-IDF baseline on all {train.height} training tickets: macro-F1 "
+        f"{evaluate(truth, full.predict(texts).tolist())['macro_f1']:.3f}",
+        flush=True,
+    )
     return model
 
 
@@ -136,16 +151,22 @@ def clustering(n: int) -> None:
     big = np.vstack([vectors + rng.normal(scale=0.02, size=vectors.shape) for _ in range(reps)])[:n]
     big = (big / np.linalg.norm(big, axis=1, keepdims=True)).astype(np.float32)
     started = time.perf_counter()
-    found = cluster_documents(big, (texts * reps)[:n], seed=SEED, min_cluster_size=max(10, n // 2000),
-                              stop_words=stop_words())
+    found = cluster_documents(
+        big, (texts * reps)[:n], seed=SEED, min_cluster_size=max(10, n // 2000), stop_words=stop_words()
+    )
     seconds = time.perf_counter() - started
-    print(f"\nClustering {n} tickets (UMAP 5-d + HDBSCAN + c-TF-IDF): {seconds:.0f} s, "
-          f"{len(found.centroids)} clusters, {(found.labels == -1).mean():.0%} outliers; "
-          f"embedding rate {embed_rate:.0f} tickets/s", flush=True)
+    print(
+        f"\nClustering {n} tickets (UMAP 5-d + HDBSCAN + c-TF-IDF): {seconds:.0f} s, "
+        f"{len(found.centroids)} clusters, {(found.labels == -1).mean():.0%} outliers; "
+        f"embedding rate {embed_rate:.0f} tickets/s",
+        flush=True,
+    )
 
 
-BURSTS = {"ios_crash": (date(2024, 9, 16), r"(?i)ios|iphone|crash|plantage"),
-          "api_quota": (date(2025, 6, 1), r"(?i)quota|429|rate limit")}
+BURSTS = {
+    "ios_crash": (date(2024, 9, 16), r"(?i)ios|iphone|crash|plantage"),
+    "api_quota": (date(2025, 6, 1), r"(?i)quota|429|rate limit"),
+}
 
 
 def bursts(seeds: list[int], days: int) -> dict[str, float]:
@@ -158,10 +179,12 @@ def bursts(seeds: list[int], days: int) -> dict[str, float]:
     found: dict[tuple[str, int], int | None] = {}
     flagged_new: list[int] = []
     for name, (start, words) in BURSTS.items():
-        span = [start - timedelta(days=config.window_days + 1 - i)
-                for i in range(config.window_days + 1 + days)]
-        frames = [embed_incidents(generate(day), model).with_columns(partition_date=pl.lit(day))
-                  for day in span]
+        span = [
+            start - timedelta(days=config.window_days + 1 - i) for i in range(config.window_days + 1 + days)
+        ]
+        frames = [
+            embed_incidents(generate(day), model).with_columns(partition_date=pl.lit(day)) for day in span
+        ]
         embeddings = pl.concat(frames)
         for seed in seeds:
             run = config.model_copy(update={"seed": seed})
@@ -171,27 +194,44 @@ def bursts(seeds: list[int], days: int) -> dict[str, float]:
                 frame, previous = cluster_day(embeddings, day, previous, run)
                 if offset >= 0:
                     flagged_new.append(int(frame["is_new"].sum()))
-                hit = frame.filter((pl.col("is_new") | pl.col("is_growing"))
-                                   & pl.col("keywords").str.contains(words))
+                hit = frame.filter(
+                    (pl.col("is_new") | pl.col("is_growing")) & pl.col("keywords").str.contains(words)
+                )
                 if offset >= 0 and hit.height and found[(name, seed)] is None:
                     found[(name, seed)] = offset
-            print(f"- {name} seed {seed}: detected on day "
-                  f"{'+' + str(found[(name, seed)]) if found[(name, seed)] is not None else 'never'}",
-                  flush=True)
+            print(
+                f"- {name} seed {seed}: detected on day "
+                f"{'+' + str(found[(name, seed)]) if found[(name, seed)] is not None else 'never'}",
+                flush=True,
+            )
     pairs = len(found)
-    rates = {f"burst_rate_by_day_{d}": sum(v is not None and v <= d for v in found.values()) / pairs
-             for d in range(days)}
+    rates = {
+        f"burst_rate_by_day_{d}": sum(v is not None and v <= d for v in found.values()) / pairs
+        for d in range(days)
+    }
     rates["new_clusters_per_day"] = round(float(np.mean(flagged_new)), 2)
-    print(f"\nBurst detection over {len(seeds)} seeds x {len(BURSTS)} bursts: "
-          + ", ".join(f"by day +{d}: {rates[f'burst_rate_by_day_{d}']:.0%}" for d in range(days))
-          + f"; clusters flagged new per day: {rates['new_clusters_per_day']}", flush=True)
+    print(
+        f"\nBurst detection over {len(seeds)} seeds x {len(BURSTS)} bursts: "
+        + ", ".join(f"by day +{d}: {rates[f'burst_rate_by_day_{d}']:.0%}" for d in range(days))
+        + f"; clusters flagged new per day: {rates['new_clusters_per_day']}",
+        flush=True,
+    )
     return rates
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--data", type=Path, default=Path(os.environ.get(
-        "APPOPS_BENCH_DATA", Path(__file__).resolve().parent.parent.parent / "shared" / "data")))
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--data",
+        type=Path,
+        default=Path(
+            os.environ.get(
+                "APPOPS_BENCH_DATA", Path(__file__).resolve().parent.parent.parent / "shared" / "data"
+            )
+        ),
+    )
     parser.add_argument("--sizes", type=int, nargs="+", default=[8, 32, 128])
     parser.add_argument("--max-steps", type=int, default=20)
     parser.add_argument("--max-length", type=int, default=64)
@@ -199,8 +239,12 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--burst-seeds", type=int, nargs="+", default=[1, 2, 42])
     parser.add_argument("--burst-days", type=int, default=7)
-    parser.add_argument("--parts", nargs="+", default=["classify", "infer", "cluster", "bursts"],
-                        choices=["classify", "infer", "cluster", "bursts"])
+    parser.add_argument(
+        "--parts",
+        nargs="+",
+        default=["classify", "infer", "cluster", "bursts"],
+        choices=["classify", "infer", "cluster", "bursts"],
+    )
     args = parser.parse_args()
     import torch
 
@@ -210,8 +254,13 @@ def main() -> None:
     if "classify" in args.parts or "infer" in args.parts:
         sets = load_sets(args.data)
         for name in sets if "classify" in args.parts else ["assignment_group"]:
-            model = classification(name, sets[name], args.sizes if "classify" in args.parts else [32],
-                                   args.max_steps, args.max_length)
+            model = classification(
+                name,
+                sets[name],
+                args.sizes if "classify" in args.parts else [32],
+                args.max_steps,
+                args.max_length,
+            )
     if "infer" in args.parts:
         inference(model)
     if "cluster" in args.parts:

@@ -36,27 +36,28 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
-import polars as pl  # noqa: E402
+import polars as pl
 
-from resources.text_models.setfit_candidate import SetFitText  # noqa: E402
-
-from assets.verbatims.common import CLASSES, clean_text  # noqa: E402
-from resources.nlp.embeddings import EmbeddingModel  # noqa: E402
-from resources.nlp.fewshot import evaluate, tfidf_baseline  # noqa: E402
-from resources.redaction import redact_texts  # noqa: E402
-
+from assets.verbatims.common import CLASSES, clean_text
+from resources.nlp.embeddings import EmbeddingModel
+from resources.nlp.fewshot import evaluate, tfidf_baseline
+from resources.redaction import redact_texts
+from resources.text_models.setfit_candidate import SetFitText
 
 RESULT: dict[str, float] = {}
 
 
 def reviews(data: Path) -> pl.DataFrame:
     path = data / "verbatims" / "trustpilot_fr_finance_reviews.csv"
-    frame = pl.read_csv(path).select(text=pl.col("Experience").str.strip_chars(),
-                                     rating=pl.col("Rating"))
-    label = (pl.when(pl.col("rating") >= 4).then(pl.lit("positive"))
-             .when(pl.col("rating") == 3).then(pl.lit("neutral")).otherwise(pl.lit("negative")))
-    frame = frame.filter(pl.col("text").str.len_chars() > 0).unique("text", keep="first",
-                                                                     maintain_order=True)
+    frame = pl.read_csv(path).select(text=pl.col("Experience").str.strip_chars(), rating=pl.col("Rating"))
+    label = (
+        pl.when(pl.col("rating") >= 4)
+        .then(pl.lit("positive"))
+        .when(pl.col("rating") == 3)
+        .then(pl.lit("neutral"))
+        .otherwise(pl.lit("negative"))
+    )
+    frame = frame.filter(pl.col("text").str.len_chars() > 0).unique("text", keep="first", maintain_order=True)
     return frame.with_columns(label=label, response_id=pl.format("R{}", pl.int_range(pl.len())))
 
 
@@ -64,27 +65,37 @@ def bench_sentiment(data: Path, per_class: int, steps: int) -> None:
     from sklearn.model_selection import train_test_split
 
     frame = reviews(data)
-    train_idx, test_idx = train_test_split(range(frame.height), test_size=0.3, random_state=42,
-                                           stratify=frame["label"].to_list())
+    train_idx, test_idx = train_test_split(
+        range(frame.height), test_size=0.3, random_state=42, stratify=frame["label"].to_list()
+    )
     train_all, test = frame[sorted(train_idx)], frame[sorted(test_idx)]
-    sample = train_all.sample(fraction=1.0, shuffle=True, seed=42).group_by(
-        "label", maintain_order=True).head(per_class).sort("response_id")
-    print(f"reviews: {frame.height} distinct texts; train {train_all.height}, test {test.height} "
-          f"{dict(test['label'].value_counts().iter_rows())}; few-shot sample {sample.height} "
-          f"{dict(sample['label'].value_counts().iter_rows())}")
+    sample = (
+        train_all.sample(fraction=1.0, shuffle=True, seed=42)
+        .group_by("label", maintain_order=True)
+        .head(per_class)
+        .sort("response_id")
+    )
+    print(
+        f"reviews: {frame.height} distinct texts; train {train_all.height}, test {test.height} "
+        f"{dict(test['label'].value_counts().iter_rows())}; few-shot sample {sample.height} "
+        f"{dict(sample['label'].value_counts().iter_rows())}"
+    )
     truth, texts = test["label"].to_list(), test["text"].to_list()
     start = time.perf_counter()
     fitted = SetFitText(EmbeddingModel().name_or_path, steps=steps, pairs_per_class=per_class).fit(
-        sample["text"].to_list(), sample["label"].to_list())
+        sample["text"].to_list(), sample["label"].to_list()
+    )
     print(f"SetFit ({steps} steps) trained + evaluated in {time.perf_counter() - start:.0f} s")
     full = tfidf_baseline(train_all["text"].to_list(), train_all["label"].to_list())
     same = tfidf_baseline(sample["text"].to_list(), sample["label"].to_list())
     majority = evaluate(truth, ["positive"] * len(truth), list(CLASSES))["macro_f1"]
-    print(f"macro-F1  SetFit (sample): {evaluate(truth, fitted.predict(texts), list(CLASSES))['macro_f1']:.3f} | "
-          f"TF-IDF (same sample): {evaluate(truth, list(same.predict(texts)), list(CLASSES))['macro_f1']:.3f} | "
-          f"TF-IDF (whole train part): "
-          f"{evaluate(truth, list(full.predict(texts)), list(CLASSES))['macro_f1']:.3f} | "
-          f"always positive: {majority:.3f}")
+    print(
+        f"macro-F1  SetFit (sample): {evaluate(truth, fitted.predict(texts), list(CLASSES))['macro_f1']:.3f} | "
+        f"TF-IDF (same sample): {evaluate(truth, list(same.predict(texts)), list(CLASSES))['macro_f1']:.3f} | "
+        f"TF-IDF (whole train part): "
+        f"{evaluate(truth, list(full.predict(texts)), list(CLASSES))['macro_f1']:.3f} | "
+        f"always positive: {majority:.3f}"
+    )
     report = evaluate(truth, fitted.predict(texts), list(CLASSES))
     print(f"SetFit per class: {report['per_class']}")
     start = time.perf_counter()
@@ -115,27 +126,44 @@ def bench_topics(n: int) -> None:
     vectors = EmbeddingModel().encode(texts)
     embedded = time.perf_counter() - start
     start = time.perf_counter()
-    result = cluster_documents(vectors, texts, seed=42, min_cluster_size=max(15, n // 1000),
-                               stop_words=stop_words())
+    result = cluster_documents(
+        vectors, texts, seed=42, min_cluster_size=max(15, n // 1000), stop_words=stop_words()
+    )
     clustered = time.perf_counter() - start
     topics = len(set(result.labels.tolist()) - {-1})
-    print(f"topics on {len(texts)} demo verbatims: embedding {embedded:.0f} s "
-          f"({len(texts) / embedded:.0f}/s), UMAP + HDBSCAN + c-TF-IDF {clustered:.0f} s, "
-          f"{topics} topics, {float((result.labels == -1).mean()):.0%} outliers")
+    print(
+        f"topics on {len(texts)} demo verbatims: embedding {embedded:.0f} s "
+        f"({len(texts) / embedded:.0f}/s), UMAP + HDBSCAN + c-TF-IDF {clustered:.0f} s, "
+        f"{topics} topics, {float((result.labels == -1).mean()):.0%} outliers"
+    )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--data", type=Path, default=Path(os.environ.get(
-        "APPOPS_BENCH_DATA", Path(__file__).resolve().parent.parent.parent / "shared" / "data")))
+    parser.add_argument(
+        "--data",
+        type=Path,
+        default=Path(
+            os.environ.get(
+                "APPOPS_BENCH_DATA", Path(__file__).resolve().parent.parent.parent / "shared" / "data"
+            )
+        ),
+    )
     parser.add_argument("--per-class", type=int, default=64)
     parser.add_argument("--setfit-steps", type=int, default=60)
     parser.add_argument("--topic-docs", type=int, default=50_000)
-    parser.add_argument("--parts", nargs="+", default=["sentiment", "topics", "redaction"],
-                        choices=["sentiment", "topics", "redaction"])
+    parser.add_argument(
+        "--parts",
+        nargs="+",
+        default=["sentiment", "topics", "redaction"],
+        choices=["sentiment", "topics", "redaction"],
+    )
     args = parser.parse_args()
-    print("command:", " ".join([Path(sys.executable).name, *sys.argv]),
-          f"| cores visible: {len(os.sched_getaffinity(0))}")
+    print(
+        "command:",
+        " ".join([Path(sys.executable).name, *sys.argv]),
+        f"| cores visible: {len(os.sched_getaffinity(0))}",
+    )
     if "sentiment" in args.parts:
         bench_sentiment(args.data, args.per_class, args.setfit_steps)
     if "topics" in args.parts:

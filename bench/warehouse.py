@@ -23,50 +23,58 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import dagster as dg  # noqa: E402
-import duckdb  # noqa: E402
+import dagster as dg
+import duckdb
 
-from assets import warehouse  # noqa: E402
-from definitions import build_definitions  # noqa: E402
-from resources.schemas import RAW_SCHEMAS  # noqa: E402
-from resources.storage import LakehouseStorage  # noqa: E402
-from sensors.schedules import RANGE_END_TAG, RANGE_START_TAG  # noqa: E402
+from assets import warehouse
+from definitions import build_definitions
+from resources.schemas import RAW_SCHEMAS
+from resources.storage import LakehouseStorage
+from sensors.schedules import RANGE_END_TAG, RANGE_START_TAG
 
 QUERIES = {
     "exposure by status, last day": "select eol_status, sum(components) from mart_eol_exposure "
-        "where partition_date = (select max(partition_date) from mart_eol_exposure) group by 1",
+    "where partition_date = (select max(partition_date) from mart_eol_exposure) group by 1",
     "production past EOL per team": "select team, sum(components) from mart_eol_exposure where "
-        "environment = 'production' and eol_status = 'eol_passed' and partition_date = "
-        "(select max(partition_date) from mart_eol_exposure) group by 1 order by 2 desc",
+    "environment = 'production' and eol_status = 'eol_passed' and partition_date = "
+    "(select max(partition_date) from mart_eol_exposure) group by 1 order by 2 desc",
     "EOL trend, 90 days": "select partition_date, eol_status, sum(components) from mart_eol_exposure "
-        "where partition_date >= (select max(partition_date) - 90 from mart_eol_exposure) group by all",
+    "where partition_date >= (select max(partition_date) - 90 from mart_eol_exposure) group by all",
     "components of one application": "select * from fct_installed_components where application = "
-        "'APP-PAYM' and partition_date = (select max(partition_date) from fct_installed_components)",
+    "'APP-PAYM' and partition_date = (select max(partition_date) from fct_installed_components)",
     "unmatched components, last 30 days": "select product, version, count(*) from "
-        "mart_unmatched_components where partition_date >= (select max(partition_date) - 30 "
-        "from mart_unmatched_components) group by all",
+    "mart_unmatched_components where partition_date >= (select max(partition_date) - 30 "
+    "from mart_unmatched_components) group by all",
     "MTTR per team and month": "select team, date_trunc('month', partition_date) m, "
-        "sum(mttr_hours * incidents_resolved) / nullif(sum(incidents_resolved), 0) "
-        "from mart_team_daily group by all order by 1, 2",
+    "sum(mttr_hours * incidents_resolved) / nullif(sum(incidents_resolved), 0) "
+    "from mart_team_daily group by all order by 1, 2",
     "incidents per application, last year": "select application, sum(incidents_opened) from "
-        "mart_application_daily where partition_date >= (select max(partition_date) - 365 from "
-        "mart_application_daily) group by 1 order by 2 desc",
+    "mart_application_daily where partition_date >= (select max(partition_date) - 365 from "
+    "mart_application_daily) group by 1 order by 2 desc",
     "satisfaction per product and week": "select product, date_trunc('week', partition_date) w, "
-        "sum(avg_score_10 * responses) / sum(responses) from mart_satisfaction_daily group by all",
+    "sum(avg_score_10 * responses) / sum(responses) from mart_satisfaction_daily group by all",
     "correlations": "select * from mart_correlations order by abs(coefficient) desc nulls last",
     "release cycles ending next 180 days": "select product, release_cycle, eol_date from "
-        "dim_release_cycle where eol_date between current_date and current_date + 180",
+    "dim_release_cycle where eol_date between current_date and current_date + 180",
 }
 
 
 def _materialize(assets, selection, resources, first, last) -> float:
     """Wall time of one run; prints each step's own duration (one dbt invocation per step)."""
     start = time.perf_counter()
-    result = dg.materialize(assets, selection=selection, resources=resources, raise_on_error=True,
-                            tags={RANGE_START_TAG: str(first), RANGE_END_TAG: str(last)})
+    result = dg.materialize(
+        assets,
+        selection=selection,
+        resources=resources,
+        raise_on_error=True,
+        tags={RANGE_START_TAG: str(first), RANGE_END_TAG: str(last)},
+    )
     assert result.success
-    steps = [f"{e.step_key} {e.event_specific_data.duration_ms / 1000:.1f} s"
-             for e in result.all_events if e.event_type_value == "STEP_SUCCESS"]
+    steps = [
+        f"{e.step_key} {e.event_specific_data.duration_ms / 1000:.1f} s"
+        for e in result.all_events
+        if e.event_type_value == "STEP_SUCCESS"
+    ]
     print("    steps: " + ", ".join(steps))
     return time.perf_counter() - start
 
@@ -82,20 +90,28 @@ def main() -> None:
     parser.add_argument("--end", type=date.fromisoformat, default=date(2025, 12, 31))
     parser.add_argument("--root", default=None)
     parser.add_argument("--repeat", type=int, default=20)
-    parser.add_argument("--data", default=os.environ.get(
-        "APPOPS_BENCH_DATA", str(Path(__file__).resolve().parent.parent.parent / "shared" / "data")))
+    parser.add_argument(
+        "--data",
+        default=os.environ.get(
+            "APPOPS_BENCH_DATA", str(Path(__file__).resolve().parent.parent.parent / "shared" / "data")
+        ),
+    )
     args = parser.parse_args()
     root = args.root or tempfile.mkdtemp(prefix="appops_bench_wh_")
     first, last = args.end - timedelta(days=args.days - 1), args.end
     defs = build_definitions(root=root, mode="demo")
     resources = defs.resources
     storage = LakehouseStorage(root=root)
-    raws = [a for a in defs.assets if isinstance(a, dg.AssetsDefinition)
-            and set(a.keys) & {dg.AssetKey(n) for n in RAW_SCHEMAS}]
+    raws = [
+        a
+        for a in defs.assets
+        if isinstance(a, dg.AssetsDefinition) and set(a.keys) & {dg.AssetKey(n) for n in RAW_SCHEMAS}
+    ]
     every_day = [first + timedelta(days=i) for i in range(args.days)]
     if not all(storage.lake_file(n, d).exists() for n in RAW_SCHEMAS for d in every_day):
-        seconds = _materialize(raws, dg.AssetSelection.assets(*[k for a in raws for k in a.keys]),
-                               resources, first, last)
+        seconds = _materialize(
+            raws, dg.AssetSelection.assets(*[k for a in raws for k in a.keys]), resources, first, last
+        )
         print(f"raw assets, {args.days} days, one run: {seconds:.1f} s")
     dbt_keys = [k for a in warehouse.dbt_defs for k in a.keys]
     assets = [*warehouse.dbt_defs, warehouse.serving_duckdb]
@@ -105,7 +121,9 @@ def main() -> None:
     Path(storage.warehouse_path).unlink(missing_ok=True)  # a full build starts from nothing
     full = _materialize(assets, no_checks, resources, first, last)
     served = _materialize(assets, serving, resources, first, last)
-    print(f"full dbt build, {args.days} days (3 dbt invocations): {full:.1f} s; serving export {served:.1f} s")
+    print(
+        f"full dbt build, {args.days} days (3 dbt invocations): {full:.1f} s; serving export {served:.1f} s"
+    )
     daily = _materialize(assets, no_checks, resources, last, last)
     served_day = _materialize(assets, serving, resources, last, last)
     print(f"one-day incremental build ({last}): {daily:.1f} s; serving export {served_day:.1f} s")
@@ -121,9 +139,11 @@ def main() -> None:
                 con.execute(sql).fetchall()
             times.append((time.perf_counter() - start) * 1000)
         all_ms += times
-        print(f"  {name:40s} p50 {statistics.median(times):7.1f} ms  p95 {_percentile(times, .95):7.1f} ms")
-    print(f"BI queries (10 x {args.repeat}, connect + query): p50 {statistics.median(all_ms):.1f} ms, "
-          f"p95 {_percentile(all_ms, .95):.1f} ms")
+        print(f"  {name:40s} p50 {statistics.median(times):7.1f} ms  p95 {_percentile(times, 0.95):7.1f} ms")
+    print(
+        f"BI queries (10 x {args.repeat}, connect + query): p50 {statistics.median(all_ms):.1f} ms, "
+        f"p95 {_percentile(all_ms, 0.95):.1f} ms"
+    )
     print("command: .venv/bin/python bench/warehouse.py " + " ".join(sys.argv[1:]))
 
 

@@ -43,11 +43,15 @@ def pg_bin() -> Path:
     found = shutil.which("initdb")
     if found and (Path(found).resolve().parent / "createdb").exists():
         return Path(found).resolve().parent
-    candidates = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"),
-                        key=lambda p: int(Path(p).parts[-3]) if Path(p).parts[-3].isdigit() else 0)
+    candidates = sorted(
+        glob.glob("/usr/lib/postgresql/*/bin/initdb"),
+        key=lambda p: int(Path(p).parts[-3]) if Path(p).parts[-3].isdigit() else 0,
+    )
     if not candidates:
-        raise FileNotFoundError("no PostgreSQL server binaries (initdb, pg_ctl): install "
-                                "postgresql (15 or newer) or set PG_BIN to their folder")
+        raise FileNotFoundError(
+            "no PostgreSQL server binaries (initdb, pg_ctl): install "
+            "postgresql (15 or newer) or set PG_BIN to their folder"
+        )
     return Path(candidates[-1]).parent
 
 
@@ -56,15 +60,16 @@ def os_user() -> str | None:
     if os.geteuid() != 0:
         return None
     wanted = os.environ.get("APPOPS_PG_OS_USER")
-    for name in ([wanted] if wanted else ["postgres", "appops-pg"]):
+    for name in [wanted] if wanted else ["postgres", "appops-pg"]:
         try:
             pwd.getpwnam(name)
             return name
         except KeyError:
             continue
     name = wanted or "appops-pg"
-    subprocess.run(["useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin",
-                    name], check=True)
+    subprocess.run(
+        ["useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin", name], check=True
+    )
     return name
 
 
@@ -89,15 +94,20 @@ class Postgres:
     @property
     def env(self) -> dict[str, str]:
         """The variables deploy/dagster.yaml reads."""
-        return {"DAGSTER_PG_HOST": "127.0.0.1", "DAGSTER_PG_PORT": str(self.port),
-                "DAGSTER_PG_USER": PG_SUPERUSER, "DAGSTER_PG_PASSWORD": PG_PASSWORD,
-                "DAGSTER_PG_DB": PG_DB}
+        return {
+            "DAGSTER_PG_HOST": "127.0.0.1",
+            "DAGSTER_PG_PORT": str(self.port),
+            "DAGSTER_PG_USER": PG_SUPERUSER,
+            "DAGSTER_PG_PASSWORD": PG_PASSWORD,
+            "DAGSTER_PG_DB": PG_DB,
+        }
 
     def _run(self, *args: str) -> None:
         done = subprocess.run(_as_user(self.user, list(args)), capture_output=True, text=True)
         if done.returncode:
-            raise RuntimeError(f"{' '.join(args)} failed ({done.returncode}): "
-                               f"{done.stdout[-2000:]}{done.stderr[-2000:]}")
+            raise RuntimeError(
+                f"{' '.join(args)} failed ({done.returncode}): {done.stdout[-2000:]}{done.stderr[-2000:]}"
+            )
 
     def start(self) -> Postgres:
         self.data_dir.mkdir(parents=True, exist_ok=True)
@@ -106,15 +116,44 @@ class Postgres:
         os.chmod(self.data_dir, 0o700)
         fresh = not (self.data_dir / "PG_VERSION").exists()
         if fresh:
-            self._run(str(self.bin / "initdb"), "-D", str(self.data_dir), "-U", PG_SUPERUSER,
-                      "-A", "trust", "-E", "UTF8", "--no-sync")
+            self._run(
+                str(self.bin / "initdb"),
+                "-D",
+                str(self.data_dir),
+                "-U",
+                PG_SUPERUSER,
+                "-A",
+                "trust",
+                "-E",
+                "UTF8",
+                "--no-sync",
+            )
         options = f"-p {self.port} -k {self.data_dir} -h 127.0.0.1 -c fsync=off"
-        self._run(str(self.bin / "pg_ctl"), "-D", str(self.data_dir), "-o", options,
-                  "-l", str(self.data_dir / "server.log"), "-w", "-t", "60", "start")
+        self._run(
+            str(self.bin / "pg_ctl"),
+            "-D",
+            str(self.data_dir),
+            "-o",
+            options,
+            "-l",
+            str(self.data_dir / "server.log"),
+            "-w",
+            "-t",
+            "60",
+            "start",
+        )
         try:
             if fresh:
-                self._run(str(self.bin / "createdb"), "-h", "127.0.0.1", "-p", str(self.port),
-                          "-U", PG_SUPERUSER, PG_DB)
+                self._run(
+                    str(self.bin / "createdb"),
+                    "-h",
+                    "127.0.0.1",
+                    "-p",
+                    str(self.port),
+                    "-U",
+                    PG_SUPERUSER,
+                    PG_DB,
+                )
         except BaseException:
             self.stop()
             raise
@@ -122,8 +161,7 @@ class Postgres:
 
     def stop(self) -> None:
         if (self.data_dir / "postmaster.pid").exists():
-            self._run(str(self.bin / "pg_ctl"), "-D", str(self.data_dir), "-m", "fast", "-w",
-                      "stop")
+            self._run(str(self.bin / "pg_ctl"), "-D", str(self.data_dir), "-m", "fast", "-w", "stop")
         if self.owns_dir:
             shutil.rmtree(self.data_dir, ignore_errors=True)
 
@@ -149,13 +187,20 @@ class MotoS3:
     @property
     def env(self) -> dict[str, str]:
         """What s3fs/boto3 need to reach it (AWS_ENDPOINT_URL works for any S3-compatible API)."""
-        return {"AWS_ENDPOINT_URL": self.endpoint, "AWS_ACCESS_KEY_ID": "testing",
-                "AWS_SECRET_ACCESS_KEY": "testing", "AWS_DEFAULT_REGION": "us-east-1"}
+        return {
+            "AWS_ENDPOINT_URL": self.endpoint,
+            "AWS_ACCESS_KEY_ID": "testing",
+            "AWS_SECRET_ACCESS_KEY": "testing",
+            "AWS_DEFAULT_REGION": "us-east-1",
+        }
 
     def start(self) -> MotoS3:
         server = Path(sys.executable).with_name("moto_server")
-        self.process = subprocess.Popen([str(server), "-H", "127.0.0.1", "-p", str(self.port)],
-                                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        self.process = subprocess.Popen(
+            [str(server), "-H", "127.0.0.1", "-p", str(self.port)],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         deadline = time.monotonic() + 60
         while True:
             try:
@@ -163,13 +208,17 @@ class MotoS3:
                 break
             except OSError:
                 if self.process.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f"moto_server did not start on port {self.port}")
+                    raise RuntimeError(f"moto_server did not start on port {self.port}") from None
                 time.sleep(0.2)
         import boto3
 
-        boto3.client("s3", endpoint_url=self.endpoint, aws_access_key_id="testing",
-                     aws_secret_access_key="testing", region_name="us-east-1"
-                     ).create_bucket(Bucket=self.bucket)
+        boto3.client(
+            "s3",
+            endpoint_url=self.endpoint,
+            aws_access_key_id="testing",
+            aws_secret_access_key="testing",
+            region_name="us-east-1",
+        ).create_bucket(Bucket=self.bucket)
         return self
 
     def stop(self) -> None:

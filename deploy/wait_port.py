@@ -13,7 +13,7 @@ def main(host: str, port: str, seconds: str) -> None:
             return
         except OSError:
             if time.monotonic() > deadline:
-                raise SystemExit(f"nothing listening on {host}:{port} after {seconds} s")
+                raise SystemExit(f"nothing listening on {host}:{port} after {seconds} s") from None
             time.sleep(0.5)
 
 

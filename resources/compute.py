@@ -30,7 +30,8 @@ _CLIENT: dict[str, Any] = {}
 def engine() -> str:
     """``dask`` when a scheduler is named or ``APPOPS_COMPUTE=dask``, else ``local``."""
     chosen = os.environ.get("APPOPS_COMPUTE") or (
-        "dask" if os.environ.get("APPOPS_DASK_SCHEDULER") else "local")
+        "dask" if os.environ.get("APPOPS_DASK_SCHEDULER") else "local"
+    )
     if chosen not in ("local", "dask"):
         raise ValueError(f"APPOPS_COMPUTE={chosen!r}: expected local or dask")
     return chosen
@@ -45,8 +46,12 @@ def dask_client():
     from dask.distributed import Client, LocalCluster  # heavy: only when Dask is used
 
     if address == "local":
-        cluster = LocalCluster(n_workers=int(os.environ.get("APPOPS_DASK_WORKERS", "2")),
-                               threads_per_worker=1, processes=True, dashboard_address=None)
+        cluster = LocalCluster(
+            n_workers=int(os.environ.get("APPOPS_DASK_WORKERS", "2")),
+            threads_per_worker=1,
+            processes=True,
+            dashboard_address=None,
+        )
         client = Client(cluster)
         atexit.register(lambda: (client.close(), cluster.close()))
     else:
@@ -101,5 +106,6 @@ def k8s_executor(max_concurrent: int = 8):
     requests above; the image, secrets and env come from the run launcher (Helm values)."""
     from dagster_k8s import k8s_job_executor
 
-    return k8s_job_executor.configured({"max_concurrent": max_concurrent,
-                                        "per_step_k8s_config": K8S_HEAVY_STEPS})
+    return k8s_job_executor.configured(
+        {"max_concurrent": max_concurrent, "per_step_k8s_config": K8S_HEAVY_STEPS}
+    )

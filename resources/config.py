@@ -22,19 +22,32 @@ from resources.storage import LakehouseStorage, default_root
 # resource key -> (env name, landing subfolder, demo class, file class)
 SOURCES = {
     "metrics_source": ("METRICS", "metrics", metrics.DemoMetricsSource, metrics.FileMetricsSource),
-    "incident_source": ("TICKETS", "tickets", tickets.DemoIncidentSource,
-                        tickets.FileIncidentSource),
-    "verbatim_source": ("VERBATIMS", "verbatims", verbatims.DemoVerbatimSource,
-                        verbatims.FileVerbatimSource),
-    "inventory_source": ("INVENTORY", "obsolescence/inventory",
-                         obsolescence.DemoInventorySource, obsolescence.FileInventorySource),
-    "eol_catalog_source": ("EOL_CATALOG", "obsolescence/eol_catalog",
-                           obsolescence.SnapshotEolCatalogSource,
-                           obsolescence.FileEolCatalogSource),
-    "applications_source": ("APPLICATIONS", "appops360/applications",
-                            appops.DemoApplicationsSource, appops.FileApplicationsSource),
-    "team_indicators_source": ("TEAM_INDICATORS", "appops360/team_indicators",
-                               appops.DemoTeamIndicatorsSource, appops.FileTeamIndicatorsSource),
+    "incident_source": ("TICKETS", "tickets", tickets.DemoIncidentSource, tickets.FileIncidentSource),
+    "verbatim_source": ("VERBATIMS", "verbatims", verbatims.DemoVerbatimSource, verbatims.FileVerbatimSource),
+    "inventory_source": (
+        "INVENTORY",
+        "obsolescence/inventory",
+        obsolescence.DemoInventorySource,
+        obsolescence.FileInventorySource,
+    ),
+    "eol_catalog_source": (
+        "EOL_CATALOG",
+        "obsolescence/eol_catalog",
+        obsolescence.SnapshotEolCatalogSource,
+        obsolescence.FileEolCatalogSource,
+    ),
+    "applications_source": (
+        "APPLICATIONS",
+        "appops360/applications",
+        appops.DemoApplicationsSource,
+        appops.FileApplicationsSource,
+    ),
+    "team_indicators_source": (
+        "TEAM_INDICATORS",
+        "appops360/team_indicators",
+        appops.DemoTeamIndicatorsSource,
+        appops.FileTeamIndicatorsSource,
+    ),
 }
 
 LANDING_SUBDIRS = {key: spec[1] for key, spec in SOURCES.items()}
@@ -43,19 +56,25 @@ LANDING_SUBDIRS = {key: spec[1] for key, spec in SOURCES.items()}
 def _servicenow(storage: LakehouseStorage) -> dg.ConfigurableResource:
     from resources.sources.servicenow import ServiceNowIncidentSource
 
-    auth = ({"token": dg.EnvVar("SERVICENOW_TOKEN")} if os.environ.get("SERVICENOW_TOKEN") else
-            {"username": dg.EnvVar("SERVICENOW_USER"),
-             "password": dg.EnvVar("SERVICENOW_PASSWORD")})
-    return ServiceNowIncidentSource(instance_url=dg.EnvVar("SERVICENOW_URL"),
-                                    state_dir=str(storage.state("servicenow")), **auth)
+    auth = (
+        {"token": dg.EnvVar("SERVICENOW_TOKEN")}
+        if os.environ.get("SERVICENOW_TOKEN")
+        else {"username": dg.EnvVar("SERVICENOW_USER"), "password": dg.EnvVar("SERVICENOW_PASSWORD")}
+    )
+    return ServiceNowIncidentSource(
+        instance_url=dg.EnvVar("SERVICENOW_URL"), state_dir=str(storage.state("servicenow")), **auth
+    )
 
 
 def file_source(file_cls, storage: LakehouseStorage, subdir: str) -> dg.ConfigurableResource:
     """A landing source over ``landing/<subdir>``, its landing index kept under state/."""
     from resources.sources.landing import LandingSource
 
-    extra = ({"index_path": str(storage.state("landing_index", subdir.replace("/", "__") + ".json"))}
-             if issubclass(file_cls, LandingSource) else {})
+    extra = (
+        {"index_path": str(storage.state("landing_index", subdir.replace("/", "__") + ".json"))}
+        if issubclass(file_cls, LandingSource)
+        else {}
+    )
     return file_cls(landing_dir=str(storage.landing(subdir)), **extra)
 
 
@@ -84,6 +103,8 @@ def build_resources(root: str | None = None, mode: str | None = None) -> dict[st
         elif chosen == "servicenow" and key == "incident_source":
             resources[key] = _servicenow(storage)
         else:
-            raise ValueError(f"APPOPS_{env_name}_SOURCE={chosen!r}: expected demo or files"
-                             + (" or servicenow" if key == "incident_source" else ""))
+            raise ValueError(
+                f"APPOPS_{env_name}_SOURCE={chosen!r}: expected demo or files"
+                + (" or servicenow" if key == "incident_source" else "")
+            )
     return resources

@@ -40,15 +40,19 @@ class LakeIOManager(dg.ConfigurableIOManager):
             raise ValueError(f"{asset}: a daily-partitioned frame needs a partition_date column")
         outside = obj.filter(~pl.col("partition_date").is_in(days))
         if outside.height:
-            raise ValueError(f"{asset}: {outside.height} rows fall outside the run's days "
-                             f"{days[0]}..{days[-1]}, e.g. {outside['partition_date'][0]}")
+            raise ValueError(
+                f"{asset}: {outside.height} rows fall outside the run's days "
+                f"{days[0]}..{days[-1]}, e.g. {outside['partition_date'][0]}"
+            )
         by_day = {key[0]: part for key, part in obj.partition_by("partition_date", as_dict=True).items()}
         for day in days:
             write_parquet_atomic(by_day.get(day, obj.clear()), self.storage.lake_file(asset, day))
-        context.add_output_metadata({
-            "path": dg.MetadataValue.path(str(self.storage.lake_dir(asset))),
-            "days_written": len(days),
-        })
+        context.add_output_metadata(
+            {
+                "path": dg.MetadataValue.path(str(self.storage.lake_dir(asset))),
+                "days_written": len(days),
+            }
+        )
 
     def load_input(self, context: dg.InputContext) -> pl.DataFrame:
         asset = context.asset_key.path[-1]
@@ -59,6 +63,7 @@ class LakeIOManager(dg.ConfigurableIOManager):
         if missing:
             raise FileNotFoundError(
                 f"{asset}: no lake file for {len(missing)} day(s), first {missing[0]}; "
-                f"materialise those partitions of {asset} first")
+                f"materialise those partitions of {asset} first"
+            )
         frames = [read_parquet(self.storage.lake_file(asset, d)) for d in days]
         return pl.concat(frames, how="diagonal_relaxed")

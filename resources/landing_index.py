@@ -82,8 +82,7 @@ class LandingIndex:
             except (ValueError, TypeError):  # a damaged cache is rebuilt, not trusted
                 self.entries = {}
 
-    def refresh(self, files: Iterable[UPath],
-                days_of: Callable[[UPath], set[date]]) -> dict[str, IndexEntry]:
+    def refresh(self, files: Iterable[UPath], days_of: Callable[[UPath], set[date]]) -> dict[str, IndexEntry]:
         found: dict[str, IndexEntry] = {}
         for path in files:
             found[path.name] = self._entry(path, days_of)
@@ -109,14 +108,16 @@ class LandingIndex:
             days, error = (known.day_set if known and not known.error else set()), str(exc)
             if (named := day_in_name(path)) is not None:
                 days.add(named)
-        return IndexEntry(sha256=digest, size=size, mtime=mtime,
-                          days=sorted(d.isoformat() for d in days), error=error)
+        return IndexEntry(
+            sha256=digest, size=size, mtime=mtime, days=sorted(d.isoformat() for d in days), error=error
+        )
 
     def save(self) -> None:
         if self.path is None or not self.changed:
             return
-        payload = json.dumps({k: asdict(v) for k, v in sorted(self.entries.items())},
-                             indent=1, sort_keys=True)
+        payload = json.dumps(
+            {k: asdict(v) for k, v in sorted(self.entries.items())}, indent=1, sort_keys=True
+        )
         self.path.parent.mkdir(parents=True, exist_ok=True)
         if self.path.protocol in ("", "file", "local"):  # concurrent runs: last rename wins
             tmp = self.path.with_name(f".{self.path.name}.{uuid.uuid4().hex}.tmp")

@@ -30,12 +30,20 @@ class LLMResource(dg.ConfigurableResource):
         """The assistant's reply to one system + user message."""
         headers = {"Authorization": f"Bearer {self.api_key}"} if self.api_key else {}
         url = self.base_url.rstrip("/") + "/chat/completions"
-        response = httpx.post(url, headers=headers, timeout=self.timeout_s, json={
-            "model": self.model, "temperature": self.temperature,
-            "messages": [{"role": "system", "content": system}, {"role": "user", "content": user}]})
+        response = httpx.post(
+            url,
+            headers=headers,
+            timeout=self.timeout_s,
+            json={
+                "model": self.model,
+                "temperature": self.temperature,
+                "messages": [{"role": "system", "content": system}, {"role": "user", "content": user}],
+            },
+        )
         if response.status_code != 200:
-            raise RuntimeError(f"LLM endpoint {url} answered HTTP {response.status_code}: "
-                               f"{response.text[:200]}")
+            raise RuntimeError(
+                f"LLM endpoint {url} answered HTTP {response.status_code}: {response.text[:200]}"
+            )
         try:
             return response.json()["choices"][0]["message"]["content"].strip()
         except (ValueError, KeyError, IndexError, TypeError) as error:
@@ -47,5 +55,6 @@ def llm_from_env() -> LLMResource:
     if not os.environ.get("APPOPS_LLM_URL"):
         return LLMResource()
     secret = {"api_key": dg.EnvVar("APPOPS_LLM_API_KEY")} if os.environ.get("APPOPS_LLM_API_KEY") else {}
-    return LLMResource(base_url=dg.EnvVar("APPOPS_LLM_URL"),
-                       model=os.environ.get("APPOPS_LLM_MODEL", "default"), **secret)
+    return LLMResource(
+        base_url=dg.EnvVar("APPOPS_LLM_URL"), model=os.environ.get("APPOPS_LLM_MODEL", "default"), **secret
+    )

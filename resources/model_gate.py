@@ -14,7 +14,7 @@ day replaces that day's decisions of that asset; dbt reads them all as one sourc
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import polars as pl
 
@@ -22,42 +22,104 @@ from resources.model_registry import CHALLENGER, CHAMPION, ModelRegistry
 from resources.storage import LakehouseStorage, read_parquet, write_parquet_atomic
 from resources.text_models.evaluation import bootstrap_delta, macro_f1
 
-DECISIONS_SCHEMA = {"decided_at": pl.Datetime("us", "UTC"), "model": pl.String(),
-                    "action": pl.String(), "champion_before": pl.String(), "challenger": pl.String(),
-                    "champion_after": pl.String(), "metric": pl.String(),
-                    "champion_score": pl.Float64(), "challenger_score": pl.Float64(),
-                    "delta": pl.Float64(), "delta_low": pl.Float64(), "delta_high": pl.Float64(),
-                    "reason": pl.String(), "partition_date": pl.Date()}
+DECISIONS_SCHEMA = {
+    "decided_at": pl.Datetime("us", "UTC"),
+    "model": pl.String(),
+    "action": pl.String(),
+    "champion_before": pl.String(),
+    "challenger": pl.String(),
+    "champion_after": pl.String(),
+    "metric": pl.String(),
+    "champion_score": pl.Float64(),
+    "challenger_score": pl.Float64(),
+    "delta": pl.Float64(),
+    "delta_low": pl.Float64(),
+    "delta_high": pl.Float64(),
+    "reason": pl.String(),
+    "partition_date": pl.Date(),
+}
 
 
-def decision(model: str, day: date, action: str, reason: str, *, champion_before=None,
-             challenger=None, champion_after=None, metric="macro_f1", stats: dict | None = None,
-             scores: tuple[float | None, float | None] = (None, None)) -> dict:
+def decision(
+    model: str,
+    day: date,
+    action: str,
+    reason: str,
+    *,
+    champion_before=None,
+    challenger=None,
+    champion_after=None,
+    metric="macro_f1",
+    stats: dict | None = None,
+    scores: tuple[float | None, float | None] = (None, None),
+) -> dict:
     stats = stats or {}
-    return {"decided_at": datetime.now(timezone.utc), "model": model, "action": action,
-            "champion_before": champion_before, "challenger": challenger,
-            "champion_after": champion_after, "metric": metric, "champion_score": scores[0],
-            "challenger_score": scores[1], "delta": stats.get("delta"), "delta_low": stats.get("low"),
-            "delta_high": stats.get("high"), "reason": reason, "partition_date": day}
+    return {
+        "decided_at": datetime.now(UTC),
+        "model": model,
+        "action": action,
+        "champion_before": champion_before,
+        "challenger": challenger,
+        "champion_after": champion_after,
+        "metric": metric,
+        "champion_score": scores[0],
+        "challenger_score": scores[1],
+        "delta": stats.get("delta"),
+        "delta_low": stats.get("low"),
+        "delta_high": stats.get("high"),
+        "reason": reason,
+        "partition_date": day,
+    }
 
 
-def gate(registry: ModelRegistry, name: str, version: str, day: date, texts: list[str],
-         truth: list[str], predicted: list[str], *, n_boot: int = 300, level: float = 0.90,
-         min_delta: float = 0.0) -> dict:
+def gate(
+    registry: ModelRegistry,
+    name: str,
+    version: str,
+    day: date,
+    texts: list[str],
+    truth: list[str],
+    predicted: list[str],
+    *,
+    n_boot: int = 300,
+    level: float = 0.90,
+    min_delta: float = 0.0,
+) -> dict:
     """Make ``version`` challenger, then promote it or keep the champion (see module)."""
     before = registry.alias(name, CHAMPION)
     if before is None:
         registry.set_alias(name, CHAMPION, version)
         registry.drop_alias(name, CHALLENGER)
-        return decision(name, day, "promoted", "no champion yet: first model", challenger=version,
-                        champion_after=version, scores=(None, macro_f1(truth, predicted)))
+        return decision(
+            name,
+            day,
+            "promoted",
+            "no champion yet: first model",
+            challenger=version,
+            champion_after=version,
+            scores=(None, macro_f1(truth, predicted)),
+        )
     if before == str(version):
-        return decision(name, day, "kept", "challenger is the champion already", champion_before=before,
-                        challenger=version, champion_after=before)
+        return decision(
+            name,
+            day,
+            "kept",
+            "challenger is the champion already",
+            champion_before=before,
+            challenger=version,
+            champion_after=before,
+        )
     registry.set_alias(name, CHALLENGER, version)
     if not truth:
-        return decision(name, day, "kept", "no evaluation window: champion kept, challenger in shadow",
-                        champion_before=before, challenger=version, champion_after=before)
+        return decision(
+            name,
+            day,
+            "kept",
+            "no evaluation window: champion kept, challenger in shadow",
+            champion_before=before,
+            challenger=version,
+            champion_after=before,
+        )
     champion_pred = registry.load(name, before).predict(texts)
     stats = bootstrap_delta(truth, champion_pred, predicted, n=n_boot, level=level)
     scores = (round(macro_f1(truth, champion_pred), 4), round(macro_f1(truth, predicted), 4))
@@ -65,37 +127,65 @@ def gate(registry: ModelRegistry, name: str, version: str, day: date, texts: lis
     if stats["low"] > min_delta:
         registry.set_alias(name, CHAMPION, version)
         registry.drop_alias(name, CHALLENGER)
-        return decision(name, day, "promoted",
-                        f"challenger macro-F1 {scores[1]:.3f} vs champion {scores[0]:.3f} on {window}: "
-                        f"+{stats['delta']:.3f}, {level:.0%} interval [{stats['low']:.3f}, {stats['high']:.3f}] "
-                        f"above {min_delta}", champion_before=before, challenger=version,
-                        champion_after=version, stats=stats, scores=scores)
+        return decision(
+            name,
+            day,
+            "promoted",
+            f"challenger macro-F1 {scores[1]:.3f} vs champion {scores[0]:.3f} on {window}: "
+            f"+{stats['delta']:.3f}, {level:.0%} interval [{stats['low']:.3f}, {stats['high']:.3f}] "
+            f"above {min_delta}",
+            champion_before=before,
+            challenger=version,
+            champion_after=version,
+            stats=stats,
+            scores=scores,
+        )
     verdict = "worse than" if stats["delta"] < 0 else "not better than the noise over"
-    return decision(name, day, "kept",
-                    f"challenger {verdict} the champion on {window}: macro-F1 {scores[1]:.3f} vs "
-                    f"{scores[0]:.3f}, delta {stats['delta']:+.3f}, {level:.0%} interval "
-                    f"[{stats['low']:.3f}, {stats['high']:.3f}] does not clear {min_delta}; "
-                    "champion kept, challenger in shadow", champion_before=before, challenger=version,
-                    champion_after=before, stats=stats, scores=scores)
+    return decision(
+        name,
+        day,
+        "kept",
+        f"challenger {verdict} the champion on {window}: macro-F1 {scores[1]:.3f} vs "
+        f"{scores[0]:.3f}, delta {stats['delta']:+.3f}, {level:.0%} interval "
+        f"[{stats['low']:.3f}, {stats['high']:.3f}] does not clear {min_delta}; "
+        "champion kept, challenger in shadow",
+        champion_before=before,
+        challenger=version,
+        champion_after=before,
+        stats=stats,
+        scores=scores,
+    )
 
 
 def rollback(registry: ModelRegistry, name: str, version: str, day: date, reason: str = "") -> dict:
     """Move ``champion`` to ``version`` (a registered version of ``name``)."""
     if str(version) not in registry.versions(name):
-        raise ValueError(f"rollback_model: {name!r} has no version {version!r}; "
-                         f"registered: {registry.versions(name)}")
+        raise ValueError(
+            f"rollback_model: {name!r} has no version {version!r}; registered: {registry.versions(name)}"
+        )
     before = registry.alias(name, CHAMPION)
     registry.set_alias(name, CHAMPION, str(version))
-    return decision(name, day, "rollback", reason or f"manual rollback from {before} to {version}",
-                    champion_before=before, champion_after=str(version))
+    return decision(
+        name,
+        day,
+        "rollback",
+        reason or f"manual rollback from {before} to {version}",
+        champion_before=before,
+        champion_after=str(version),
+    )
 
 
 def decisions_file(storage: LakehouseStorage, model: str, day: date):
     return storage.lake_dir("model_decisions") / f"{day.isoformat()}_{model}.parquet"
 
 
-def write_decisions(storage: LakehouseStorage, model: str, rows: list[dict], *, replace_days: list[date] = (),
-                    ) -> None:
+def write_decisions(
+    storage: LakehouseStorage,
+    model: str,
+    rows: list[dict],
+    *,
+    replace_days: list[date] = (),
+) -> None:
     """Write ``rows`` into their days' files. Days in ``replace_days`` are rewritten from ``rows``
     alone (a partition rerun); other days keep their earlier rows (a rollback appends)."""
     days = sorted({r["partition_date"] for r in rows} | set(replace_days))

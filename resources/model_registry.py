@@ -47,8 +47,10 @@ def locations(root: str | None = None) -> tuple[str, str]:
         folder = Path(str(base)) / "mlflow"
     else:
         digest = hashlib.sha256(str(base).encode()).hexdigest()[:12]
-        folder = Path(os.environ.get("APPOPS_MLFLOW_LOCAL")
-                      or Path.home() / ".cache" / "appops-lakehouse" / "mlflow" / digest)
+        folder = Path(
+            os.environ.get("APPOPS_MLFLOW_LOCAL")
+            or Path.home() / ".cache" / "appops-lakehouse" / "mlflow" / digest
+        )
     folder.mkdir(parents=True, exist_ok=True)
     uri = os.environ.get("MLFLOW_TRACKING_URI") or f"sqlite:///{folder / 'mlflow.db'}"
     return uri, (folder / "artifacts").as_uri()
@@ -56,8 +58,16 @@ def locations(root: str | None = None) -> tuple[str, str]:
 
 def git_commit() -> str:
     try:
-        return subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True, timeout=5,
-                              cwd=Path(__file__).resolve().parent.parent).stdout.strip() or "unknown"
+        return (
+            subprocess.run(
+                ["git", "rev-parse", "HEAD"],
+                capture_output=True,
+                text=True,
+                timeout=5,
+                cwd=Path(__file__).resolve().parent.parent,
+            ).stdout.strip()
+            or "unknown"
+        )
     except (OSError, subprocess.SubprocessError):
         return "unknown"
 
@@ -113,26 +123,43 @@ class ModelRegistry:
             return found.experiment_id
         return self.client.create_experiment(name, artifact_location=f"{self.artifact_uri}/{name}")
 
-    def log_version(self, name: str, model, *, thresholds: dict | None = None, params: dict | None = None,
-                    metrics: dict | None = None, tags: dict | None = None, meta: dict | None = None,
-                    validation: dict | None = None, files: dict[str, bytes] | None = None) -> str:
+    def log_version(
+        self,
+        name: str,
+        model,
+        *,
+        thresholds: dict | None = None,
+        params: dict | None = None,
+        metrics: dict | None = None,
+        tags: dict | None = None,
+        meta: dict | None = None,
+        validation: dict | None = None,
+        files: dict[str, bytes] | None = None,
+    ) -> str:
         """One MLflow run (params, metrics, tags incl. the git commit) and a new registered
         version of ``name`` holding the model; returns the version number."""
         from mlflow.entities import Metric, Param
 
         client = self.client
-        run = client.create_run(self._experiment(name), tags={"git_commit": git_commit(),
-                                                              **{k: str(v) for k, v in (tags or {}).items()}})
+        run = client.create_run(
+            self._experiment(name),
+            tags={"git_commit": git_commit(), **{k: str(v) for k, v in (tags or {}).items()}},
+        )
         run_id = run.info.run_id
         flat = {k: v for k, v in (metrics or {}).items() if isinstance(v, (int, float)) and v is not None}
-        client.log_batch(run_id, metrics=[Metric(k, float(v), 0, 0) for k, v in flat.items()],
-                         params=[Param(k, str(v)[:500]) for k, v in (params or {}).items()])
+        client.log_batch(
+            run_id,
+            metrics=[Metric(k, float(v), 0, 0) for k, v in flat.items()],
+            params=[Param(k, str(v)[:500]) for k, v in (params or {}).items()],
+        )
         with tempfile.TemporaryDirectory(prefix="appops-mlflow-") as scratch:
             folder = Path(scratch) / "model"
             folder.mkdir()
             save_model(model, folder)
             (folder / "thresholds.json").write_text(json.dumps(thresholds or {}, indent=1))
-            (folder / "meta.json").write_text(json.dumps({**(meta or {}), "run_id": run_id}, indent=1, default=str))
+            (folder / "meta.json").write_text(
+                json.dumps({**(meta or {}), "run_id": run_id}, indent=1, default=str)
+            )
             (folder / "validation.json").write_text(json.dumps(validation or {}, default=str))
             for file_name, data in (files or {}).items():
                 (folder / file_name).write_bytes(data)
@@ -140,18 +167,19 @@ class ModelRegistry:
         client.set_terminated(run_id)
         try:
             client.get_registered_model(name)
-        except Exception:  # MlflowException RESOURCE_DOES_NOT_EXIST
+        except Exception:  # noqa: BLE001 - MlflowException RESOURCE_DOES_NOT_EXIST; its class moved between versions
             client.create_registered_model(name)
         source = f"{client.get_run(run_id).info.artifact_uri}/model"
-        version = client.create_model_version(name, source, run_id=run_id,
-                                              tags={k: str(v) for k, v in (tags or {}).items()})
+        version = client.create_model_version(
+            name, source, run_id=run_id, tags={k: str(v) for k, v in (tags or {}).items()}
+        )
         return str(version.version)
 
     def alias(self, name: str, alias: str) -> str | None:
         """The version an alias points at, or None."""
         try:
             return str(self.client.get_model_version_by_alias(name, alias).version)
-        except Exception:
+        except Exception:  # noqa: BLE001 - no such alias or model: MLflow raises its generic error
             return None
 
     def set_alias(self, name: str, alias: str, version: str) -> None:
@@ -164,7 +192,7 @@ class ModelRegistry:
     def versions(self, name: str) -> list[str]:
         try:
             found = self.client.search_model_versions(f"name='{name}'")
-        except Exception:
+        except Exception:  # noqa: BLE001 - no such model: MLflow raises its generic error
             return []
         return sorted((str(v.version) for v in found), key=int)
 
@@ -183,9 +211,13 @@ class ModelRegistry:
                 local = Path(self.client.download_artifacts(found.run_id, "model", scratch))
                 model = load_model(local)
                 self._cache[key] = RegisteredModel(
-                    name, str(version), model, json.loads((local / "thresholds.json").read_text()),
+                    name,
+                    str(version),
+                    model,
+                    json.loads((local / "thresholds.json").read_text()),
                     json.loads((local / "meta.json").read_text()),
-                    json.loads((local / "validation.json").read_text()))
+                    json.loads((local / "validation.json").read_text()),
+                )
         return self._cache[key]
 
     def load_alias(self, name: str, alias: str = CHAMPION) -> RegisteredModel | None:

@@ -31,11 +31,13 @@ def asset_owners(env: str | None = None) -> dict[str, str]:
         if not sep or not owner:
             raise ValueError(f"APPOPS_ASSET_OWNERS: '{item}' is not group=owner")
         if group not in owners:
-            raise ValueError(f"APPOPS_ASSET_OWNERS: unknown group '{group}' "
-                             f"(groups: {', '.join(sorted(owners))})")
+            raise ValueError(
+                f"APPOPS_ASSET_OWNERS: unknown group '{group}' (groups: {', '.join(sorted(owners))})"
+            )
         if not (owner.startswith("team:") or "@" in owner):
-            raise ValueError(f"APPOPS_ASSET_OWNERS: owner '{owner}' of {group} must be "
-                             "team:<name> or an e-mail address")
+            raise ValueError(
+                f"APPOPS_ASSET_OWNERS: owner '{owner}' of {group} must be team:<name> or an e-mail address"
+            )
         owners[group] = owner
     return owners
 

@@ -33,12 +33,30 @@ import yaml
 
 CONFIG_FILE = Path(__file__).resolve().parent / "pii.yaml"
 SPACY_MODEL = "fr_core_news_sm"
-CIVILITIES = frozenset("m m. mme mlle mr mrs ms dr madame monsieur mademoiselle docteur maître "
-                       "maitre".split())
+CIVILITIES = frozenset(
+    [
+        "m",
+        "m.",
+        "mme",
+        "mlle",
+        "mr",
+        "mrs",
+        "ms",
+        "dr",
+        "madame",
+        "monsieur",
+        "mademoiselle",
+        "docteur",
+        "maître",
+        "maitre",
+    ]
+)
 # capitalised words in the middle of a sentence: the only texts worth the NER's time
 _MID_SENTENCE_CAPITAL = re.compile(r"(?<=[\w,;:()'’\"]) +(?:[A-ZÀ-Ý]['’])?[A-ZÀ-Ý][a-zà-ÿ]")
-_NAME_WORD = re.compile(r"^(?:[A-ZÀ-Ý]['’])?[A-ZÀ-Ý][a-zà-ÿ]+"
-                        r"(?:['’-](?:[A-ZÀ-Ý]['’])?[A-ZÀ-Ý]?[a-zà-ÿ]+)*\.?$")
+_NAME_WORD = re.compile(
+    r"^(?:[A-ZÀ-Ý]['’])?[A-ZÀ-Ý][a-zà-ÿ]+"
+    r"(?:['’-](?:[A-ZÀ-Ý]['’])?[A-ZÀ-Ý]?[a-zà-ÿ]+)*\.?$"
+)
 PARTICLES = frozenset({"de", "du", "le", "la", "van", "von", "da", "di", "del"})
 _PLACEHOLDER = re.compile(r"<[A-Z_]+>")
 _DATE = re.compile(r"\d{1,4}[./\-]\d{1,2}[./\-]\d{1,4}")
@@ -70,16 +88,21 @@ def id_rules(path: str = str(CONFIG_FILE)) -> tuple[IdRule, ...]:
     spec = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
     rules = []
     for entity, rule in (spec.get("ids") or {}).items():
-        rules.append(IdRule(entity=entity, keywords=tuple(_plain(k) for k in rule["keywords"]),
-                            pattern=re.compile(rule["pattern"]),
-                            window_words=int(rule.get("window_words", 5)),
-                            min_digits=int(rule.get("min_digits", 6)),
-                            max_digits=int(rule.get("max_digits", 12))))
+        rules.append(
+            IdRule(
+                entity=entity,
+                keywords=tuple(_plain(k) for k in rule["keywords"]),
+                pattern=re.compile(rule["pattern"]),
+                window_words=int(rule.get("window_words", 5)),
+                min_digits=int(rule.get("min_digits", 6)),
+                max_digits=int(rule.get("max_digits", 12)),
+            )
+        )
     return tuple(rules)
 
 
 def _keyword_before(text: str, start: int, rule: IdRule) -> bool:
-    words = re.findall(r"[\wÀ-ÿ°]+", _plain(text[:start]))[-rule.window_words:]
+    words = re.findall(r"[\wÀ-ÿ°]+", _plain(text[:start]))[-rule.window_words :]
     window = " ".join(words)
     return any(re.search(rf"(?<!\w){re.escape(k)}(?!\w)", window) for k in rule.keywords)
 
@@ -92,8 +115,7 @@ def find_ids(text: str, rules: tuple[IdRule, ...] | None = None) -> list[tuple[i
             if _DATE.fullmatch(match.group(0)):
                 continue
             digits = sum(ch.isdigit() for ch in match.group(0))
-            if rule.min_digits <= digits <= rule.max_digits and _keyword_before(
-                    text, match.start(), rule):
+            if rule.min_digits <= digits <= rule.max_digits and _keyword_before(text, match.start(), rule):
                 found.append((match.start(), match.end(), rule.entity))
     return found
 
@@ -114,21 +136,21 @@ def _widen(text: str, start: int, end: int) -> tuple[int, int]:
 
 def _sentence_start(text: str, start: int) -> bool:
     before = text[:start].rstrip()
-    return not before or before[-1] in ".!?\n:;«\"(–…"
+    return not before or before[-1] in '.!?\n:;«"(–…'
 
 
 def accept_person(text: str, start: int, end: int) -> tuple[int, int] | None:
     """The span to redact when the NER's ``PER`` entity looks like a person's name, else None."""
     words = text[start:end].split()
     announced = False  # after a civility or a greeting, one word is a name even after "M."
-    while words and (_plain(words[0]).rstrip(".") in CIVILITIES | {"merci", "bonjour"}
-                     or words[0][:1].islower()):  # "conseiller Léa Benali": the noun goes
+    while words and (
+        _plain(words[0]).rstrip(".") in CIVILITIES | {"merci", "bonjour"} or words[0][:1].islower()
+    ):  # "conseiller Léa Benali": the noun goes
         announced = announced or _plain(words[0]).rstrip(".") in CIVILITIES
         start = text.index(words[0], start) + len(words[0])
         start += len(text[start:]) - len(text[start:].lstrip())
         words = words[1:]
-    if not words or any(ch.isdigit() for ch in "".join(words)) or _PLACEHOLDER.search(
-            text[start:end]):
+    if not words or any(ch.isdigit() for ch in "".join(words)) or _PLACEHOLDER.search(text[start:end]):
         return None
     if not all(_NAME_WORD.match(w) or _plain(w) in PARTICLES for w in words):
         return None
@@ -145,8 +167,7 @@ class _Engines:
 
     def __init__(self):
         make_tldextract_offline()
-        from presidio_analyzer import AnalyzerEngine, EntityRecognizer, RecognizerRegistry
-        from presidio_analyzer import RecognizerResult
+        from presidio_analyzer import AnalyzerEngine, EntityRecognizer, RecognizerRegistry, RecognizerResult
         from presidio_analyzer.nlp_engine import SpacyNlpEngine
         from presidio_anonymizer import AnonymizerEngine
 
@@ -156,8 +177,12 @@ class _Engines:
             def load(self) -> None:
                 import spacy
 
-                self.nlp = {"fr": spacy.load(SPACY_MODEL, exclude=[
-                    "parser", "lemmatizer", "attribute_ruler", "morphologizer", "senter"])}
+                self.nlp = {
+                    "fr": spacy.load(
+                        SPACY_MODEL,
+                        exclude=["parser", "lemmatizer", "attribute_ruler", "morphologizer", "senter"],
+                    )
+                }
 
         class PersonRecognizer(EntityRecognizer):
             def load(self) -> None:
@@ -183,13 +208,19 @@ class _Engines:
         self.nlp_engine = FrenchNlpEngine(models=[{"lang_code": "fr", "model_name": SPACY_MODEL}])
         self.nlp_engine.load()
         registry = RecognizerRegistry(supported_languages=["fr"])
-        registry.add_recognizer(PersonRecognizer(supported_entities=["PERSON"],
-                                                 supported_language="fr", name="fr_person"))
-        registry.add_recognizer(IdRecognizer(
-            supported_entities=sorted({r.entity for r in id_rules()}), supported_language="fr",
-            name="fr_keyword_ids"))
-        self.analyzer = AnalyzerEngine(registry=registry, nlp_engine=self.nlp_engine,
-                                       supported_languages=["fr"])
+        registry.add_recognizer(
+            PersonRecognizer(supported_entities=["PERSON"], supported_language="fr", name="fr_person")
+        )
+        registry.add_recognizer(
+            IdRecognizer(
+                supported_entities=sorted({r.entity for r in id_rules()}),
+                supported_language="fr",
+                name="fr_keyword_ids",
+            )
+        )
+        self.analyzer = AnalyzerEngine(
+            registry=registry, nlp_engine=self.nlp_engine, supported_languages=["fr"]
+        )
         self.anonymizer = AnonymizerEngine()
 
 
@@ -223,8 +254,7 @@ def analyze_batch(texts: list[str]) -> list[list]:
     with_ner = set(ner_idx)
     id_idx = [i for i, t in enumerate(texts) if t and i not in with_ner]
     if ner_idx:
-        docs = engine.nlp_engine.process_batch([texts[i] for i in ner_idx], language="fr",
-                                               batch_size=128)
+        docs = engine.nlp_engine.process_batch([texts[i] for i in ner_idx], language="fr", batch_size=128)
         for i, (_, artifacts) in zip(ner_idx, docs, strict=True):
             out[i] = engine.analyzer.analyze(texts[i], language="fr", nlp_artifacts=artifacts)
     for i in id_idx:  # no NER needed: the id recogniser alone, without running spaCy
@@ -250,8 +280,9 @@ def anonymize_batch(texts: list[str | None]) -> tuple[list[str | None], Counter]
             out.append(original)
             continue
         kinds = {r.entity_type for r in found}
-        operators = {k: OperatorConfig("replace", {"new_value": f"<{PLACEHOLDER_OF.get(k, k)}>"})
-                     for k in kinds}
+        operators = {
+            k: OperatorConfig("replace", {"new_value": f"<{PLACEHOLDER_OF.get(k, k)}>"}) for k in kinds
+        }
         done = engine.anonymizer.anonymize(text=text, analyzer_results=found, operators=operators)
         for item in done.items:
             counts[PLACEHOLDER_OF.get(item.entity_type, item.entity_type)] += 1

@@ -20,8 +20,15 @@ T = TypeVar("T")
 class Progress:
     """Counts done items against a total and logs through ``log.info`` (a Dagster logger)."""
 
-    def __init__(self, log, what: str, total: int, unit: str = "items", every_s: float = 30.0,
-                 clock: Callable[[], float] = time.monotonic):
+    def __init__(
+        self,
+        log,
+        what: str,
+        total: int,
+        unit: str = "items",
+        every_s: float = 30.0,
+        clock: Callable[[], float] = time.monotonic,
+    ):
         self.log, self.what, self.total, self.unit, self.every_s = log, what, total, unit, every_s
         self.clock = clock
         self.done = 0
@@ -41,14 +48,14 @@ class Progress:
     def advance(self, n: int = 1) -> None:
         self.done += n
         now = self.clock()
-        if (self.last_logged is None or now - self.last_logged >= self.every_s
-                or self.done >= self.total):
+        if self.last_logged is None or now - self.last_logged >= self.every_s or self.done >= self.total:
             self.log.info(self.line(now))
             self.last_logged = now
 
 
-def progress(log, what: str, items: Iterable[T], total: int | None = None, unit: str = "items",
-             every_s: float = 30.0) -> Iterator[T]:
+def progress(
+    log, what: str, items: Iterable[T], total: int | None = None, unit: str = "items", every_s: float = 30.0
+) -> Iterator[T]:
     """Yield ``items``, logging progress after each one is processed (see the module doc)."""
     items = list(items) if total is None and not hasattr(items, "__len__") else items
     tracker = Progress(log, what, len(items) if total is None else total, unit, every_s)

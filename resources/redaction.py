@@ -24,17 +24,36 @@ import polars as pl
 
 # "O'Brien", "D'Angelo", "N'Diaye", "Lefèvre-N'Diaye", "Jean-Pierre": apostrophe and hyphen
 # names are one name (the letter before an apostrophe is part of it)
-_NAME = (r"(?:[A-ZÀ-Ý]['’])?[A-ZÀ-Ý][a-zà-ÿ]+(?:['’][a-zà-ÿ]+)?"
-         r"(?:-(?:[A-ZÀ-Ý]['’])?[A-ZÀ-Ý][a-zà-ÿ]+)*")
+_NAME = (
+    r"(?:[A-ZÀ-Ý]['’])?[A-ZÀ-Ý][a-zà-ÿ]+(?:['’][a-zà-ÿ]+)?"
+    r"(?:-(?:[A-ZÀ-Ý]['’])?[A-ZÀ-Ý][a-zà-ÿ]+)*"
+)
 _NAME_UPPER = r"[A-ZÀ-Ý]{2,}(?:['’-][A-ZÀ-Ý]{2,})*"
 _PERSON = rf"(?:{_NAME}|{_NAME_UPPER})(?:[ \t]+(?:{_NAME}|{_NAME_UPPER})){{0,2}}"
-_CIVILITY = (r"(?:\b(?:Madame|Monsieur|Mademoiselle|Mme|Mlle|Mr|Mrs|Ms|Dr|Docteur|Maître)\.?"
-             r"|\bM\.|\bMM\.)")
-_CLOSINGS = (r"(?:Bien\s+)?Cordialement|Cdlt|Bien à vous|Salutations|Merci d'avance|Merci"
-             r"|Bonne journée|Regards|Best regards|Best|Thanks|Thank you|--")
+_CIVILITY = (
+    r"(?:\b(?:Madame|Monsieur|Mademoiselle|Mme|Mlle|Mr|Mrs|Ms|Dr|Docteur|Maître)\.?"
+    r"|\bM\.|\bMM\.)"
+)
+_CLOSINGS = (
+    r"(?:Bien\s+)?Cordialement|Cdlt|Bien à vous|Salutations|Merci d'avance|Merci"
+    r"|Bonne journée|Regards|Best regards|Best|Thanks|Thank you|--"
+)
 # Length of the IBAN of the countries customers write most; others: the whole candidate.
-IBAN_LENGTHS = {"FR": 27, "MC": 27, "DE": 22, "BE": 16, "ES": 24, "IT": 27, "LU": 20,
-                "CH": 21, "GB": 22, "NL": 18, "PT": 25, "IE": 22, "AT": 20}
+IBAN_LENGTHS = {
+    "FR": 27,
+    "MC": 27,
+    "DE": 22,
+    "BE": 16,
+    "ES": 24,
+    "IT": 27,
+    "LU": 20,
+    "CH": 21,
+    "GB": 22,
+    "NL": 18,
+    "PT": 25,
+    "IE": 22,
+    "AT": 20,
+}
 
 
 def iban_valid(compact: str) -> bool:
@@ -68,7 +87,7 @@ def _iban(match: re.Match) -> tuple[int, int] | None:
     if len(compact) < length or not iban_valid(compact[:length]):
         return None
     seen, end = 0, 0
-    for end, ch in enumerate(raw, start=1):
+    for end, ch in enumerate(raw, start=1):  # noqa: B007 - `end` is the answer, read after the loop
         seen += ch not in " -"
         if seen == length:
             break
@@ -79,6 +98,7 @@ def _checked(check: Callable[[str], bool], group: int = 0):
     def span(match: re.Match) -> tuple[int, int] | None:
         compact = re.sub(r"[ .\-]", "", match.group(group))
         return match.span(group) if check(compact) else None
+
     return span
 
 
@@ -88,9 +108,62 @@ def _group(n: int):
 
 # Words after a lower-case civility that are not a name ("madame la directrice").
 FUNCTION_WORDS = frozenset(
-    "le la les l de du des d un une et ou mais a au aux en est était qui que ne n pas se s "
-    "mon ma mes votre vos son sa ses notre nos leur leurs ce cet cette ces pour par avec sur "
-    "dans chez the and or is was".split())
+    [
+        "le",
+        "la",
+        "les",
+        "l",
+        "de",
+        "du",
+        "des",
+        "d",
+        "un",
+        "une",
+        "et",
+        "ou",
+        "mais",
+        "a",
+        "au",
+        "aux",
+        "en",
+        "est",
+        "était",
+        "qui",
+        "que",
+        "ne",
+        "n",
+        "pas",
+        "se",
+        "s",
+        "mon",
+        "ma",
+        "mes",
+        "votre",
+        "vos",
+        "son",
+        "sa",
+        "ses",
+        "notre",
+        "nos",
+        "leur",
+        "leurs",
+        "ce",
+        "cet",
+        "cette",
+        "ces",
+        "pour",
+        "par",
+        "avec",
+        "sur",
+        "dans",
+        "chez",
+        "the",
+        "and",
+        "or",
+        "is",
+        "was",
+    ]
+)
 
 
 def _lower_name(match: re.Match) -> tuple[int, int] | None:
@@ -112,7 +185,7 @@ _BUILD = re.compile(r"(?i)\b(?:build|version|v|ver|release|patch)\s*[:#]?\s*$")
 def _card_span(match: re.Match) -> tuple[int, int] | None:
     """A Luhn-valid number, unless announced as a company id (SIREN and SIRET pass Luhn too)
     or the body of an IBAN whose own check failed (one in ten bodies passes Luhn by chance)."""
-    before = match.string[max(0, match.start() - 20):match.start()]
+    before = match.string[max(0, match.start() - 20) : match.start()]
     if _COMPANY_ID.search(before) or _IBAN_HEAD.search(before):
         return None
     return _checked(_card)(match)
@@ -120,7 +193,7 @@ def _card_span(match: re.Match) -> tuple[int, int] | None:
 
 def _intl_phone_span(match: re.Match) -> tuple[int, int] | None:
     """An international number, unless it is a build or version number ("build 00891626.1")."""
-    if _BUILD.search(match.string[max(0, match.start() - 12):match.start()]):
+    if _BUILD.search(match.string[max(0, match.start() - 12) : match.start()]):
         return None
     return _checked(_phone)(match)
 
@@ -134,27 +207,67 @@ def _phone(compact: str) -> bool:
 RULES: list[tuple[str, re.Pattern, Callable[[re.Match], tuple[int, int] | None]]] = [
     ("EMAIL", re.compile(r"[\w.+\-'’]+@[\w\-]+(?:\.[\w\-]+)*\.[A-Za-z]{2,}"), _group(0)),
     ("IBAN", re.compile(r"\b[A-Za-z]{2}\d{2}(?:[ \-]?[A-Za-z0-9]{1,4}){3,8}\b"), _iban),
-    ("NIR", re.compile(r"(?<![\d\w])[12][ .]?\d{2}[ .]?\d{2}[ .]?(?:\d{2}|2[AaBb])[ .]?\d{3}"
-                       r"[ .]?\d{3}[ .]?\d{2}(?![\d\w])"), _checked(nir_valid)),
-    ("CARD", re.compile(r"(?<![\d\w.,])\d(?:[ \-]?\d){12,18}(?![\d\w]|[.,]\d)"),
-     _card_span),
-    ("PHONE", re.compile(r"(?<![\w+.,/:])(?:(?:\+|00)33[ .\-]?(?:\(0\)[ .\-]?)?|0)[1-9]"
-                         r"(?:[ .\-]?\d{2}){4}(?![\d\w]|[.,/:]\d)"), _group(0)),
-    ("PHONE", re.compile(r"(?<![\w+.,/:])(?:\+|00)[1-9]\d{0,2}(?:[ .\-]?\(?\d{1,4}\)?){2,6}"
-                         r"(?![\d\w]|[.,/:]\d)"), _intl_phone_span),
-    ("CUSTOMER_ID", re.compile(r"(?i)\b(?:client|clients|identifiant|id\s+client|customer)"
-                               r"(?:\s+(?:n°|no|nº|num(?:éro|ero)?|number|id))?\s*[:#°]?\s*"
-                               r"([A-Z]{0,3}\d{6,12})\b"), _group(1)),
-    ("ACCOUNT_ID", re.compile(r"(?i)\b(?:compte|cpt|account)(?:\s+(?:bancaire|courant))?"
-                              r"(?:\s+(?:n°|no|nº|num(?:éro|ero)?|number))?\s*[:#°]?\s*"
-                              r"(\d{8,11}[A-Z]?)\b"), _group(1)),
+    (
+        "NIR",
+        re.compile(
+            r"(?<![\d\w])[12][ .]?\d{2}[ .]?\d{2}[ .]?(?:\d{2}|2[AaBb])[ .]?\d{3}"
+            r"[ .]?\d{3}[ .]?\d{2}(?![\d\w])"
+        ),
+        _checked(nir_valid),
+    ),
+    ("CARD", re.compile(r"(?<![\d\w.,])\d(?:[ \-]?\d){12,18}(?![\d\w]|[.,]\d)"), _card_span),
+    (
+        "PHONE",
+        re.compile(
+            r"(?<![\w+.,/:])(?:(?:\+|00)33[ .\-]?(?:\(0\)[ .\-]?)?|0)[1-9]"
+            r"(?:[ .\-]?\d{2}){4}(?![\d\w]|[.,/:]\d)"
+        ),
+        _group(0),
+    ),
+    (
+        "PHONE",
+        re.compile(
+            r"(?<![\w+.,/:])(?:\+|00)[1-9]\d{0,2}(?:[ .\-]?\(?\d{1,4}\)?){2,6}"
+            r"(?![\d\w]|[.,/:]\d)"
+        ),
+        _intl_phone_span,
+    ),
+    (
+        "CUSTOMER_ID",
+        re.compile(
+            r"(?i)\b(?:client|clients|identifiant|id\s+client|customer)"
+            r"(?:\s+(?:n°|no|nº|num(?:éro|ero)?|number|id))?\s*[:#°]?\s*"
+            r"([A-Z]{0,3}\d{6,12})\b"
+        ),
+        _group(1),
+    ),
+    (
+        "ACCOUNT_ID",
+        re.compile(
+            r"(?i)\b(?:compte|cpt|account)(?:\s+(?:bancaire|courant))?"
+            r"(?:\s+(?:n°|no|nº|num(?:éro|ero)?|number))?\s*[:#°]?\s*"
+            r"(\d{8,11}[A-Z]?)\b"
+        ),
+        _group(1),
+    ),
     ("NAME", re.compile(rf"{_CIVILITY}[ \t]+({_PERSON})"), _group(1)),
-    ("NAME", re.compile(r"(?i)\b(?:madame|monsieur|mademoiselle|mme|mlle|m\.)[ \t]+"
-                        r"([a-zà-ÿ][a-zà-ÿ'’\-]+)"), _lower_name),
-    ("NAME", re.compile(rf"(?i:je m'appelle|je m’appelle|mon nom est)[ \t]+({_PERSON})"),
-     _group(1)),
-    ("NAME", re.compile(rf"(?m)(?:^|(?<=\s))(?:{_CLOSINGS})[ \t]*[,.!]?[ \t]*\r?\n[ \t]*"
-                        rf"({_PERSON})"), _group(1)),
+    (
+        "NAME",
+        re.compile(
+            r"(?i)\b(?:madame|monsieur|mademoiselle|mme|mlle|m\.)[ \t]+"
+            r"([a-zà-ÿ][a-zà-ÿ'’\-]+)"
+        ),
+        _lower_name,
+    ),
+    ("NAME", re.compile(rf"(?i:je m'appelle|je m’appelle|mon nom est)[ \t]+({_PERSON})"), _group(1)),
+    (
+        "NAME",
+        re.compile(
+            rf"(?m)(?:^|(?<=\s))(?:{_CLOSINGS})[ \t]*[,.!]?[ \t]*\r?\n[ \t]*"
+            rf"({_PERSON})"
+        ),
+        _group(1),
+    ),
 ]
 PLACEHOLDER_TYPES = tuple(dict.fromkeys(kind for kind, _, _ in RULES))
 
@@ -170,7 +283,7 @@ def redact_patterns(text: str | None) -> tuple[str | None, Counter]:
             span = find(match)
             if span is None or span[0] < last:
                 continue
-            pieces += [text[last:span[0]], f"<{kind}>"]
+            pieces += [text[last : span[0]], f"<{kind}>"]
             last = span[1]
             counts[kind] += 1
         if pieces:
@@ -203,8 +316,9 @@ def redact_texts(texts: Iterable[str | None]) -> tuple[list[str | None], Counter
     return first, total
 
 
-def build_sanitizer(text_columns: Iterable[str], person_columns: Iterable[str] = (),
-                    skip_columns: Iterable[str] = ()):
+def build_sanitizer(
+    text_columns: Iterable[str], person_columns: Iterable[str] = (), skip_columns: Iterable[str] = ()
+):
     """A ``sanitize(frame) -> (frame, counts)`` hook for ``build_raw_asset``.
 
     ``text_columns`` are redacted; ``person_columns`` (a caller or assignee: a bare name, no
@@ -225,12 +339,14 @@ def build_sanitizer(text_columns: Iterable[str], person_columns: Iterable[str] =
             if name in person:
                 filled = frame[name].is_not_null() & (frame[name].cast(pl.String) != "")
                 total["NAME"] += int(filled.sum())
-                replaced.append(pl.when(filled).then(pl.lit("<NAME>")).otherwise(pl.col(name))
-                                .cast(pl.String).alias(name))
+                replaced.append(
+                    pl.when(filled).then(pl.lit("<NAME>")).otherwise(pl.col(name)).cast(pl.String).alias(name)
+                )
             elif dtype == pl.String and (name in text_columns or name not in skipped):
                 values, counts = redact_texts(frame[name].to_list())
                 total.update(counts)
                 replaced.append(pl.Series(name, values, dtype=pl.String))
         frame = frame.with_columns(replaced) if replaced else frame
         return frame, {kind: total[kind] for kind in PLACEHOLDER_TYPES}
+
     return sanitize

@@ -48,8 +48,13 @@ class RawSchema:
 
 RAW_METRICS = RawSchema(
     asset="raw_metrics",
-    columns={"timestamp": TS, "metric": pl.String(), "resource": pl.String(),
-             "value": pl.Float64(), "unit": pl.String()},
+    columns={
+        "timestamp": TS,
+        "metric": pl.String(),
+        "resource": pl.String(),
+        "value": pl.Float64(),
+        "unit": pl.String(),
+    },
     required=("timestamp", "value"),
     key=("metric", "resource", "timestamp"),
     time_column="timestamp",
@@ -58,12 +63,24 @@ RAW_METRICS = RawSchema(
 
 RAW_INCIDENTS = RawSchema(
     asset="raw_incidents",
-    columns={"number": pl.String(), "opened_at": TS, "short_description": pl.String(),
-             "description": pl.String(), "category": pl.String(), "subcategory": pl.String(),
-             "priority": pl.Int8(), "impact": pl.Int8(), "urgency": pl.Int8(),
-             "assignment_group": pl.String(), "cmdb_ci": pl.String(), "state": pl.String(),
-             "resolved_at": TS, "close_code": pl.String(), "close_notes": pl.String(),
-             "sys_updated_on": TS},
+    columns={
+        "number": pl.String(),
+        "opened_at": TS,
+        "short_description": pl.String(),
+        "description": pl.String(),
+        "category": pl.String(),
+        "subcategory": pl.String(),
+        "priority": pl.Int8(),
+        "impact": pl.Int8(),
+        "urgency": pl.Int8(),
+        "assignment_group": pl.String(),
+        "cmdb_ci": pl.String(),
+        "state": pl.String(),
+        "resolved_at": TS,
+        "close_code": pl.String(),
+        "close_notes": pl.String(),
+        "sys_updated_on": TS,
+    },
     required=("number", "opened_at", "short_description", "sys_updated_on"),
     key=("number",),
     time_column="sys_updated_on",
@@ -75,9 +92,16 @@ RAW_INCIDENTS = RawSchema(
 
 RAW_VERBATIMS = RawSchema(
     asset="raw_verbatims",
-    columns={"response_id": pl.String(), "answered_at": TS, "score": pl.Int16(),
-             "score_scale": pl.Int8(), "verbatim": pl.String(), "channel": pl.String(),
-             "agency": pl.String(), "product": pl.String()},
+    columns={
+        "response_id": pl.String(),
+        "answered_at": TS,
+        "score": pl.Int16(),
+        "score_scale": pl.Int8(),
+        "verbatim": pl.String(),
+        "channel": pl.String(),
+        "agency": pl.String(),
+        "product": pl.String(),
+    },
     required=("response_id", "answered_at", "score", "score_scale"),
     key=("response_id",),
     time_column="answered_at",
@@ -88,8 +112,14 @@ RAW_VERBATIMS = RawSchema(
 
 RAW_SOFTWARE_INVENTORY = RawSchema(
     asset="raw_software_inventory",
-    columns={"application": pl.String(), "host": pl.String(), "environment": pl.String(),
-             "product": pl.String(), "version": pl.String(), "discovered_at": TS},
+    columns={
+        "application": pl.String(),
+        "host": pl.String(),
+        "environment": pl.String(),
+        "product": pl.String(),
+        "version": pl.String(),
+        "discovered_at": TS,
+    },
     required=("application", "host", "product", "version", "discovered_at"),
     key=("application", "host", "product", "version"),
     time_column="discovered_at",
@@ -98,11 +128,22 @@ RAW_SOFTWARE_INVENTORY = RawSchema(
 
 RAW_EOL_CATALOG = RawSchema(
     asset="raw_eol_catalog",
-    columns={"product": pl.String(), "product_title": pl.String(), "category": pl.String(),
-             "release_cycle": pl.String(), "release_label": pl.String(), "release_date": pl.Date(),
-             "eoas": pl.String(), "eoas_date": pl.Date(), "eol": pl.String(), "eol_date": pl.Date(),
-             "eoes_date": pl.Date(), "lts": pl.Boolean(), "latest": pl.String(),
-             "latest_release_date": pl.Date()},
+    columns={
+        "product": pl.String(),
+        "product_title": pl.String(),
+        "category": pl.String(),
+        "release_cycle": pl.String(),
+        "release_label": pl.String(),
+        "release_date": pl.Date(),
+        "eoas": pl.String(),
+        "eoas_date": pl.Date(),
+        "eol": pl.String(),
+        "eol_date": pl.Date(),
+        "eoes_date": pl.Date(),
+        "lts": pl.Boolean(),
+        "latest": pl.String(),
+        "latest_release_date": pl.Date(),
+    },
     required=("product", "release_cycle", "eol"),
     key=("product", "release_cycle"),
     time_column="",
@@ -110,8 +151,13 @@ RAW_EOL_CATALOG = RawSchema(
 
 RAW_APPLICATIONS = RawSchema(
     asset="raw_applications",
-    columns={"application": pl.String(), "application_name": pl.String(), "team": pl.String(),
-             "criticality": pl.String(), "business_line": pl.String()},
+    columns={
+        "application": pl.String(),
+        "application_name": pl.String(),
+        "team": pl.String(),
+        "criticality": pl.String(),
+        "business_line": pl.String(),
+    },
     required=("application", "team", "criticality"),
     key=("application",),
     time_column="",
@@ -120,14 +166,28 @@ RAW_APPLICATIONS = RawSchema(
 
 RAW_TEAM_INDICATORS = RawSchema(
     asset="raw_team_indicators",
-    columns={"team": pl.String(), "day": pl.Date(), "staff_on_duty": pl.Int32(),
-             "changes_deployed": pl.Int32(), "oncall_pages": pl.Int32()},
+    columns={
+        "team": pl.String(),
+        "day": pl.Date(),
+        "staff_on_duty": pl.Int32(),
+        "changes_deployed": pl.Int32(),
+        "oncall_pages": pl.Int32(),
+    },
     required=("team", "day"),
     key=("team", "day"),
     time_column="day",
     ranges={"staff_on_duty": (0, None), "changes_deployed": (0, None), "oncall_pages": (0, None)},
 )
 
-RAW_SCHEMAS: dict[str, RawSchema] = {s.asset: s for s in (
-    RAW_METRICS, RAW_INCIDENTS, RAW_VERBATIMS, RAW_SOFTWARE_INVENTORY, RAW_EOL_CATALOG,
-    RAW_APPLICATIONS, RAW_TEAM_INDICATORS)}
+RAW_SCHEMAS: dict[str, RawSchema] = {
+    s.asset: s
+    for s in (
+        RAW_METRICS,
+        RAW_INCIDENTS,
+        RAW_VERBATIMS,
+        RAW_SOFTWARE_INVENTORY,
+        RAW_EOL_CATALOG,
+        RAW_APPLICATIONS,
+        RAW_TEAM_INDICATORS,
+    )
+}

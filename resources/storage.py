@@ -88,8 +88,7 @@ def fsspec_filesystems(path: UPath) -> str:
     fsspec, with no httpfs extension: empty on a local root."""
     if is_local(path):
         return "[]"
-    options = {k: v for k, v in path.storage_options.items()
-               if isinstance(v, (str, int, float, bool))}
+    options = {k: v for k, v in path.storage_options.items() if isinstance(v, (str, int, float, bool))}
     return json.dumps([{"fs": path.protocol, **options}])
 
 

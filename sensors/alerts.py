@@ -21,8 +21,9 @@ WEBHOOK_ENV = "APPOPS_ALERT_WEBHOOK_URL"
 
 
 def post_json(url: str, payload: dict, timeout: float = 10.0) -> None:
-    request = urllib.request.Request(url, data=json.dumps(payload).encode(), method="POST",
-                                     headers={"Content-Type": "application/json"})
+    request = urllib.request.Request(
+        url, data=json.dumps(payload).encode(), method="POST", headers={"Content-Type": "application/json"}
+    )
     with urllib.request.urlopen(request, timeout=timeout) as response:
         if response.status >= 300:
             raise OSError(f"webhook answered HTTP {response.status}")
@@ -47,9 +48,15 @@ class AlertSinks:
         self.state.write_text(json.dumps(sorted(self.sent)))
 
 
-def dispatch_alerts(storage: LakehouseStorage, cursor: dict[str, int], webhook_url: str | None,
-                    log, asset: str = "eol_alerts", flag: str | None = None,
-                    label: str = "EOL") -> tuple[dict[str, int], list[str]]:
+def dispatch_alerts(
+    storage: LakehouseStorage,
+    cursor: dict[str, int],
+    webhook_url: str | None,
+    log,
+    asset: str = "eol_alerts",
+    flag: str | None = None,
+    label: str = "EOL",
+) -> tuple[dict[str, int], list[str]]:
     """Send the alerts not sent yet from files changed since ``cursor``; returns the next
     cursor and the ids sent by this call. ``asset``: the lake asset whose rows are alerts;
     ``flag``: a boolean column, only its true rows are alerts (metric_anomalies)."""
@@ -76,9 +83,12 @@ def dispatch_alerts(storage: LakehouseStorage, cursor: dict[str, int], webhook_u
     return new_cursor, sent_now
 
 
-@dg.sensor(minimum_interval_seconds=60, default_status=dg.DefaultSensorStatus.STOPPED,
-           description="Sends each new EOL alert once to the run log, reports/alerts/alerts.jsonl "
-                       "and the APPOPS_ALERT_WEBHOOK_URL webhook when set.")
+@dg.sensor(
+    minimum_interval_seconds=60,
+    default_status=dg.DefaultSensorStatus.STOPPED,
+    description="Sends each new EOL alert once to the run log, reports/alerts/alerts.jsonl "
+    "and the APPOPS_ALERT_WEBHOOK_URL webhook when set.",
+)
 def eol_alert_sensor(context: dg.SensorEvaluationContext, storage: LakehouseStorage):
     cursor = json.loads(context.cursor) if context.cursor else {}
     new_cursor, sent = dispatch_alerts(storage, cursor, os.environ.get(WEBHOOK_ENV), context.log)

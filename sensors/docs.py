@@ -19,18 +19,20 @@ from resources.storage import LakehouseStorage
 from sensors.schedules import RANGE_END_TAG, RANGE_START_TAG
 
 docs_job = dg.define_asset_job(
-    "land_documents", selection=dg.AssetSelection.assets("document_chunks").downstream(),
+    "land_documents",
+    selection=dg.AssetSelection.assets("document_chunks").downstream(),
     partitions_def=daily_partitions,
-    description="document_chunks and document_index for the days a landed document touches.")
+    description="document_chunks and document_index for the days a landed document touches.",
+)
 MAX_DAYS_BACK = 365
 
 
-def plan_docs_run(storage: LakehouseStorage, cursor: dict[str, str],
-                  now: datetime) -> tuple[dg.RunRequest | None, dict[str, str]]:
+def plan_docs_run(
+    storage: LakehouseStorage, cursor: dict[str, str], now: datetime
+) -> tuple[dg.RunRequest | None, dict[str, str]]:
     """Pure planning step: at most one run (one range), and the next cursor."""
     last = last_complete_day(now)
-    files = {display: path for _, display, path in
-             corpus_files(storage.landing("docs"), None, shipped=False)}
+    files = {display: path for _, display, path in corpus_files(storage.landing("docs"), None, shipped=False)}
     new_cursor = {name: hashlib.sha256(path.read_bytes()).hexdigest() for name, path in files.items()}
     changed = sorted(n for n in new_cursor if cursor.get(n) != new_cursor[n])
     removed = sorted(set(cursor) - set(new_cursor))
@@ -40,15 +42,23 @@ def plan_docs_run(storage: LakehouseStorage, cursor: dict[str, str],
     start = max(min(starts), first_day(), last - timedelta(days=MAX_DAYS_BACK))
     start = min(start, last)
     stamp = hashlib.sha256(json.dumps(new_cursor, sort_keys=True).encode()).hexdigest()[:16]
-    return dg.RunRequest(run_key=f"docs:{start}:{last}:{stamp}", job_name=docs_job.name,
-                         tags={RANGE_START_TAG: start.isoformat(), RANGE_END_TAG: last.isoformat(),
-                               "appops/landing_files": ",".join(changed + removed)[:1000]}), new_cursor
+    return dg.RunRequest(
+        run_key=f"docs:{start}:{last}:{stamp}",
+        job_name=docs_job.name,
+        tags={
+            RANGE_START_TAG: start.isoformat(),
+            RANGE_END_TAG: last.isoformat(),
+            "appops/landing_files": ",".join(changed + removed)[:1000],
+        },
+    ), new_cursor
 
 
-@dg.sensor(jobs=[docs_job], minimum_interval_seconds=60,
-           default_status=dg.DefaultSensorStatus.STOPPED,
-           description="Rebuilds the document passages when a file arrives in, changes in or "
-                       "leaves landing/docs/.")
+@dg.sensor(
+    jobs=[docs_job],
+    minimum_interval_seconds=60,
+    default_status=dg.DefaultSensorStatus.STOPPED,
+    description="Rebuilds the document passages when a file arrives in, changes in or leaves landing/docs/.",
+)
 def docs_landing_sensor(context: dg.SensorEvaluationContext, storage: LakehouseStorage):
     cursor = json.loads(context.cursor) if context.cursor else {}
     now = datetime.now(ZoneInfo(daily_partitions.timezone))
@@ -57,4 +67,3 @@ def docs_landing_sensor(context: dg.SensorEvaluationContext, storage: LakehouseS
     if request is None:
         return dg.SkipReason("no new, changed or removed file in landing/docs/")
     return [request]
-

@@ -50,11 +50,13 @@ def days_touched(source_key: str, folder: UPath, path: UPath, today: date) -> se
         return {effective if effective and effective < today else today - timedelta(days=1)}
     rows, rejects = source.read_file(path)
     return set(rows["partition_date"].drop_nulls().to_list()) | set(
-        rejects["partition_date"].drop_nulls().to_list())
+        rejects["partition_date"].drop_nulls().to_list()
+    )
 
 
-def plan_landing_runs(storage: LakehouseStorage, cursor: dict[str, str], now: datetime,
-                      log=None) -> tuple[list[dg.RunRequest], dict[str, str]]:
+def plan_landing_runs(
+    storage: LakehouseStorage, cursor: dict[str, str], now: datetime, log=None
+) -> tuple[list[dg.RunRequest], dict[str, str]]:
     """Pure planning step of the sensor: run requests and the next cursor."""
     first, last = first_day(), last_complete_day(now)
     new_cursor = dict(cursor)
@@ -64,8 +66,11 @@ def plan_landing_runs(storage: LakehouseStorage, cursor: dict[str, str], now: da
         suffixes = CATALOG_SUFFIXES if source_key == "eol_catalog_source" else None
         files = landing_files(folder, suffixes) if suffixes else landing_files(folder)
         source = file_source(SOURCES[source_key][3], storage, subdir)
-        indexed = (source.landing_index().refresh(files, source.days_of_file)
-                   if isinstance(source, LandingSource) and source.schema.time_column else {})
+        indexed = (
+            source.landing_index().refresh(files, source.days_of_file)
+            if isinstance(source, LandingSource) and source.schema.time_column
+            else {}
+        )
         days: set[date] = set()
         changed: list[str] = []
         for path in files:
@@ -78,32 +83,42 @@ def plan_landing_runs(storage: LakehouseStorage, cursor: dict[str, str], now: da
             try:
                 if entry and entry.error:
                     raise ValueError(entry.error)
-                touched = entry.day_set if entry else days_touched(source_key, folder, path,
-                                                                   now.date())
+                touched = entry.day_set if entry else days_touched(source_key, folder, path, now.date())
             except ValueError as exc:  # unreadable file: its days' runs would fail on it
                 if log:
-                    log.error(f"{path} (content {digest[:12]}) cannot be read, no run started "
-                              f"for it: {exc}")
+                    log.error(f"{path} (content {digest[:12]}) cannot be read, no run started for it: {exc}")
                 continue
             changed.append(f"{path.name}@{digest[:12]}")
             kept = {d for d in touched if first <= d <= last}
             if log and len(kept) < len(touched):
-                log.info(f"{path}: {len(touched) - len(kept)} day(s) outside the partitions "
-                         f"{first}..{last} ignored")
+                log.info(
+                    f"{path}: {len(touched) - len(kept)} day(s) outside the partitions "
+                    f"{first}..{last} ignored"
+                )
             days |= kept
         job = landing_jobs[RAW_ASSET_OF_SOURCE[source_key]]
         stamp = hashlib.sha256("|".join(sorted(changed)).encode()).hexdigest()[:16]
         for start, end in contiguous_ranges(days):
-            requests.append(dg.RunRequest(
-                run_key=f"{subdir}:{start}:{end}:{stamp}", job_name=job.name,
-                tags={RANGE_START_TAG: start.isoformat(), RANGE_END_TAG: end.isoformat(),
-                      "appops/landing_files": ",".join(changed)[:1000]}))
+            requests.append(
+                dg.RunRequest(
+                    run_key=f"{subdir}:{start}:{end}:{stamp}",
+                    job_name=job.name,
+                    tags={
+                        RANGE_START_TAG: start.isoformat(),
+                        RANGE_END_TAG: end.isoformat(),
+                        "appops/landing_files": ",".join(changed)[:1000],
+                    },
+                )
+            )
     return requests, new_cursor
 
 
-@dg.sensor(jobs=list(landing_jobs.values()), minimum_interval_seconds=60,
-           default_status=dg.DefaultSensorStatus.STOPPED,
-           description="Runs the days touched by files that arrived or changed in landing/.")
+@dg.sensor(
+    jobs=list(landing_jobs.values()),
+    minimum_interval_seconds=60,
+    default_status=dg.DefaultSensorStatus.STOPPED,
+    description="Runs the days touched by files that arrived or changed in landing/.",
+)
 def landing_sensor(context: dg.SensorEvaluationContext, storage: LakehouseStorage):
     cursor = json.loads(context.cursor) if context.cursor else {}
     now = datetime.now(ZoneInfo(daily_partitions.timezone))

@@ -23,15 +23,20 @@ MAX_REMEMBERED = 5000
 def new_clusters(storage: LakehouseStorage) -> pl.DataFrame:
     """``is_new`` clusters of the newest daily files, oldest day first."""
     folder = storage.lake_dir("root_cause_clusters")
-    files = sorted(folder.glob("*.parquet"), key=lambda p: p.name)[-LOOKBACK_FILES:] if folder.exists() else []
+    files = (
+        sorted(folder.glob("*.parquet"), key=lambda p: p.name)[-LOOKBACK_FILES:] if folder.exists() else []
+    )
     frames = [read_parquet(p) for p in files]
     if not frames:
         return pl.DataFrame()
     return pl.concat(frames, how="diagonal_relaxed").filter(pl.col("is_new")).sort("partition_date")
 
 
-@dg.sensor(minimum_interval_seconds=300, default_status=dg.DefaultSensorStatus.STOPPED,
-           description="Alerts once per new root-cause cluster (file, log, optional webhook).")
+@dg.sensor(
+    minimum_interval_seconds=300,
+    default_status=dg.DefaultSensorStatus.STOPPED,
+    description="Alerts once per new root-cause cluster (file, log, optional webhook).",
+)
 def new_root_cause_sensor(context: dg.SensorEvaluationContext, storage: LakehouseStorage):
     alerted = json.loads(context.cursor) if context.cursor else []
     known, fresh = set(alerted), []
@@ -39,13 +44,20 @@ def new_root_cause_sensor(context: dg.SensorEvaluationContext, storage: Lakehous
         if row["cluster_id"] in known:
             continue
         known.add(row["cluster_id"])
-        fresh.append({"cluster_id": row["cluster_id"], "day": str(row["partition_date"]),
-                      "label": row["label"], "keywords": row["keywords"],
-                      "size_window": row["size_window"], "top_application": row["top_application"],
-                      "representative_numbers": row["representative_numbers"],
-                      "message": f"New root-cause candidate {row['cluster_id']} on "
-                                 f"{row['partition_date']}: {row['label']} ({row['size_window']} "
-                                 f"tickets, {row['top_application'] or 'several applications'})"})
+        fresh.append(
+            {
+                "cluster_id": row["cluster_id"],
+                "day": str(row["partition_date"]),
+                "label": row["label"],
+                "keywords": row["keywords"],
+                "size_window": row["size_window"],
+                "top_application": row["top_application"],
+                "representative_numbers": row["representative_numbers"],
+                "message": f"New root-cause candidate {row['cluster_id']} on "
+                f"{row['partition_date']}: {row['label']} ({row['size_window']} "
+                f"tickets, {row['top_application'] or 'several applications'})",
+            }
+        )
     if not fresh:
         return dg.SkipReason("no new root-cause cluster")
     path = storage.reports("alerts", "new_root_causes.jsonl")

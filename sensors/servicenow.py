@@ -22,15 +22,22 @@ def plan_servicenow_runs(source: ServiceNowIncidentSource, last_day: date) -> li
         return []
     first = first_day()
     days = {d for d in source.has_updates_since(since) if first <= d <= last_day}
-    return [dg.RunRequest(run_key=f"servicenow:{start}:{end}:{since.isoformat()}",
-                          job_name=incidents_job.name,
-                          tags={RANGE_START_TAG: start.isoformat(), RANGE_END_TAG: end.isoformat()})
-            for start, end in contiguous_ranges(days)]
+    return [
+        dg.RunRequest(
+            run_key=f"servicenow:{start}:{end}:{since.isoformat()}",
+            job_name=incidents_job.name,
+            tags={RANGE_START_TAG: start.isoformat(), RANGE_END_TAG: end.isoformat()},
+        )
+        for start, end in contiguous_ranges(days)
+    ]
 
 
-@dg.sensor(job=incidents_job, minimum_interval_seconds=300,
-           default_status=dg.DefaultSensorStatus.STOPPED,
-           description="Runs the days of incidents updated in ServiceNow since the watermark.")
+@dg.sensor(
+    job=incidents_job,
+    minimum_interval_seconds=300,
+    default_status=dg.DefaultSensorStatus.STOPPED,
+    description="Runs the days of incidents updated in ServiceNow since the watermark.",
+)
 def servicenow_sensor(context: dg.SensorEvaluationContext, incident_source: IncidentSource):
     if not isinstance(incident_source, ServiceNowIncidentSource):
         return dg.SkipReason("the incident source is not ServiceNow (APPOPS_TICKETS_SOURCE)")

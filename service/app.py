@@ -65,13 +65,19 @@ class Guard:
             return await self.app(scope, receive, send)
         headers = dict(scope.get("headers") or [])
         if self.api_key and scope["path"].startswith("/v1/"):
-            given = (headers.get(b"x-api-key") or headers.get(b"authorization", b"")
-                     .removeprefix(b"Bearer ").strip())
+            given = (
+                headers.get(b"x-api-key")
+                or headers.get(b"authorization", b"").removeprefix(b"Bearer ").strip()
+            )
             if not hmac.compare_digest(given, self.api_key.encode()):
-                return await JSONResponse(status_code=401, content={
-                    "error": "unauthorized", "field": "X-API-Key",
-                    "message": "missing or wrong API key (header X-API-Key or "
-                               "Authorization: Bearer)"})(scope, receive, send)
+                return await JSONResponse(
+                    status_code=401,
+                    content={
+                        "error": "unauthorized",
+                        "field": "X-API-Key",
+                        "message": "missing or wrong API key (header X-API-Key or Authorization: Bearer)",
+                    },
+                )(scope, receive, send)
         length = headers.get(b"content-length")
         if self.limit and length is not None and length.isdigit() and int(length) > self.limit:
             return await self._refuse(scope, receive, send)
@@ -92,8 +98,10 @@ class Guard:
         return f"the request body exceeds {self.limit} bytes"
 
     async def _refuse(self, scope, receive, send):
-        response = JSONResponse(status_code=413, content={
-            "error": "request body too large", "field": "body", "message": self._message()})
+        response = JSONResponse(
+            status_code=413,
+            content={"error": "request body too large", "field": "body", "message": self._message()},
+        )
         await response(scope, receive, send)
 
 
@@ -111,9 +119,13 @@ def create_app(settings: Settings | None = None, service: Service | None = None)
         yield
         stop.set()
 
-    app = FastAPI(title="appops answers", version="1.0",
-                  description="Ticket triage with similar resolved incidents, and question "
-                              "answering over technical documents.", lifespan=lifespan)
+    app = FastAPI(
+        title="appops answers",
+        version="1.0",
+        description="Ticket triage with similar resolved incidents, and question "
+        "answering over technical documents.",
+        lifespan=lifespan,
+    )
 
     def svc() -> Service:
         if holder["service"] is None:
@@ -124,9 +136,15 @@ def create_app(settings: Settings | None = None, service: Service | None = None)
     async def invalid(request: Request, exc: RequestValidationError):
         errors = [{"field": _field(e["loc"]), "message": e["msg"]} for e in exc.errors()]
         first = errors[0] if errors else {"field": "body", "message": "invalid request"}
-        return JSONResponse(status_code=422, content={
-            "error": "invalid request", "field": first["field"],
-            "message": f"{first['field']}: {first['message']}", "errors": errors})
+        return JSONResponse(
+            status_code=422,
+            content={
+                "error": "invalid request",
+                "field": first["field"],
+                "message": f"{first['field']}: {first['message']}",
+                "errors": errors,
+            },
+        )
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException):
@@ -138,8 +156,9 @@ def create_app(settings: Settings | None = None, service: Service | None = None)
     @app.exception_handler(Exception)
     async def crash(request: Request, exc: Exception):
         log.error("request to %s failed: %s", request.url.path, type(exc).__name__)
-        return JSONResponse(status_code=500, content={"error": "internal error",
-                                                      "message": type(exc).__name__})
+        return JSONResponse(
+            status_code=500, content={"error": "internal error", "message": type(exc).__name__}
+        )
 
     @app.get("/healthz")
     def healthz() -> dict:
@@ -152,9 +171,14 @@ def create_app(settings: Settings | None = None, service: Service | None = None)
     @app.post("/v1/tickets/triage/batch")
     def triage_batch(batch: TicketBatch) -> dict:
         if len(batch.tickets) > settings.max_batch:
-            return JSONResponse(status_code=422, content={
-                "error": "invalid request", "field": "tickets",
-                "message": f"tickets: at most {settings.max_batch} per request, got {len(batch.tickets)}"})
+            return JSONResponse(
+                status_code=422,
+                content={
+                    "error": "invalid request",
+                    "field": "tickets",
+                    "message": f"tickets: at most {settings.max_batch} per request, got {len(batch.tickets)}",
+                },
+            )
         return {"results": svc().triage([t.model_dump() for t in batch.tickets])}
 
     @app.post("/v1/ask")

@@ -24,7 +24,7 @@ def _tickets(path: str) -> list[dict]:
     tickets = data.get("tickets", data) if isinstance(data, dict) else data
     tickets = [tickets] if isinstance(tickets, dict) else tickets
     if not isinstance(tickets, list) or not tickets:
-        raise SystemExit(f"appops triage: {path}: expected a ticket, a list or {{\"tickets\": [...]}}")
+        raise SystemExit(f'appops triage: {path}: expected a ticket, a list or {{"tickets": [...]}}')
     for i, ticket in enumerate(tickets):
         if not isinstance(ticket, dict) or not str(ticket.get("short_description") or "").strip():
             raise SystemExit(f"appops triage: {path}: ticket {i}: field short_description is required")

@@ -39,28 +39,38 @@ class Settings:
     @classmethod
     def from_env(cls) -> Settings:
         env = os.environ
-        return cls(root=env.get("APPOPS_HOME") or default_root(),
-                   index_days=int(env.get("APPOPS_SERVICE_INDEX_DAYS", "365")),
-                   semantic=env.get("APPOPS_SERVICE_SEMANTIC", "ask").lower(),
-                   review_threshold=float(env.get("APPOPS_REVIEW_THRESHOLD", REVIEW_THRESHOLD)),
-                   reload_s=float(env.get("APPOPS_SERVICE_RELOAD_S", "30")),
-                   api_key=env.get("APPOPS_API_KEY", ""),
-                   max_body_bytes=int(env.get("APPOPS_SERVICE_MAX_BODY_BYTES", "1000000")),
-                   max_batch=int(env.get("APPOPS_SERVICE_MAX_BATCH", "1000")))
+        return cls(
+            root=env.get("APPOPS_HOME") or default_root(),
+            index_days=int(env.get("APPOPS_SERVICE_INDEX_DAYS", "365")),
+            semantic=env.get("APPOPS_SERVICE_SEMANTIC", "ask").lower(),
+            review_threshold=float(env.get("APPOPS_REVIEW_THRESHOLD", REVIEW_THRESHOLD)),
+            reload_s=float(env.get("APPOPS_SERVICE_RELOAD_S", "30")),
+            api_key=env.get("APPOPS_API_KEY", ""),
+            max_body_bytes=int(env.get("APPOPS_SERVICE_MAX_BODY_BYTES", "1000000")),
+            max_batch=int(env.get("APPOPS_SERVICE_MAX_BATCH", "1000")),
+        )
 
 
 class Service:
-    def __init__(self, settings: Settings, embedding_model: EmbeddingModel | None = None,
-                 llm: LLMResource | None = None):
+    def __init__(
+        self,
+        settings: Settings,
+        embedding_model: EmbeddingModel | None = None,
+        llm: LLMResource | None = None,
+    ):
         if settings.semantic not in ("off", "ask", "all"):
             raise ValueError(f"APPOPS_SERVICE_SEMANTIC={settings.semantic!r}: expected off, ask or all")
         self.settings = settings
         self.storage = LakehouseStorage(root=settings.root)
-        self.embedder = None if settings.semantic == "off" else (
-            embedding_model or EmbeddingModel(model=os.environ.get("APPOPS_EMBEDDING_MODEL", "")))
+        self.embedder = (
+            None
+            if settings.semantic == "off"
+            else (embedding_model or EmbeddingModel(model=os.environ.get("APPOPS_EMBEDDING_MODEL", "")))
+        )
         self.llm = llm if llm is not None else llm_from_env()
-        self.holder = KnowledgeHolder(self.storage, settings.index_days,
-                                      self.embedder.model_id if self.embedder else None)
+        self.holder = KnowledgeHolder(
+            self.storage, settings.index_days, self.embedder.model_id if self.embedder else None
+        )
 
     @property
     def knowledge(self):
@@ -71,27 +81,39 @@ class Service:
         vectors = None
         if self.settings.semantic == "all" and k.incidents.has_embeddings and tickets:
             from resources.retrieval.triage import ticket_text
+
             vectors = self.embedder.encode([ticket_text(t) for t in tickets])
-        results = triage(tickets, k.incidents, k.predictor, k=5, vectors=vectors,
-                         threshold=self.settings.review_threshold, similarity=k.similarity)
+        results = triage(
+            tickets,
+            k.incidents,
+            k.predictor,
+            k=5,
+            vectors=vectors,
+            threshold=self.settings.review_threshold,
+            similarity=k.similarity,
+        )
         out = []
         for ticket, result in zip(tickets, results):
             row = {"number": ticket.get("number")}
             for name in TARGETS:
                 p = result.predictions.get(name)
-                row[name] = {"value": p.label if p else None,
-                             "confidence": round(p.confidence, 4) if p else None}
+                row[name] = {
+                    "value": p.label if p else None,
+                    "confidence": round(p.confidence, 4) if p else None,
+                }
             row["needs_review"] = result.needs_review
             row["reason"] = result.reason
-            row["similar"] = [{key: value for key, value in asdict(s).items()}
-                              for s in result.similar]
+            row["similar"] = [{key: value for key, value in asdict(s).items()} for s in result.similar]
             out.append(row)
         return out
 
     def ask(self, question: str, top_k: int = 5) -> dict:
         k = self.knowledge
-        vectors = (self.embedder.encode([question])
-                   if self.embedder is not None and k.documents.has_embeddings else None)
+        vectors = (
+            self.embedder.encode([question])
+            if self.embedder is not None and k.documents.has_embeddings
+            else None
+        )
         passages = k.documents.retrieve([question], vectors, top_k=top_k)[0]
         answer = extractive_answer(question, passages)
         llm_error = None
@@ -100,17 +122,27 @@ class Service:
         except (RuntimeError, httpx.HTTPError) as error:  # the offline answer still stands
             generated, llm_error = None, type(error).__name__  # its text may quote the reply
             log.warning("LLM answer failed (%s); extractive answer only", llm_error)
-        return {"answer": answer, "generated_answer": generated, "llm_error": llm_error,
-                "mode": "llm" if generated is not None else "extractive",
-                "passages": [{"path": p.path, "title": p.title, "heading": p.heading,
-                              "text": p.text, "score": p.score} for p in passages]}
+        return {
+            "answer": answer,
+            "generated_answer": generated,
+            "llm_error": llm_error,
+            "mode": "llm" if generated is not None else "extractive",
+            "passages": [
+                {"path": p.path, "title": p.title, "heading": p.heading, "text": p.text, "score": p.score}
+                for p in passages
+            ],
+        }
 
     def health(self) -> dict:
         k = self.knowledge
-        return {"status": "ok", "incidents": len(k.incidents), "passages": len(k.documents),
-                "classifier": type(k.predictor).__name__ if k.predictor else None,
-                "semantic": self.settings.semantic, "llm": bool(self.llm and self.llm.enabled),
-                "loaded_at": k.loaded_at,
-                "versions": {a: (v[-1][0] if v else None) for a, v in k.version.items()
-                             if a != "champions"},
-                "champions": dict(k.version.get("champions", ()))}
+        return {
+            "status": "ok",
+            "incidents": len(k.incidents),
+            "passages": len(k.documents),
+            "classifier": type(k.predictor).__name__ if k.predictor else None,
+            "semantic": self.settings.semantic,
+            "llm": bool(self.llm and self.llm.enabled),
+            "loaded_at": k.loaded_at,
+            "versions": {a: (v[-1][0] if v else None) for a, v in k.version.items() if a != "champions"},
+            "champions": dict(k.version.get("champions", ())),
+        }

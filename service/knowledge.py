@@ -30,8 +30,7 @@ INDEX_ASSETS = ("incident_index", "document_chunks", "document_index")
 
 def current_version(storage: LakehouseStorage) -> dict:
     """Lake files of every index, plus the registry's champion versions."""
-    return {**{a: lake_version(storage, a) for a in INDEX_ASSETS},
-            "champions": champion_versions(storage)}
+    return {**{a: lake_version(storage, a) for a in INDEX_ASSETS}, "champions": champion_versions(storage)}
 
 
 def lake_version(storage: LakehouseStorage, asset: str) -> tuple:
@@ -64,8 +63,9 @@ def read_incidents(storage: LakehouseStorage, files: tuple, window_days: int) ->
     return frame.unique("number", keep="last", maintain_order=True)
 
 
-def read_documents(storage: LakehouseStorage, chunk_files: tuple, index_files: tuple,
-                   model_id: str | None) -> pl.DataFrame:
+def read_documents(
+    storage: LakehouseStorage, chunk_files: tuple, index_files: tuple, model_id: str | None
+) -> pl.DataFrame:
     """The newest non-empty chunk snapshot joined with its embeddings (zero where missing)."""
     names = [name for name, size, _ in chunk_files if size]
     chunks = None
@@ -79,11 +79,14 @@ def read_documents(storage: LakehouseStorage, chunk_files: tuple, index_files: t
         return chunks
     wanted = set(chunks["chunk_id"].to_list())
     parts = []
-    for name, size, _ in index_files:
+    for name, _size, _ in index_files:
         frame = read_parquet(storage.lake_dir("document_index") / name)
         if frame.height:
-            parts.append(frame.filter((pl.col("model_id") == model_id)
-                                      & pl.col("chunk_id").is_in(list(wanted))).select("chunk_id", "embedding"))
+            parts.append(
+                frame.filter(
+                    (pl.col("model_id") == model_id) & pl.col("chunk_id").is_in(list(wanted))
+                ).select("chunk_id", "embedding")
+            )
     if not parts:
         return chunks
     vectors = pl.concat(parts).unique("chunk_id", keep="last")
@@ -99,8 +102,9 @@ def fill_missing_vectors(frame: pl.DataFrame) -> pl.DataFrame:
         return frame.drop("embedding")
     dim = len(present[0])
     vectors = [v if v is not None else [0.0] * dim for v in frame["embedding"].to_list()]
-    return frame.with_columns(pl.Series("embedding", np.asarray(vectors, dtype=np.float32),
-                                        dtype=pl.Array(pl.Float32(), dim)))
+    return frame.with_columns(
+        pl.Series("embedding", np.asarray(vectors, dtype=np.float32), dtype=pl.Array(pl.Float32(), dim))
+    )
 
 
 @dataclass
@@ -113,8 +117,9 @@ class Knowledge:
     loaded_at: float
 
 
-def load_knowledge(storage: LakehouseStorage, window_days: int, model_id: str | None,
-                   version: dict | None = None) -> Knowledge:
+def load_knowledge(
+    storage: LakehouseStorage, window_days: int, model_id: str | None, version: dict | None = None
+) -> Knowledge:
     version = version or current_version(storage)
     incidents_frame = fill_missing_vectors(read_incidents(storage, version["incident_index"], window_days))
     if model_id is not None and "model_id" in incidents_frame.columns:
@@ -123,10 +128,16 @@ def load_knowledge(storage: LakehouseStorage, window_days: int, model_id: str | 
             incidents_frame = incidents_frame.drop("embedding")  # another model's space: BM25 only
     incidents = IncidentIndex(incidents_frame)
     predictor = load_ticket_models(storage, incidents)
-    similarity = (tfidf_similarity(incidents, predictor if isinstance(predictor, LabelModel) else None)
-                  if len(incidents) else None)
-    documents = DocumentIndex(fill_missing_vectors(read_documents(
-        storage, version["document_chunks"], version["document_index"], model_id)))
+    similarity = (
+        tfidf_similarity(incidents, predictor if isinstance(predictor, LabelModel) else None)
+        if len(incidents)
+        else None
+    )
+    documents = DocumentIndex(
+        fill_missing_vectors(
+            read_documents(storage, version["document_chunks"], version["document_index"], model_id)
+        )
+    )
     log.info("indexes loaded: %d incidents, %d passages", len(incidents), len(documents))
     return Knowledge(version, incidents, predictor, similarity, documents, time.time())
 
@@ -155,6 +166,7 @@ class KnowledgeHolder:
                     self.refresh()
                 except Exception:  # keep serving the indexes we have; say why once per try
                     log.exception("index reload failed; the previous indexes stay in use")
+
         thread = threading.Thread(target=loop, name="appops-index-reload", daemon=True)
         thread.start()
         return thread

@@ -17,8 +17,11 @@ from resources.retrieval.triage import IncidentIndex, TicketPredictor
 from resources.storage import LakehouseStorage
 
 log = logging.getLogger("appops.service")
-REGISTERED = {"category": "ticket_category", "subcategory": "ticket_subcategory",
-              "assignment_group": "ticket_assignment_group"}
+REGISTERED = {
+    "category": "ticket_category",
+    "subcategory": "ticket_subcategory",
+    "assignment_group": "ticket_assignment_group",
+}
 
 
 def registry_champions(storage: LakehouseStorage) -> RegisteredPredictor | None:
@@ -34,9 +37,11 @@ def registry_champions(storage: LakehouseStorage) -> RegisteredPredictor | None:
         except LookupError:
             continue
         models[target] = found
-        thresholds[target] = {str(k).split("/", 1)[-1] if target == "subcategory" else str(k): v
-                              for k, v in (found.thresholds or {}).items()
-                              if isinstance(v, (int, float))}
+        thresholds[target] = {
+            str(k).split("/", 1)[-1] if target == "subcategory" else str(k): v
+            for k, v in (found.thresholds or {}).items()
+            if isinstance(v, (int, float))
+        }
     if "category" not in models:
         return None
     return RegisteredPredictor(models, thresholds)
@@ -62,8 +67,11 @@ def load_ticket_models(storage: LakehouseStorage, incidents: IncidentIndex) -> T
     try:
         champions = registry_champions(storage)
     except Exception as error:  # noqa: BLE001 (a broken registry must not stop triage: say so, fall back)
-        log.warning("model registry unreadable (%s: %s); using the index's own classifier",
-                    type(error).__name__, error)
+        log.warning(
+            "model registry unreadable (%s: %s); using the index's own classifier",
+            type(error).__name__,
+            error,
+        )
         champions = None
     if champions is not None:
         log.info("ticket classifier: registry champions %s", sorted(champions.models))

@@ -17,10 +17,9 @@ class FakeChat(BaseHTTPRequestHandler):
     status: ClassVar[int] = 200
     content: ClassVar[str] = ""
 
-    def do_POST(self):  # noqa: N802 (http.server API)
+    def do_POST(self):
         body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-        FakeChat.requests.append({"path": self.path, "auth": self.headers.get("Authorization"),
-                                  "body": body})
+        FakeChat.requests.append({"path": self.path, "auth": self.headers.get("Authorization"), "body": body})
         answer = {"choices": [{"message": {"role": "assistant", "content": FakeChat.content}}]}
         payload = json.dumps(answer).encode() if self.status == 200 else b"overloaded"
         self.send_response(self.status)

@@ -16,42 +16,58 @@ import re
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlparse
 from zoneinfo import ZoneInfo
 
-UTC, PARIS = timezone.utc, ZoneInfo("Europe/Paris")
+UTC, PARIS = UTC, ZoneInfo("Europe/Paris")
 FMT = "%Y-%m-%d %H:%M:%S"
 USER, PASSWORD, TOKEN = "svc_appops", "Tr0ub4dor&3-s3cret", "eyJ-bearer-t0ken-s3cret"
 # Paris days 2024-03-30 .. 2024-04-01 (03-31 is the 23-hour DST day); value: expected Paris day
-EDGES = {"INC9000001": ("2024-03-29 22:59:59", date(2024, 3, 29)),
-         "INC9000002": ("2024-03-30 23:30:00", date(2024, 3, 31)),   # 23:30 UTC: next Paris day
-         "INC9000003": ("2024-03-31 21:59:59", date(2024, 3, 31)),
-         "INC9000004": ("2024-03-31 22:00:00", date(2024, 4, 1)),
-         "INC9000005": ("2024-04-01 22:00:00", date(2024, 4, 2)),
-         "INC9000006": ("2024-04-01 23:30:00", date(2024, 4, 2)),
-         "INC9000007": ("2024-03-29 23:00:00", date(2024, 3, 30))}
+EDGES = {
+    "INC9000001": ("2024-03-29 22:59:59", date(2024, 3, 29)),
+    "INC9000002": ("2024-03-30 23:30:00", date(2024, 3, 31)),  # 23:30 UTC: next Paris day
+    "INC9000003": ("2024-03-31 21:59:59", date(2024, 3, 31)),
+    "INC9000004": ("2024-03-31 22:00:00", date(2024, 4, 1)),
+    "INC9000005": ("2024-04-01 22:00:00", date(2024, 4, 2)),
+    "INC9000006": ("2024-04-01 23:30:00", date(2024, 4, 2)),
+    "INC9000007": ("2024-03-29 23:00:00", date(2024, 3, 30)),
+}
 
 
 def make_records() -> list[dict]:
     start = datetime(2024, 3, 29, 23, 0, tzinfo=UTC)
-    stamps = [(f"INC{10001 + i:07d}", (start + timedelta(seconds=(i // 3) * 302)).strftime(FMT))
-              for i in range(2530)] + [(n, ts) for n, (ts, _) in EDGES.items()]
+    stamps = [
+        (f"INC{10001 + i:07d}", (start + timedelta(seconds=(i // 3) * 302)).strftime(FMT))
+        for i in range(2530)
+    ] + [(n, ts) for n, (ts, _) in EDGES.items()]
     records = []
     for i, (number, ts) in enumerate(stamps):
         opened = (datetime.strptime(ts, FMT) - timedelta(hours=i % 48)).strftime(FMT)
         group = {"link": f"https://x/api/now/table/sys_user_group/g{i % 7}", "value": f"g{i % 7}"}
-        records.append({
-            "sys_id": hashlib.md5(str(i).encode()).hexdigest(), "number": number,
-            "opened_at": opened, "short_description": "" if i == 7 else f"Incident {i}",
-            "description": "", "category": "software", "subcategory": "",
-            "priority": f"{i % 5 + 1}" if i % 2 else f"{i % 5 + 1} - Moderate",
-            "impact": "2", "urgency": "2 - Medium",
-            "assignment_group": group if i % 2 else f"g{i % 7}",
-            "cmdb_ci": {"display_value": f"APP-{i % 11}"}, "state": "6" if i % 3 else "2",
-            "resolved_at": ts if i % 3 else "", "close_code": "", "close_notes": "",
-            "sys_updated_on": ts, "u_entite": "BDDF"})
+        records.append(
+            {
+                "sys_id": hashlib.md5(str(i).encode()).hexdigest(),
+                "number": number,
+                "opened_at": opened,
+                "short_description": "" if i == 7 else f"Incident {i}",
+                "description": "",
+                "category": "software",
+                "subcategory": "",
+                "priority": f"{i % 5 + 1}" if i % 2 else f"{i % 5 + 1} - Moderate",
+                "impact": "2",
+                "urgency": "2 - Medium",
+                "assignment_group": group if i % 2 else f"g{i % 7}",
+                "cmdb_ci": {"display_value": f"APP-{i % 11}"},
+                "state": "6" if i % 3 else "2",
+                "resolved_at": ts if i % 3 else "",
+                "close_code": "",
+                "close_notes": "",
+                "sys_updated_on": ts,
+                "u_entite": "BDDF",
+            }
+        )
     return records
 
 
@@ -107,7 +123,7 @@ class FakeServiceNow:
         rows, order = list(self.records), []
         for part in params.get("sysparm_query", "").split("^"):
             if part.startswith("ORDERBY"):
-                order.append(part[len("ORDERBY"):])
+                order.append(part[len("ORDERBY") :])
                 continue
             field, op, value = re.fullmatch(r"(\w+)(>=|<|>)(.+)", part).groups()
             test = {">=": str.__ge__, "<": str.__lt__, ">": str.__gt__}[op]
@@ -117,7 +133,7 @@ class FakeServiceNow:
         else:  # no guaranteed order: differs from page to page
             random.Random(params.get("sysparm_offset")).shuffle(rows)
         offset, limit = int(params.get("sysparm_offset", 0)), int(params.get("sysparm_limit", 10000))
-        page = [r for r in rows[offset:offset + limit] if r["number"] not in self.hidden]
+        page = [r for r in rows[offset : offset + limit] if r["number"] not in self.hidden]
         if "sysparm_fields" in params:
             page = [{f: r[f] for f in params["sysparm_fields"].split(",")} for r in page]
         return 200, {"X-Total-Count": str(len(rows))} if self.send_total else {}, {"result": page}
@@ -139,7 +155,7 @@ def serve(fake: FakeServiceNow) -> Iterator[FakeServiceNow]:
             self.send_header("Content-Length", str(len(data)))
             self.end_headers()
             if headers.get("X-Fault") == "reset":  # the connection drops mid-body
-                self.wfile.write(data[:len(data) // 2])
+                self.wfile.write(data[: len(data) // 2])
                 self.wfile.flush()
                 self.close_connection = True
                 self.connection.shutdown(2)

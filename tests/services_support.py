@@ -41,8 +41,7 @@ def same_rows(left: list[tuple], right: list[tuple]) -> bool:
             return False
         for x, y in zip(a, b):
             if isinstance(x, float) and isinstance(y, float):
-                if not (math.isclose(x, y, rel_tol=1e-9, abs_tol=1e-12)
-                        or (math.isnan(x) and math.isnan(y))):
+                if not (math.isclose(x, y, rel_tol=1e-9, abs_tol=1e-12) or (math.isnan(x) and math.isnan(y))):
                     return False
             elif x != y:
                 return False

@@ -8,11 +8,11 @@ from http.server import BaseHTTPRequestHandler, HTTPServer
 import dagster as dg
 import polars as pl
 import pytest
-
 from fixtures.warehouse.lake import DAYS
+from warehouse_support import built_root, copied_root, run_assets
+
 from resources.storage import LakehouseStorage, read_parquet
 from sensors.alerts import WEBHOOK_ENV, eol_alert_sensor
-from warehouse_support import built_root, copied_root, run_assets  # noqa: F401
 
 SOON_RULE = {"name": "eol_soon", "statuses": ["eol_within_90d"], "more_than": 0}
 
@@ -44,16 +44,14 @@ def _alerts(root, rules=None, checks=False) -> pl.DataFrame:
     result = run_assets(root, ["eol_alerts"], run_config=config, checks=checks)
     assert result.success
     if checks:  # the GX contract of the alerts frame (one alert per subject and day...)
-        [contract] = [e for e in result.get_asset_check_evaluations()
-                      if e.check_name == "data_contract"]
+        [contract] = [e for e in result.get_asset_check_evaluations() if e.check_name == "data_contract"]
         assert contract.passed and contract.metadata["rows_validated"].value > 0
     storage = LakehouseStorage(root=str(root))
     return pl.concat([read_parquet(storage.lake_file("eol_alerts", d)) for d in DAYS])
 
 
 def _tick(root, cursor):
-    context = dg.build_sensor_context(cursor=cursor,
-                                      resources={"storage": LakehouseStorage(root=str(root))})
+    context = dg.build_sensor_context(cursor=cursor, resources={"storage": LakehouseStorage(root=str(root))})
     result = eol_alert_sensor(context)
     return context.cursor, result
 
@@ -63,7 +61,9 @@ def test_default_rules(copied_root):
     assert set(alerts["rule"]) == {"production_past_eol"}
     per_day = alerts.group_by("partition_date").agg(pl.col("product").sort())
     assert dict(per_day.iter_rows()) == {
-        **{d: ["legacyos", "python"] for d in DAYS[:-1]}, DAYS[-1]: ["legacyos"]}
+        **{d: ["legacyos", "python"] for d in DAYS[:-1]},
+        DAYS[-1]: ["legacyos"],
+    }
     assert alerts["alert_id"].n_unique() == 2  # one alert per subject, not per day
     assert alerts.filter(pl.col("product") == "python")["severity"].unique().to_list() == ["critical"]
 
@@ -90,8 +90,18 @@ def test_each_alert_is_sent_once(copied_root, webhook, monkeypatch):
     cursor, result = _tick(copied_root, None)  # restart with a lost cursor
     assert result.skip_message == "no new alert"
 
-    _alerts(copied_root, [SOON_RULE, {"name": "production_past_eol", "statuses": ["eol_passed"],
-                                      "environments": ["production"], "per_cycle": True}])
+    _alerts(
+        copied_root,
+        [
+            SOON_RULE,
+            {
+                "name": "production_past_eol",
+                "statuses": ["eol_passed"],
+                "environments": ["production"],
+                "per_cycle": True,
+            },
+        ],
+    )
     _, result = _tick(copied_root, cursor)
     assert "1 new alert(s)" in result.skip_message
     assert [a["rule"] for a in received] == ["production_past_eol"] * 2 + ["eol_soon"]

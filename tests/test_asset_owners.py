@@ -7,8 +7,10 @@ from resources.owners import DEFAULT_OWNERS, asset_owners
 
 
 def _owners_by_asset(defs) -> dict[str, tuple[str | None, list[str]]]:
-    return {node.key.to_user_string(): (node.group_name, list(node.owners))
-            for node in defs.resolve_asset_graph().asset_nodes}
+    return {
+        node.key.to_user_string(): (node.group_name, list(node.owners))
+        for node in defs.resolve_asset_graph().asset_nodes
+    }
 
 
 def test_every_asset_has_its_domain_team_as_owner(tmp_path):

@@ -55,9 +55,13 @@ def test_carried_clusters_take_their_own_members_and_leave_far_documents_out():
 def _run(root, selection, first, last):
     defs = build_definitions(root=str(root), mode="demo")
     config = {"root_cause_clusters": {"config": {"min_cluster_size": 8}}}
-    return dg.materialize([*defs.assets], selection=selection, resources=defs.resources,
-                          tags={RANGE_START_TAG: first.isoformat(), RANGE_END_TAG: last.isoformat()},
-                          run_config={"ops": {k: v for k, v in config.items() if k in selection}})
+    return dg.materialize(
+        [*defs.assets],
+        selection=selection,
+        resources=defs.resources,
+        tags={RANGE_START_TAG: first.isoformat(), RANGE_END_TAG: last.isoformat()},
+        run_config={"ops": {k: v for k, v in config.items() if k in selection}},
+    )
 
 
 THEMES = ("disque plein volume saturé", "réseau coupure switch", "badge accès porte refusé")
@@ -71,13 +75,28 @@ def _embeddings_of(day: date, rng: np.random.Generator) -> pl.DataFrame:
             continue
         for i in range(6):
             vector = np.eye(16)[theme] * 4 + rng.normal(scale=0.3, size=16)
-            rows.append((f"INC{day:%m%d}{theme}{i}", datetime(day.year, day.month, day.day, 9,
-                                                               tzinfo=UTC),
-                         f"APP-{theme}", f"{words} {i}", "synthetic",
-                         (vector / np.linalg.norm(vector)).astype(np.float32).tolist()))
-    return pl.DataFrame(rows, orient="row", schema={
-        "number": pl.String(), "opened_at": pl.Datetime("us", "UTC"), "application": pl.String(),
-        "text": pl.String(), "model_id": pl.String(), "embedding": pl.Array(pl.Float32(), 16)})
+            rows.append(
+                (
+                    f"INC{day:%m%d}{theme}{i}",
+                    datetime(day.year, day.month, day.day, 9, tzinfo=UTC),
+                    f"APP-{theme}",
+                    f"{words} {i}",
+                    "synthetic",
+                    (vector / np.linalg.norm(vector)).astype(np.float32).tolist(),
+                )
+            )
+    return pl.DataFrame(
+        rows,
+        orient="row",
+        schema={
+            "number": pl.String(),
+            "opened_at": pl.Datetime("us", "UTC"),
+            "application": pl.String(),
+            "text": pl.String(),
+            "model_id": pl.String(),
+            "embedding": pl.Array(pl.Float32(), 16),
+        },
+    )
 
 
 @pytest.fixture(scope="module")
@@ -86,8 +105,10 @@ def clustered(tmp_path_factory):
     root = tmp_path_factory.mktemp("cadence") / "appops_home"
     storage, rng = LakehouseStorage(root=str(root)), np.random.default_rng(7)
     for day in _days(FIRST - timedelta(days=29), LAST):
-        write_parquet_atomic(_embeddings_of(day, rng).with_columns(partition_date=pl.lit(day)),
-                             storage.lake_file("ticket_embeddings", day))
+        write_parquet_atomic(
+            _embeddings_of(day, rng).with_columns(partition_date=pl.lit(day)),
+            storage.lake_file("ticket_embeddings", day),
+        )
     assert _run(root, ["root_cause_clusters"], FIRST, LAST).success
     return root
 
@@ -164,8 +185,7 @@ class _Log:
 def test_progress_lines_say_done_total_and_rate():
     ticks = iter(range(0, 1000, 10))
     log = _Log()
-    tracker = Progress(log, "verbatim_topics", 9, unit="days", every_s=25,
-                       clock=lambda: float(next(ticks)))
+    tracker = Progress(log, "verbatim_topics", 9, unit="days", every_s=25, clock=lambda: float(next(ticks)))
     for _ in range(9):
         tracker.advance()
     assert log.lines[0].startswith("verbatim_topics: 1/9 days (11 %), 10.0 s each")
@@ -184,9 +204,13 @@ def test_verbatim_topics_between_anchors_keep_the_anchor_topics():
     cadence, previous, found = Cadence(days), {}, {}
     for day in days:
         vectors = np.vstack([np.eye(16)[t] * 4 + rng.normal(scale=0.3, size=(8, 16)) for t in range(3)])
-        window = pl.DataFrame({"response_id": [f"R{day:%d}-{i}" for i in range(24)],
-                               "text": [f"{THEMES[i // 8]} {i}" for i in range(24)],
-                               "partition_date": [day] * 24})
+        window = pl.DataFrame(
+            {
+                "response_id": [f"R{day:%d}-{i}" for i in range(24)],
+                "text": [f"{THEMES[i // 8]} {i}" for i in range(24)],
+                "partition_date": [day] * 24,
+            }
+        )
         topics, assigned, previous = topics_of_day(day, window, vectors, previous, config, cadence)
         found[day] = (topics, assigned)
     monday = set(found[date(2024, 9, 16)][0]["topic_id"])

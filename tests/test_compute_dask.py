@@ -22,10 +22,12 @@ ORIGIN = date(2025, 6, 30)
 @pytest.fixture(scope="module")
 def dask_engine():
     """Yields a function switching the engine; the cluster is closed after the module."""
+
     def use(name: str, monkeypatch) -> None:
         monkeypatch.setenv("APPOPS_COMPUTE", name)
         monkeypatch.setenv("APPOPS_DASK_WORKERS", "2")
         monkeypatch.delenv("APPOPS_DASK_SCHEDULER", raising=False)
+
     yield use
     compute.close()
 
@@ -42,8 +44,9 @@ def _history(i: int) -> History:
 def _fit_all(root) -> list[tuple[dict, bool, str]]:
     settings = ForecastSettings(daily_candidates=["naive", "theta"], lstm_epochs=1)
     store = ModelStore(LakehouseStorage(root=str(root)), "daily")
-    return models_at([_history(i) for i in range(5)], ORIGIN, "daily", settings, store,
-                     LstmCache(store, settings))
+    return models_at(
+        [_history(i) for i in range(5)], ORIGIN, "daily", settings, store, LstmCache(store, settings)
+    )
 
 
 def _square(x: int) -> int:
@@ -82,8 +85,10 @@ def test_forecast_fits_on_dask_equal_in_process(dask_engine, monkeypatch, tmp_pa
 
 
 def test_embedding_batches_on_dask_equal_in_process(dask_engine, monkeypatch):
-    texts = [f"incident {i}: le serveur de paiement ne répond plus depuis {i} minutes"
-             for i in range(23)] + ["VPN down", "mot de passe expiré"]
+    texts = [f"incident {i}: le serveur de paiement ne répond plus depuis {i} minutes" for i in range(23)] + [
+        "VPN down",
+        "mot de passe expiré",
+    ]
     model = EmbeddingModel(precision="fp32", dask_batch=7)
     dask_engine("local", monkeypatch)
     local = model.encode(texts)

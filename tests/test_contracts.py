@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import socket
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 
 import dagster as dg
 import great_expectations.expectations as gxe
@@ -22,19 +22,29 @@ DAY1, DAY2, DAY3 = date(2024, 3, 30), date(2024, 3, 31), date(2024, 4, 1)  # ove
 @pytest.fixture(autouse=True)
 def offline(monkeypatch):
     """Any attempt to open a network connection (GX usage statistics, version check) fails."""
+
     def refuse(self, address, *args, **kwargs):
         raise AssertionError(f"network access attempted: {address}")
+
     monkeypatch.setattr(socket.socket, "connect", refuse)
 
 
 def verbatims(day: date, n: int = 40) -> pl.DataFrame:
-    at = datetime(day.year, day.month, day.day, 9, tzinfo=timezone.utc)
-    return pl.DataFrame({
-        "response_id": [f"R{i:04d}" for i in range(n)], "answered_at": [at] * n,
-        "score": [i % 11 for i in range(n)], "score_scale": [10 if i % 3 else 5 for i in range(n)],
-        "verbatim": ["RAS"] * n, "channel": ["web"] * n, "agency": ["Lyon"] * n,
-        "product": [None] * n, "partition_date": [day] * n,
-    }, schema=SCHEMA.with_partition)
+    at = datetime(day.year, day.month, day.day, 9, tzinfo=UTC)
+    return pl.DataFrame(
+        {
+            "response_id": [f"R{i:04d}" for i in range(n)],
+            "answered_at": [at] * n,
+            "score": [i % 11 for i in range(n)],
+            "score_scale": [10 if i % 3 else 5 for i in range(n)],
+            "verbatim": ["RAS"] * n,
+            "channel": ["web"] * n,
+            "agency": ["Lyon"] * n,
+            "product": [None] * n,
+            "partition_date": [day] * n,
+        },
+        schema=SCHEMA.with_partition,
+    )
 
 
 def run_contract(root, lake: dict[date, pl.DataFrame], first: date, last: date, **options):
@@ -50,9 +60,14 @@ def run_contract(root, lake: dict[date, pl.DataFrame], first: date, last: date, 
 
     check = build_contract_check(SCHEMA, daily_partitions, **options)
     result = dg.materialize(
-        [raw_asset, check], resources={"storage": storage}, raise_on_error=False,
-        tags={"dagster/asset_partition_range_start": first.isoformat(),
-              "dagster/asset_partition_range_end": last.isoformat()})
+        [raw_asset, check],
+        resources={"storage": storage},
+        raise_on_error=False,
+        tags={
+            "dagster/asset_partition_range_start": first.isoformat(),
+            "dagster/asset_partition_range_end": last.isoformat(),
+        },
+    )
     [evaluation] = result.get_asset_check_evaluations()
     assert evaluation.check_name == "data_contract"
     return evaluation
@@ -64,8 +79,7 @@ def failures(evaluation) -> dict[str, dict]:
 
 def test_good_days_pass_with_metadata(root):
     empty = verbatims(DAY3).head(0)  # a day without any answer is valid
-    evaluation = run_contract(root, {DAY1: verbatims(DAY1), DAY2: verbatims(DAY2), DAY3: empty},
-                              DAY1, DAY3)
+    evaluation = run_contract(root, {DAY1: verbatims(DAY1), DAY2: verbatims(DAY2), DAY3: empty}, DAY1, DAY3)
     assert evaluation.passed, evaluation.metadata["failures"].value
     meta = evaluation.metadata
     assert meta["rows_validated"].value == 80  # the same ids on two days: the key is per day
@@ -76,13 +90,19 @@ def test_good_days_pass_with_metadata(root):
 
 
 def test_bad_frame_fails_and_names_each_failure(root):
-    bad = verbatims(DAY1).with_columns(
-        response_id=pl.when(pl.col("response_id") == "R0001").then(None)      # null key
-        .when(pl.col("response_id") == "R0002").then(pl.lit("R0003"))         # duplicate id
-        .otherwise(pl.col("response_id")),
-        score=pl.when(pl.col("response_id") == "R0005").then(42).otherwise(pl.col("score")),
-        score_scale=pl.when(pl.col("response_id") == "R0006").then(7).otherwise(pl.col("score_scale")),
-    ).cast(SCHEMA.with_partition)
+    bad = (
+        verbatims(DAY1)
+        .with_columns(
+            response_id=pl.when(pl.col("response_id") == "R0001")
+            .then(None)  # null key
+            .when(pl.col("response_id") == "R0002")
+            .then(pl.lit("R0003"))  # duplicate id
+            .otherwise(pl.col("response_id")),
+            score=pl.when(pl.col("response_id") == "R0005").then(42).otherwise(pl.col("score")),
+            score_scale=pl.when(pl.col("response_id") == "R0006").then(7).otherwise(pl.col("score_scale")),
+        )
+        .cast(SCHEMA.with_partition)
+    )
     mistyped = verbatims(DAY2).with_columns(pl.col("score").cast(pl.Float64))  # wrong dtype
     evaluation = run_contract(root, {DAY1: bad, DAY2: mistyped}, DAY1, DAY2)
     assert not evaluation.passed
@@ -117,22 +137,33 @@ def test_extra_expectations_and_non_blocking(root):
     def extra(schema):
         return [gxe.ExpectColumnValuesToBeInSet(column="channel", value_set=["phone"])]
 
-    evaluation = run_contract(root, {DAY1: verbatims(DAY1)}, DAY1, DAY1,
-                              extra_expectations=extra, blocking=False)
+    evaluation = run_contract(
+        root, {DAY1: verbatims(DAY1)}, DAY1, DAY1, extra_expectations=extra, blocking=False
+    )
     assert not evaluation.passed
     assert set(failures(evaluation)) == {"expect_column_values_to_be_in_set(channel)"}
 
 
 def forecasts(day: date) -> pl.DataFrame:
     """Two daily steps of one series: the bands nest (lo95 <= lo80 <= forecast <= hi80 <= hi95)."""
-    at = [datetime(day.year, day.month, day.day, tzinfo=timezone.utc) + timedelta(days=k)
-          for k in (1, 2)]
-    return pl.DataFrame({
-        "series_id": ["cpu/A/mean"] * 2, "origin": [day] * 2, "target_time": at,
-        "horizon_days": [1, 2], "grain": ["daily"] * 2, "model": ["ets"] * 2,
-        "forecast": [50.0, 51.0], "lo80": [45.0, 44.0], "hi80": [55.0, 58.0],
-        "lo95": [40.0, 40.0], "hi95": [60.0, 62.0], "partition_date": [day] * 2,
-    }, schema=CAPACITY_FORECASTS.with_partition)
+    at = [datetime(day.year, day.month, day.day, tzinfo=UTC) + timedelta(days=k) for k in (1, 2)]
+    return pl.DataFrame(
+        {
+            "series_id": ["cpu/A/mean"] * 2,
+            "origin": [day] * 2,
+            "target_time": at,
+            "horizon_days": [1, 2],
+            "grain": ["daily"] * 2,
+            "model": ["ets"] * 2,
+            "forecast": [50.0, 51.0],
+            "lo80": [45.0, 44.0],
+            "hi80": [55.0, 58.0],
+            "lo95": [40.0, 40.0],
+            "hi95": [60.0, 62.0],
+            "partition_date": [day] * 2,
+        },
+        schema=CAPACITY_FORECASTS.with_partition,
+    )
 
 
 def test_derived_frames_have_contracts_with_row_wise_orderings():
@@ -141,14 +172,15 @@ def test_derived_frames_have_contracts_with_row_wise_orderings():
     good = evaluate_contract(CAPACITY_FORECASTS, [(DAY1, forecasts(DAY1))], [], bands)
     assert good.passed, good.metadata["failures"].value
     crossed = forecasts(DAY1).with_columns(  # second step: lo80 above the forecast
-        lo80=pl.when(pl.col("horizon_days") == 2).then(53.0).otherwise(pl.col("lo80")))
+        lo80=pl.when(pl.col("horizon_days") == 2).then(53.0).otherwise(pl.col("lo80"))
+    )
     bad = evaluate_contract(CAPACITY_FORECASTS, [(DAY1, crossed)], [], bands)
     assert not bad.passed
     found = failures(bad)
     assert set(found) == {"expect_column_pair_values_a_to_be_greater_than_b(forecast, lo80)"}
-    assert found["expect_column_pair_values_a_to_be_greater_than_b(forecast, lo80)"][
-        "unexpected_count"] == 1
+    assert found["expect_column_pair_values_a_to_be_greater_than_b(forecast, lo80)"]["unexpected_count"] == 1
     duplicated = pl.concat([forecasts(DAY1), forecasts(DAY1).head(1)])
     found = failures(evaluate_contract(CAPACITY_FORECASTS, [(DAY1, duplicated)], [], bands))
     assert set(found) == {
-        "expect_compound_columns_to_be_unique(series_id, grain, target_time, partition_date)"}
+        "expect_compound_columns_to_be_unique(series_id, grain, target_time, partition_date)"
+    }

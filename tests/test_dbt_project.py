@@ -23,9 +23,13 @@ def _t(day: str) -> datetime:
 
 def test_window_vars_take_first_and_last_day_of_the_window():
     assert window_vars(_t("2025-03-01"), _t("2025-03-02")) == {
-        "min_date": "2025-03-01", "max_date": "2025-03-01"}
+        "min_date": "2025-03-01",
+        "max_date": "2025-03-01",
+    }
     assert window_vars(_t("2024-02-27"), _t("2024-03-02")) == {  # leap day inside
-        "min_date": "2024-02-27", "max_date": "2024-03-01"}
+        "min_date": "2024-02-27",
+        "max_date": "2024-03-01",
+    }
     with pytest.raises(ValueError, match="empty partition window"):
         window_vars(_t("2025-03-01"), _t("2025-03-01"))
 
@@ -34,15 +38,13 @@ def test_build_args_window_full_refresh_and_unpartitioned():
     args = build_args(_t("2025-03-01"), _t("2025-03-03"), full_refresh=False)
     assert args[:2] == ["build", "--vars"]
     assert json.loads(args[2]) == {"min_date": "2025-03-01", "max_date": "2025-03-02"}
-    assert build_args(_t("2025-03-01"), _t("2025-03-03"), full_refresh=True) == [
-        "build", "--full-refresh"]
+    assert build_args(_t("2025-03-01"), _t("2025-03-03"), full_refresh=True) == ["build", "--full-refresh"]
     assert build_args(None, None, full_refresh=False) == ["build"]
 
 
 def test_sources_declare_the_schemas_columns_and_types():
     sources = yaml.safe_load((DBT_DIR / "models" / "sources.yml").read_text())["sources"][0]
-    declared = {t["name"]: {c["name"]: c["data_type"] for c in t["columns"]}
-                for t in sources["tables"]}
+    declared = {t["name"]: {c["name"]: c["data_type"] for c in t["columns"]} for t in sources["tables"]}
     assert declared == {name: source_columns(s) for name, s in LAKE_SCHEMAS.items()}
 
 
@@ -71,11 +73,12 @@ def test_ml_dependencies_only_on_defined_assets():
     assert not before[dg.AssetKey("stg_capacity_headroom")].deps
     after = _graph(set(ML_OUTPUTS))
     assert {d.asset_key for d in after[dg.AssetKey("stg_capacity_headroom")].deps} == {
-        dg.AssetKey("capacity_headroom")}
+        dg.AssetKey("capacity_headroom")
+    }
 
 
 def test_daily_models_are_partitioned_and_share_the_warehouse_pool():
-    daily, = [a for a in build_dbt_assets(frozenset()) if a.node_def.name == "warehouse_daily"]
+    (daily,) = [a for a in build_dbt_assets(frozenset()) if a.node_def.name == "warehouse_daily"]
     assert daily.partitions_def is not None
     assert daily.backfill_policy == dg.BackfillPolicy.single_run()
     assert dg.AssetKey("fct_installed_components") in daily.keys

@@ -11,9 +11,15 @@ import dagster as dg
 
 from definitions import build_definitions
 
-RAW = {"raw_metrics": "metrics", "raw_incidents": "tickets", "raw_verbatims": "verbatims",
-       "raw_software_inventory": "obsolescence", "raw_eol_catalog": "obsolescence",
-       "raw_applications": "appops360", "raw_team_indicators": "appops360"}
+RAW = {
+    "raw_metrics": "metrics",
+    "raw_incidents": "tickets",
+    "raw_verbatims": "verbatims",
+    "raw_software_inventory": "obsolescence",
+    "raw_eol_catalog": "obsolescence",
+    "raw_applications": "appops360",
+    "raw_team_indicators": "appops360",
+}
 
 
 def test_definitions_load_with_every_raw_asset_in_its_group(root):
@@ -22,8 +28,14 @@ def test_definitions_load_with_every_raw_asset_in_its_group(root):
     groups = {key.to_user_string(): graph.get(key).group_name for key in graph.get_all_asset_keys()}
     for asset, group in RAW.items():
         assert groups[asset] == group
-    assert set(groups.values()) <= {"metrics", "tickets", "verbatims", "obsolescence", "appops360",
-                                    "knowledge"}
+    assert set(groups.values()) <= {
+        "metrics",
+        "tickets",
+        "verbatims",
+        "obsolescence",
+        "appops360",
+        "knowledge",
+    }
 
 
 def test_every_daily_asset_is_single_run_and_has_contract_and_drift_checks(root):
@@ -40,9 +52,12 @@ def test_every_daily_asset_is_single_run_and_has_contract_and_drift_checks(root)
     for asset in RAW:
         assert (asset, "data_contract") in check_names
         assert (asset, "drift") in check_names
-    lake_frames = {key.to_user_string() for key in graph.get_all_asset_keys()
-                   if graph.get(key).partitions_def is not None and defs.resolve_assets_def(key)
-                   .get_io_manager_key_for_asset_key(key) == "lake_io_manager"}
+    lake_frames = {
+        key.to_user_string()
+        for key in graph.get_all_asset_keys()
+        if graph.get(key).partitions_def is not None
+        and defs.resolve_assets_def(key).get_io_manager_key_for_asset_key(key) == "lake_io_manager"
+    }
     assert {"capacity_forecasts", "verbatim_topic_assignments", "eol_alerts"} <= lake_frames
     for asset in lake_frames:  # every daily frame in the lake: a GX contract
         assert (asset, "data_contract") in check_names, asset
@@ -51,10 +66,11 @@ def test_every_daily_asset_is_single_run_and_has_contract_and_drift_checks(root)
 def test_code_location_loads_without_heavy_ml_imports():
     """Loading the code location imports none of torch, darts, setfit, umap or hdbscan."""
     repo = Path(__file__).resolve().parent.parent
-    code = ("import sys, definitions; heavy = [m for m in ('torch', 'darts', 'setfit', 'umap', "
-            "'hdbscan', 'sentence_transformers') if m in sys.modules]; print(heavy)")
-    out = subprocess.run([sys.executable, "-c", code], cwd=repo, capture_output=True, text=True,
-                         check=True)
+    code = (
+        "import sys, definitions; heavy = [m for m in ('torch', 'darts', 'setfit', 'umap', "
+        "'hdbscan', 'sentence_transformers') if m in sys.modules]; print(heavy)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], cwd=repo, capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]", out.stdout
 
 
@@ -62,7 +78,12 @@ def test_workspace_validates_as_dagster_loads_it(root):
     """What ``dagster dev -w workspace.yaml`` loads: exactly one Definitions at module scope."""
     repo = Path(__file__).resolve().parent.parent
     cli = Path(sys.executable).parent / "dagster"
-    out = subprocess.run([str(cli), "definitions", "validate", "-w", "workspace.yaml"], cwd=repo,
-                         capture_output=True, text=True, env={**os.environ, "APPOPS_HOME": str(root)})
+    out = subprocess.run(
+        [str(cli), "definitions", "validate", "-w", "workspace.yaml"],
+        cwd=repo,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "APPOPS_HOME": str(root)},
+    )
     assert out.returncode == 0, out.stdout + out.stderr
     assert "Validation successful" in out.stdout + out.stderr

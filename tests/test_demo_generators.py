@@ -15,8 +15,7 @@ import pytest
 
 from resources.demo import appops, metrics, tickets, verbatims
 from resources.demo.common import paris_day_bounds_utc
-from resources.schemas import (RAW_APPLICATIONS, RAW_INCIDENTS, RAW_METRICS, RAW_TEAM_INDICATORS,
-                               RAW_VERBATIMS)
+from resources.schemas import RAW_APPLICATIONS, RAW_INCIDENTS, RAW_METRICS, RAW_TEAM_INDICATORS, RAW_VERBATIMS
 
 ROOT = Path(__file__).resolve().parents[1]
 GENERATORS = {
@@ -26,8 +25,11 @@ GENERATORS = {
     "applications": (appops.generate_applications, RAW_APPLICATIONS),
     "team_indicators": (appops.generate_team_indicators, RAW_TEAM_INDICATORS),
 }
-TIME_COLUMNS = {"metrics": ["timestamp"], "tickets": ["opened_at", "sys_updated_on", "resolved_at"],
-                "verbatims": ["answered_at"]}
+TIME_COLUMNS = {
+    "metrics": ["timestamp"],
+    "tickets": ["opened_at", "sys_updated_on", "resolved_at"],
+    "verbatims": ["answered_at"],
+}
 DAY = date(2024, 6, 12)
 
 
@@ -60,14 +62,20 @@ def test_deterministic_and_days_differ(name: str) -> None:
 
 
 def test_same_frames_in_another_process(tmp_path: Path) -> None:
-    code = ("import sys; from datetime import date; from resources.demo import appops, metrics, tickets, verbatims\n"
-            "d = date(2024, 6, 12)\n"
-            "for n, g in [('m', metrics.generate), ('t', tickets.generate), ('v', verbatims.generate),"
-            " ('i', appops.generate_team_indicators)]: g(d).write_ipc(f'{sys.argv[1]}/{n}.arrow')")
+    code = (
+        "import sys; from datetime import date; from resources.demo import appops, metrics, tickets, verbatims\n"
+        "d = date(2024, 6, 12)\n"
+        "for n, g in [('m', metrics.generate), ('t', tickets.generate), ('v', verbatims.generate),"
+        " ('i', appops.generate_team_indicators)]: g(d).write_ipc(f'{sys.argv[1]}/{n}.arrow')"
+    )
     env = {**os.environ, "PYTHONHASHSEED": "12345"}
     subprocess.run([sys.executable, "-c", code, str(tmp_path)], cwd=ROOT, env=env, check=True)
-    for key, generate in [("m", metrics.generate), ("t", tickets.generate), ("v", verbatims.generate),
-                          ("i", appops.generate_team_indicators)]:
+    for key, generate in [
+        ("m", metrics.generate),
+        ("t", tickets.generate),
+        ("v", verbatims.generate),
+        ("i", appops.generate_team_indicators),
+    ]:
         assert pl.read_ipc(tmp_path / f"{key}.arrow").equals(generate(DAY)), key
 
 
@@ -83,13 +91,19 @@ def test_timestamps_inside_paris_day(name: str, day: date) -> None:
 
 # ---------------------------------------------------------------- metrics
 
+
 def test_metrics_series_and_ranges() -> None:
     frame = metrics.generate(DAY)
     series = frame.select("metric", "resource").unique()
     assert series.height >= 40
     assert set(series.iter_rows()) == {(s.metric, s.resource) for s in metrics.SERIES}
-    assert {"cpu_utilisation", "sftn_transfer_volume", "api_calls", "mobile_banking_sessions",
-            "payments"} <= set(series["metric"])
+    assert {
+        "cpu_utilisation",
+        "sftn_transfer_volume",
+        "api_calls",
+        "mobile_banking_sessions",
+        "payments",
+    } <= set(series["metric"])
     cpu = frame.filter(metric="cpu_utilisation")["value"]
     assert cpu.min() >= 0 and cpu.max() <= 100
     assert frame.filter(pl.col("unit") != "%")["value"].min() >= 0
@@ -113,16 +127,23 @@ def test_metrics_holiday_lower_than_surrounding_weekdays(metric: str) -> None:
 def test_metrics_seasonality_and_trend() -> None:
     def sftn(d: date) -> float:
         return _daily(d, "sftn_transfer_volume")
+
     assert sftn(date(2024, 5, 31)) > 1.3 * sftn(date(2024, 5, 22))  # month-end peak
     assert _daily(date(2024, 8, 14), "payments") < _daily(date(2024, 6, 12), "payments")  # August dip
     assert _daily(date(2024, 6, 12), "api_calls") > 1.5 * _daily(date(2019, 6, 12), "api_calls")  # growth
-    night = metrics.generate(DAY).filter(resource="SFTN-STET").with_columns(
-        hour=pl.col("timestamp").dt.convert_time_zone("Europe/Paris").dt.hour())
-    assert night.filter(pl.col("hour") < 4)["value"].mean() > 3 * night.filter(
-        pl.col("hour").is_between(10, 16))["value"].mean()  # night batch window
+    night = (
+        metrics.generate(DAY)
+        .filter(resource="SFTN-STET")
+        .with_columns(hour=pl.col("timestamp").dt.convert_time_zone("Europe/Paris").dt.hour())
+    )
+    assert (
+        night.filter(pl.col("hour") < 4)["value"].mean()
+        > 3 * night.filter(pl.col("hour").is_between(10, 16))["value"].mean()
+    )  # night batch window
 
 
 # ---------------------------------------------------------------- tickets
+
 
 @pytest.fixture(scope="module")
 def two_months_of_tickets() -> pl.DataFrame:
@@ -140,8 +161,10 @@ def test_tickets_consistency(two_months_of_tickets: pl.DataFrame) -> None:
     open_ = t.filter(pl.col("state").is_in(["1", "2"]))
     assert resolved.height > 0 and open_.height > 0
     assert resolved["resolved_at"].null_count() == 0 and resolved["close_code"].null_count() == 0
-    assert ((resolved["resolved_at"] >= resolved["opened_at"])
-            & (resolved["resolved_at"] <= resolved["sys_updated_on"])).all()
+    assert (
+        (resolved["resolved_at"] >= resolved["opened_at"])
+        & (resolved["resolved_at"] <= resolved["sys_updated_on"])
+    ).all()
     assert open_["resolved_at"].null_count() == open_.height
     weekend = t.filter(pl.col("partition_date").dt.weekday() >= 6).group_by("partition_date").len()
     weekday = t.filter(pl.col("partition_date").dt.weekday() <= 5).group_by("partition_date").len()
@@ -171,6 +194,7 @@ def test_tickets_new_cause_emerges() -> None:
 
 # ---------------------------------------------------------------- verbatims
 
+
 @pytest.fixture(scope="module")
 def answers() -> pl.DataFrame:
     return pl.concat([verbatims.generate(d) for d in days(date(2024, 2, 1), 60)])
@@ -191,7 +215,9 @@ def test_verbatims_scores_and_ids(answers: pl.DataFrame) -> None:
 def test_verbatims_tone_follows_score(answers: pl.DataFrame) -> None:
     nps = answers.filter(score_scale=10).drop_nulls("verbatim")
     praise = nps.filter(pl.col("verbatim").str.contains(r"(?i)je recommande|à l'écoute|pratique et facile"))
-    complaint = nps.filter(pl.col("verbatim").str.contains(r"(?i)plante|interminable|trop élevés|inadmissible"))
+    complaint = nps.filter(
+        pl.col("verbatim").str.contains(r"(?i)plante|interminable|trop élevés|inadmissible")
+    )
     assert praise["score"].mean() > complaint["score"].mean() + 4
 
 
@@ -209,11 +235,14 @@ def test_verbatims_personal_data(answers: pl.DataFrame) -> None:
     assert re.search(r"[\w.]+@[\w.]+\.(fr|com|net)", text)
     assert re.search(r"(\+33 [67]( \d\d){4})|(0[67]\d{8})|(0[67]( \d\d){4})", text)
     assert re.search(r"client n° ?\d{8}", text)
-    with_pii = answers["verbatim"].drop_nulls().str.contains(r"@|FR\d\d|n° ?\d|\+33|0[67][ .]?\d\d|je suis|ici :")
+    with_pii = (
+        answers["verbatim"].drop_nulls().str.contains(r"@|FR\d\d|n° ?\d|\+33|0[67][ .]?\d\d|je suis|ici :")
+    )
     assert 0.02 <= with_pii.mean() <= 0.1
 
 
 # ---------------------------------------------------------------- team indicators
+
 
 @pytest.fixture(scope="module")
 def indicators() -> pl.DataFrame:
@@ -221,23 +250,29 @@ def indicators() -> pl.DataFrame:
 
 
 def test_pages_follow_previous_day_changes(indicators: pl.DataFrame) -> None:
-    previous = indicators.select("team", pl.col("day") + pl.duration(days=1),
-                                 pl.col("changes_deployed").alias("changes_before"))
+    previous = indicators.select(
+        "team", pl.col("day") + pl.duration(days=1), pl.col("changes_deployed").alias("changes_before")
+    )
     joined = indicators.join(previous, on=["team", "day"])
     assert joined.height == 120 * indicators["team"].n_unique()
     team = joined.filter(team="Canaux digitaux")
     assert np.corrcoef(team["changes_before"], team["oncall_pages"])[0, 1] > 0.3
-    centred = joined.with_columns(pl.col("changes_before", "oncall_pages") - pl.col(
-        "changes_before", "oncall_pages").mean().over("team"))
+    centred = joined.with_columns(
+        pl.col("changes_before", "oncall_pages")
+        - pl.col("changes_before", "oncall_pages").mean().over("team")
+    )
     assert np.corrcoef(centred["changes_before"], centred["oncall_pages"])[0, 1] > 0.2
 
 
 def test_staff_and_changes_calendar() -> None:
     def total(d: date, column: str) -> int:
         return appops.generate_team_indicators(d)[column].sum()
-    assert sum(total(d, "staff_on_duty") for d in days(date(2024, 8, 5), 5)) < \
-        0.8 * sum(total(d, "staff_on_duty") for d in days(date(2024, 6, 10), 5))
+
+    assert sum(total(d, "staff_on_duty") for d in days(date(2024, 8, 5), 5)) < 0.8 * sum(
+        total(d, "staff_on_duty") for d in days(date(2024, 6, 10), 5)
+    )
     assert total(date(2024, 6, 15), "staff_on_duty") < 0.3 * total(date(2024, 6, 14), "staff_on_duty")
-    assert sum(total(d, "changes_deployed") for d in days(date(2024, 12, 19), 12)) < \
-        0.3 * sum(total(d, "changes_deployed") for d in days(date(2024, 11, 19), 12))
+    assert sum(total(d, "changes_deployed") for d in days(date(2024, 12, 19), 12)) < 0.3 * sum(
+        total(d, "changes_deployed") for d in days(date(2024, 11, 19), 12)
+    )
     assert total(date(2024, 5, 1), "staff_on_duty") < 0.3 * total(date(2024, 4, 30), "staff_on_duty")

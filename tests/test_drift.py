@@ -14,27 +14,32 @@ from resources.storage import LakehouseStorage
 
 ASSET = "ticket_features"
 DAY = date(2024, 6, 20)
-WORDS = "disque plein serveur lent sauvegarde echec reseau vpn mot de passe".split()
-OTHER = "imprimante badge bloque teams micro casque ecran clavier souris".split()
+WORDS = ["disque", "plein", "serveur", "lent", "sauvegarde", "echec", "reseau", "vpn", "mot", "de", "passe"]
+OTHER = ["imprimante", "badge", "bloque", "teams", "micro", "casque", "ecran", "clavier", "souris"]
 
 
 @pytest.fixture(autouse=True)
 def offline(monkeypatch):
     def refuse(self, address, *args, **kwargs):
         raise AssertionError(f"network access attempted: {address}")
+
     monkeypatch.setattr(socket.socket, "connect", refuse)
 
 
-def frame(day: date, seed: int, n: int = 1000, shift: float = 0.0,
-          weights=(0.6, 0.3, 0.1), words=WORDS) -> pl.DataFrame:
+def frame(
+    day: date, seed: int, n: int = 1000, shift: float = 0.0, weights=(0.6, 0.3, 0.1), words=WORDS
+) -> pl.DataFrame:
     rng = np.random.default_rng(seed)
-    return pl.DataFrame({
-        "duration": rng.normal(60 + shift * 15, 15, n),
-        "team": rng.choice(["infra", "reseau", "poste"], n, p=list(weights)),
-        "note": [" ".join(rng.choice(words, 6)) for _ in range(n)],
-        "site": ["Paris"] * n, "empty": pl.Series([None] * n, dtype=pl.Float64),
-        "partition_date": [day] * n,
-    })
+    return pl.DataFrame(
+        {
+            "duration": rng.normal(60 + shift * 15, 15, n),
+            "team": rng.choice(["infra", "reseau", "poste"], n, p=list(weights)),
+            "note": [" ".join(rng.choice(words, 6)) for _ in range(n)],
+            "site": ["Paris"] * n,
+            "empty": pl.Series([None] * n, dtype=pl.Float64),
+            "partition_date": [day] * n,
+        }
+    )
 
 
 def run_drift(root, lake: dict[date, pl.DataFrame], first: date, last: date, **columns):
@@ -50,9 +55,13 @@ def run_drift(root, lake: dict[date, pl.DataFrame], first: date, last: date, **c
 
     check = build_drift_check(ASSET, daily_partitions, reference_days=14, **columns)
     result = dg.materialize(
-        [features, check], resources={"storage": storage},
-        tags={"dagster/asset_partition_range_start": first.isoformat(),
-              "dagster/asset_partition_range_end": last.isoformat()})
+        [features, check],
+        resources={"storage": storage},
+        tags={
+            "dagster/asset_partition_range_start": first.isoformat(),
+            "dagster/asset_partition_range_end": last.isoformat(),
+        },
+    )
     [evaluation] = result.get_asset_check_evaluations()
     assert evaluation.check_name == "drift" and evaluation.severity == dg.AssetCheckSeverity.WARN
     return evaluation, storage

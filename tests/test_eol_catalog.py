@@ -14,8 +14,14 @@ from resources.demo import obsolescence
 from resources.demo.common import APPLICATIONS, paris_day_bounds_utc
 from resources.demo.obsolescence import generate_inventory
 from resources.schemas import RAW_EOL_CATALOG, RAW_SOFTWARE_INVENTORY
-from resources.sources.eol_catalog import (CatalogParseError, catalog_dir, parse_api_json,
-                                           parse_products_dir, read_api_json, read_products_dir)
+from resources.sources.eol_catalog import (
+    CatalogParseError,
+    catalog_dir,
+    parse_api_json,
+    parse_products_dir,
+    read_api_json,
+    read_products_dir,
+)
 
 
 @pytest.fixture(scope="module")
@@ -42,9 +48,16 @@ def test_snapshot_shape(catalog):
 def test_release_cycle_kept_as_text(catalog):
     py310, py31 = _release(catalog, "python", "3.10"), _release(catalog, "python", "3.1")
     assert (py310["latest"], py310["eol_date"], py310["eoas_date"]) == (
-        "3.10.21", date(2026, 10, 31), date(2023, 4, 5))
+        "3.10.21",
+        date(2026, 10, 31),
+        date(2023, 4, 5),
+    )
     assert (py31["latest"], py31["eol"], py31["eoas"], py31["eoas_date"]) == (
-        "3.1.5", "2012-04-09", "true", None)
+        "3.1.5",
+        "2012-04-09",
+        "true",
+        None,
+    )
     assert _release(catalog, "tomcat", "9.0")["latest"] == "9.0.121"
 
 
@@ -58,7 +71,10 @@ def test_eol_true_false_and_date(catalog):
     assert _release(catalog, "oracle-solaris", "11.3")["eoes_date"] == date(2027, 1, 1)
     mysql80 = _release(catalog, "mysql", "8.0")  # lts: 2023-07-18 (a date) -> True
     assert (mysql80["lts"], mysql80["eoas"], mysql80["latest_release_date"]) == (
-        True, "2025-04-30", date(2026, 4, 7))
+        True,
+        "2025-04-30",
+        date(2026, 4, 7),
+    )
     assert _release(catalog, "python", "3.12")["lts"] is False
     kinds = catalog["eol"].replace_strict({"true": "true", "false": "false"}, default="date")
     assert set(kinds) == {"true", "false", "date"}
@@ -93,17 +109,53 @@ releases:
 > Node.js is a JavaScript runtime.
 """
 
-V1 = {"schema_version": "1.2.0", "result": {
-    "name": "nodejs", "label": "Node.js", "category": "framework", "releases": [
-        {"name": "20", "label": "20", "releaseDate": "2023-04-18", "isLts": True, "ltsFrom": "2023-10-24",
-         "isEoas": True, "eoasFrom": "2024-10-22", "isEol": False, "eolFrom": "2026-04-30",
-         "isEoes": False, "eoesFrom": None, "isMaintained": True,
-         "latest": {"name": "20.20.2", "date": "2026-03-24", "link": None}},
-        {"name": "0.10", "label": "0.10", "releaseDate": "2013-03-11", "isLts": False, "ltsFrom": None,
-         "isEol": True, "eolFrom": None, "isMaintained": False,
-         "latest": {"name": "0.10.48", "date": "2016-10-18", "link": None}},
-        {"name": "0.1", "label": "0.1", "releaseDate": "2009-05-27", "isLts": False, "ltsFrom": None,
-         "isEol": False, "eolFrom": None, "isMaintained": True, "latest": None}]}}
+V1 = {
+    "schema_version": "1.2.0",
+    "result": {
+        "name": "nodejs",
+        "label": "Node.js",
+        "category": "framework",
+        "releases": [
+            {
+                "name": "20",
+                "label": "20",
+                "releaseDate": "2023-04-18",
+                "isLts": True,
+                "ltsFrom": "2023-10-24",
+                "isEoas": True,
+                "eoasFrom": "2024-10-22",
+                "isEol": False,
+                "eolFrom": "2026-04-30",
+                "isEoes": False,
+                "eoesFrom": None,
+                "isMaintained": True,
+                "latest": {"name": "20.20.2", "date": "2026-03-24", "link": None},
+            },
+            {
+                "name": "0.10",
+                "label": "0.10",
+                "releaseDate": "2013-03-11",
+                "isLts": False,
+                "ltsFrom": None,
+                "isEol": True,
+                "eolFrom": None,
+                "isMaintained": False,
+                "latest": {"name": "0.10.48", "date": "2016-10-18", "link": None},
+            },
+            {
+                "name": "0.1",
+                "label": "0.1",
+                "releaseDate": "2009-05-27",
+                "isLts": False,
+                "ltsFrom": None,
+                "isEol": False,
+                "eolFrom": None,
+                "isMaintained": True,
+                "latest": None,
+            },
+        ],
+    },
+}
 
 # Legacy /api/nodejs.json, written as raw text: the unquoted 0.10 must stay "0.10".
 LEGACY = """[
@@ -124,8 +176,11 @@ def test_api_json_matches_markdown(tmp_path):
     assert from_md["lts"].to_list() == [True, False, False]
     v1_path = tmp_path / "v1.json"
     v1_path.write_text(json.dumps(V1), encoding="utf-8")
-    for v1 in (parse_api_json(V1), parse_api_json(v1_path),
-               parse_api_json({"result": [V1["result"]]})):  # /api/v1/products/full
+    for v1 in (
+        parse_api_json(V1),
+        parse_api_json(v1_path),
+        parse_api_json({"result": [V1["result"]]}),
+    ):  # /api/v1/products/full
         assert v1.equals(from_md)
     legacy_path = tmp_path / "nodejs.json"
     legacy_path.write_text(LEGACY, encoding="utf-8")
@@ -163,15 +218,24 @@ def test_release_without_cycle_is_rejected(tmp_path):
 
 # ---- demo inventory -------------------------------------------------------------------------
 
+
 def _match(catalog: pl.DataFrame, inventory: pl.DataFrame) -> pl.DataFrame:
     """Each inventory row with its longest catalog cycle that equals or prefixes the version."""
     cycles = catalog.select("product", "release_cycle", "eol_date", "lts")
-    joined = inventory.with_row_index("_i").join(cycles, on="product", how="left").filter(
-        (pl.col("version") == pl.col("release_cycle"))
-        | pl.col("version").str.starts_with(pl.col("release_cycle") + "."))
+    joined = (
+        inventory.with_row_index("_i")
+        .join(cycles, on="product", how="left")
+        .filter(
+            (pl.col("version") == pl.col("release_cycle"))
+            | pl.col("version").str.starts_with(pl.col("release_cycle") + ".")
+        )
+    )
     best = joined.sort(pl.col("release_cycle").str.len_chars(), descending=True).unique("_i", keep="first")
-    return inventory.with_row_index("_i").join(best.select("_i", "release_cycle", "eol_date", "lts"),
-                                               on="_i", how="left").drop("_i")
+    return (
+        inventory.with_row_index("_i")
+        .join(best.select("_i", "release_cycle", "eol_date", "lts"), on="_i", how="left")
+        .drop("_i")
+    )
 
 
 def test_inventory_schema_and_shape():

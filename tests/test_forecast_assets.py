@@ -42,14 +42,19 @@ def _copy(lake, tmp_path, name="home"):
 
 def _run(home, first, last, checks=False, **settings):
     defs = build_definitions(root=str(home), mode="demo")
-    small = {"daily_candidates": ["naive", "ets", "theta"], "hourly_candidates": ["naive", "theta"],
-             "hourly_history_days": 14}
+    small = {
+        "daily_candidates": ["naive", "ets", "theta"],
+        "hourly_candidates": ["naive", "theta"],
+        "hourly_history_days": 14,
+    }
     resources = {**defs.resources, "forecasting": ForecastSettings(**{**small, **settings})}
     selection = dg.AssetSelection.assets(*FORECAST_ASSETS)
-    result = dg.materialize([*defs.assets, *defs.asset_checks],
-                            selection=selection if checks else selection.without_checks(),
-                            resources=resources,
-                            tags={RANGE_START_TAG: first.isoformat(), RANGE_END_TAG: last.isoformat()})
+    result = dg.materialize(
+        [*defs.assets, *defs.asset_checks],
+        selection=selection if checks else selection.without_checks(),
+        resources=resources,
+        tags={RANGE_START_TAG: first.isoformat(), RANGE_END_TAG: last.isoformat()},
+    )
     assert result.success
     return result
 
@@ -77,8 +82,9 @@ def test_range_run_forecasts_every_origin_and_refits_on_schedule(lake, tmp_path)
     home = _copy(lake, tmp_path)
     start = LAST - timedelta(days=4)
     _run(home, start, LAST, refit_days=3, drift_refit_share=1.0)
-    chosen = pl.concat([_read(home, "forecast_models", start + timedelta(days=i))
-                        for i in range(5)]).filter(pl.col("selected"))
+    chosen = pl.concat([_read(home, "forecast_models", start + timedelta(days=i)) for i in range(5)]).filter(
+        pl.col("selected")
+    )
     refit_days = chosen.filter(pl.col("refit")).group_by("origin").len()
     assert sorted(refit_days["origin"]) == [start, start + timedelta(days=3)]
     reused = chosen.filter(~pl.col("refit"), pl.col("origin") == start + timedelta(days=2))
@@ -93,19 +99,23 @@ def test_range_run_forecasts_every_origin_and_refits_on_schedule(lake, tmp_path)
 def test_forecasts_and_headroom_conform_to_the_warehouse_schemas(lake, tmp_path):
     home = _copy(lake, tmp_path)
     rules = tmp_path / "thresholds.yaml"
-    rules.write_text("thresholds:\n"
-                     "  - {metric: cpu_utilisation, agg: p95, threshold: 1}\n"
-                     "  - {metric: api_calls, resource: api-comptes, threshold: 1.0e12}\n")
+    rules.write_text(
+        "thresholds:\n"
+        "  - {metric: cpu_utilisation, agg: p95, threshold: 1}\n"
+        "  - {metric: api_calls, resource: api-comptes, threshold: 1.0e12}\n"
+    )
     result = _run(home, LAST, LAST, checks=True, thresholds_file=str(rules))
-    contracts = {e.asset_key.path[-1]: e.passed for e in result.get_asset_check_evaluations()
-                 if e.check_name == "data_contract"}
+    contracts = {
+        e.asset_key.path[-1]: e.passed
+        for e in result.get_asset_check_evaluations()
+        if e.check_name == "data_contract"
+    }
     assert contracts == {asset: True for asset in FORECAST_ASSETS}  # GX, on the real outputs
     forecasts = _read(home, "capacity_forecasts")
     assert dict(forecasts.schema) == CAPACITY_FORECASTS.with_partition
     daily = forecasts.filter(pl.col("grain") == "daily")
     hourly = forecasts.filter(pl.col("grain") == "hourly")
-    assert daily.group_by("series_id").agg(pl.col("horizon_days").max())["horizon_days"].to_list() \
-        == [90] * 5
+    assert daily.group_by("series_id").agg(pl.col("horizon_days").max())["horizon_days"].to_list() == [90] * 5
     assert hourly["horizon_days"].max() == 7 and hourly["series_id"].n_unique() == 3
     assert hourly.group_by("series_id").len()["len"].to_list() == [168] * 3
     headroom = _read(home, "capacity_headroom")

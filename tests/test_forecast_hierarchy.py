@@ -16,8 +16,9 @@ from resources.forecasting.resample import resample
 from resources.forecasting.settings import ForecastSettings
 from resources.storage import LakehouseStorage, write_parquet_atomic
 
-HIER = Hierarchy("m", "sum", ("resource", "cluster", "platform"),
-                 {"a": ("c1", "p"), "b": ("c1", "p"), "c": ("c2", "p")})
+HIER = Hierarchy(
+    "m", "sum", ("resource", "cluster", "platform"), {"a": ("c1", "p"), "b": ("c1", "p"), "c": ("c2", "p")}
+)
 
 
 def test_reconciled_forecasts_add_up_and_the_noisy_node_moves_most():
@@ -45,8 +46,9 @@ def test_a_hierarchy_with_a_wrong_number_of_parents_is_refused(tmp_path):
 
 def test_incoherence_names_the_parent_that_does_not_add_up():
     t = pl.datetime(2025, 1, 1, time_zone="UTC")
-    frame = pl.DataFrame({"series_id": ["p", "a", "b"], "parent_id": [None, "p", "p"],
-                          "forecast": [10.0, 4.0, 5.0]}).with_columns(target_time=t)
+    frame = pl.DataFrame(
+        {"series_id": ["p", "a", "b"], "parent_id": [None, "p", "p"], "forecast": [10.0, 4.0, 5.0]}
+    ).with_columns(target_time=t)
     assert incoherence(frame)["series_id"].to_list() == ["p"]
     assert incoherence(frame.with_columns(forecast=pl.Series([9.0, 4.0, 5.0]))).height == 0
 
@@ -62,19 +64,29 @@ def test_reconciled_forecasts_asset_passes_its_coherence_check(tmp_path):
         raw = generate(day).filter(pl.col("resource").is_in(keep))
         write_parquet_atomic(resample(raw), storage.lake_file("metric_series", day))
     defs = build_definitions(root=str(tmp_path), mode="demo")
-    resources = {**defs.resources, "forecasting": ForecastSettings(
-        daily_candidates=["naive", "profile", "theta"], hourly_candidates=["naive"])}
+    resources = {
+        **defs.resources,
+        "forecasting": ForecastSettings(
+            daily_candidates=["naive", "profile", "theta"], hourly_candidates=["naive"]
+        ),
+    }
     result = dg.materialize(
-        [*defs.assets, *defs.asset_checks], resources=resources, partition_key=LAST.isoformat(),
-        selection=dg.AssetSelection.assets("forecast_models", "capacity_forecasts",
-                                           "reconciled_forecasts"))
+        [*defs.assets, *defs.asset_checks],
+        resources=resources,
+        partition_key=LAST.isoformat(),
+        selection=dg.AssetSelection.assets("forecast_models", "capacity_forecasts", "reconciled_forecasts"),
+    )
     assert result.success
-    checks = {e.check_name: e for e in result.get_asset_check_evaluations()
-              if e.asset_key.path[-1] == "reconciled_forecasts"}
+    checks = {
+        e.check_name: e
+        for e in result.get_asset_check_evaluations()
+        if e.asset_key.path[-1] == "reconciled_forecasts"
+    }
     assert checks["hierarchy_coherence"].passed and checks["data_contract"].passed
     frame = pl.read_parquet(storage.lake_file("reconciled_forecasts", LAST))
     assert set(frame["level"]) == {"resource", "cluster", "platform"}
     assert frame.filter(pl.col("level") == "platform")["series_id"].unique().to_list() == [
-        "sftn_transfer_volume/sftn/sum"]
+        "sftn_transfer_volume/sftn/sum"
+    ]
     assert checks["hierarchy_coherence"].metadata["rows_checked"].value == frame.height
     assert frame.height == 90 * 7  # 4 gateways, 2 clusters, 1 platform

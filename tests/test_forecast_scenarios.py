@@ -22,14 +22,27 @@ def _forecasts(levels: dict[str, float], days=10) -> pl.DataFrame:
     rows = []
     for series_id, level in levels.items():
         for h in range(1, days + 1):
-            t = pl.datetime(2025, 6, 30, time_zone="UTC")
-            rows.append({"series_id": series_id, "origin": ORIGIN, "horizon_days": h,
-                         "grain": "daily", "model": "naive", "forecast": level, "lo80": level * 0.9,
-                         "hi80": level * 1.1, "lo95": level * 0.8, "hi95": level * 1.2,
-                         "partition_date": ORIGIN, "h": h})
+            rows.append(
+                {
+                    "series_id": series_id,
+                    "origin": ORIGIN,
+                    "horizon_days": h,
+                    "grain": "daily",
+                    "model": "naive",
+                    "forecast": level,
+                    "lo80": level * 0.9,
+                    "hi80": level * 1.1,
+                    "lo95": level * 0.8,
+                    "hi95": level * 1.2,
+                    "partition_date": ORIGIN,
+                    "h": h,
+                }
+            )
     frame = pl.DataFrame(rows).with_columns(
-        target_time=(pl.lit(ORIGIN) + pl.duration(days=pl.col("h"))).cast(pl.Datetime("us"))
-        .dt.replace_time_zone("UTC"))
+        target_time=(pl.lit(ORIGIN) + pl.duration(days=pl.col("h")))
+        .cast(pl.Datetime("us"))
+        .dt.replace_time_zone("UTC")
+    )
     return frame.select(CAPACITY_FORECASTS.with_partition.keys()).cast(CAPACITY_FORECASTS.with_partition)
 
 
@@ -40,8 +53,12 @@ def _one(kind, **fields):
 def test_growth_compounds_from_its_start_and_a_step_adds_its_share():
     daily = _forecasts({"calls/api-a/sum": 100.0, "calls/api-b/sum": 50.0})
     grown = apply_scenario(daily, _one("growth", metric="calls", rate_pct=30, start="2025-07-05"))
-    by_day = dict(zip(grown.filter(pl.col("series_id") == "calls/api-a/sum")["horizon_days"],
-                      grown.filter(pl.col("series_id") == "calls/api-a/sum")["forecast"]))
+    by_day = dict(
+        zip(
+            grown.filter(pl.col("series_id") == "calls/api-a/sum")["horizon_days"],
+            grown.filter(pl.col("series_id") == "calls/api-a/sum")["forecast"],
+        )
+    )
     assert by_day[4] == pytest.approx(100.0)  # 4 July: before the start
     assert by_day[10] == pytest.approx(100.0 * 1.3 ** (5 / 30))  # 10 July: 5 days of growth
     step = apply_scenario(daily, _one("step", metric="calls", resource="api-b", pct=25))
@@ -80,18 +97,48 @@ def test_capacity_scenarios_asset_beside_the_baseline(tmp_path):
         raw = generate(day).filter(pl.col("resource").is_in(keep))
         write_parquet_atomic(resample(raw), storage.lake_file("metric_series", day))
     defs = build_definitions(root=str(tmp_path), mode="demo")
-    resources = {**defs.resources, "forecasting": ForecastSettings(
-        daily_candidates=["naive", "profile"], hourly_candidates=["naive"], hourly_history_days=14)}
-    config = {"ops": {"capacity_scenarios": {"config": {"scenarios": [
-        {"name": "partner", "kind": "step", "metric": "api_calls", "resource": "api-comptes", "pct": 50},
-        {"name": "drop_07", "kind": "remove", "metric": "cpu_utilisation", "resource": "CLU-PAR-07"}]}}}}
+    resources = {
+        **defs.resources,
+        "forecasting": ForecastSettings(
+            daily_candidates=["naive", "profile"], hourly_candidates=["naive"], hourly_history_days=14
+        ),
+    }
+    config = {
+        "ops": {
+            "capacity_scenarios": {
+                "config": {
+                    "scenarios": [
+                        {
+                            "name": "partner",
+                            "kind": "step",
+                            "metric": "api_calls",
+                            "resource": "api-comptes",
+                            "pct": 50,
+                        },
+                        {
+                            "name": "drop_07",
+                            "kind": "remove",
+                            "metric": "cpu_utilisation",
+                            "resource": "CLU-PAR-07",
+                        },
+                    ]
+                }
+            }
+        }
+    }
     result = dg.materialize(
-        [*defs.assets, *defs.asset_checks], resources=resources, run_config=config,
+        [*defs.assets, *defs.asset_checks],
+        resources=resources,
+        run_config=config,
         selection=dg.AssetSelection.assets("forecast_models", "capacity_forecasts", "capacity_scenarios"),
-        partition_key=LAST.isoformat())
+        partition_key=LAST.isoformat(),
+    )
     assert result.success
-    contract = [e for e in result.get_asset_check_evaluations()
-                if e.check_name == "data_contract" and e.asset_key.path[-1] == "capacity_scenarios"]
+    contract = [
+        e
+        for e in result.get_asset_check_evaluations()
+        if e.check_name == "data_contract" and e.asset_key.path[-1] == "capacity_scenarios"
+    ]
     assert contract and contract[0].passed
     frame = pl.read_parquet(storage.lake_file("capacity_scenarios", LAST))
     partner = frame.filter(pl.col("scenario") == "partner").row(0, named=True)

@@ -39,8 +39,9 @@ def store(root):
 
 
 def test_selection_prefers_a_trend_model_over_seasonal_naive_on_a_trending_series(store):
-    meta = fit_series(_history(_trend_season()), ORIGIN, SETTINGS, store,
-                      SETTINGS.daily_candidates, None, None)
+    meta = fit_series(
+        _history(_trend_season()), ORIGIN, SETTINGS, store, SETTINGS.daily_candidates, None, None
+    )
     scores = {s["name"]: s for s in meta["backtest"]}
     assert {"naive", "ets", "theta", "ensemble"} <= set(scores)
     assert meta["model"] != "naive"
@@ -51,9 +52,11 @@ def test_selection_prefers_a_trend_model_over_seasonal_naive_on_a_trending_serie
 def test_select_ranks_by_mase_and_builds_the_ensemble_of_the_best_two():
     rng = np.random.default_rng(1)
     actuals = rng.normal(100, 5, (4, 28))
-    backtests = {"naive": actuals + rng.normal(0, 20, actuals.shape),
-                 "good": actuals + rng.normal(0, 2, actuals.shape),
-                 "fair": actuals + rng.normal(0, 6, actuals.shape)}
+    backtests = {
+        "naive": actuals + rng.normal(0, 20, actuals.shape),
+        "good": actuals + rng.normal(0, 2, actuals.shape),
+        "fair": actuals + rng.normal(0, 6, actuals.shape),
+    }
     winner, scores = select(backtests, actuals, scale=10.0, min_coverage80=0.0)
     by_name = {s.name: s for s in scores}
     assert winner.name in ("good", "ensemble")
@@ -72,8 +75,9 @@ def test_backtest_fits_only_on_points_before_the_first_origin(store, monkeypatch
     monkeypatch.setattr(candidates.Forecaster, "fit", spy)
     hist = _history(_trend_season())
     fit_series(hist, ORIGIN, SETTINGS, store, ["naive", "theta"], None, None)
-    first = cuts(len(hist.values), SETTINGS.backtest_origins, SETTINGS.backtest_stride,
-                 SETTINGS.backtest_horizon)[0]
+    first = cuts(
+        len(hist.values), SETTINGS.backtest_origins, SETTINGS.backtest_stride, SETTINGS.backtest_horizon
+    )[0]
     assert seen and max(end for _, end in seen) <= first  # the stored winner included
 
 
@@ -95,11 +99,14 @@ def test_conformal_intervals_cover_and_widen_with_the_horizon(store):
     assert meta["backtest"] and all(0 <= s["coverage80"] <= 1 for s in meta["backtest"])
 
 
-@pytest.mark.parametrize("values, reason", [
-    (np.arange(10.0), "short"),
-    (np.full(120, 42.0), "constant"),
-    (np.where(np.arange(120) % 3 == 0, 5.0, np.nan), "mostly missing"),
-])
+@pytest.mark.parametrize(
+    "values, reason",
+    [
+        (np.arange(10.0), "short"),
+        (np.full(120, 42.0), "constant"),
+        (np.where(np.arange(120) % 3 == 0, 5.0, np.nan), "mostly missing"),
+    ],
+)
 def test_short_constant_or_missing_series_fall_back_to_the_baseline(store, values, reason):
     hist = _history(values)
     meta = fit_series(hist, ORIGIN, SETTINGS, store, SETTINGS.daily_candidates, None, None)
@@ -150,8 +157,10 @@ def test_mstl_follows_a_weekly_cycle_whose_level_moved(store):
     assert not isinstance(model, str)
     forecast = model.fit(hist, hist.values, 0).predict(hist, hist.values, 0, 24)
     actual = values[hours:]
-    errors = {"mstl": np.abs(forecast - actual).mean(),
-              "naive_day": np.abs(np.resize(hist.values[-24:], 24) - actual).mean()}
+    errors = {
+        "mstl": np.abs(forecast - actual).mean(),
+        "naive_day": np.abs(np.resize(hist.values[-24:], 24) - actual).mean(),
+    }
     assert forecast.shape == (24,) and np.isfinite(forecast).all()
     assert errors["mstl"] < 0.5 * errors["naive_day"]
 
@@ -169,11 +178,16 @@ def test_shrinkage_keeps_seasonal_naive_when_candidates_only_differ_by_luck():
         rng = np.random.default_rng(seed)
         actuals = rng.normal(100, 5, (8, 28))
         naive = actuals + rng.normal(0, 5, actuals.shape)
-        backtests = {"naive": naive, **{name: naive + rng.normal(0, 1, actuals.shape)
-                                        for name in ("ets", "theta", "profile")}}
+        backtests = {
+            "naive": naive,
+            **{name: naive + rng.normal(0, 1, actuals.shape) for name in ("ets", "theta", "profile")},
+        }
         picked_old.append(select(backtests, actuals, 5.0, 0.0)[0].name)
-        picked_new.append(select(backtests, actuals, 5.0, 0.0, SETTINGS.selection_margin,
-                                 SETTINGS.selection_min_wins)[0].name)
+        picked_new.append(
+            select(backtests, actuals, 5.0, 0.0, SETTINGS.selection_margin, SETTINGS.selection_min_wins)[
+                0
+            ].name
+        )
     assert picked_old.count("naive") <= 15  # luck picks another candidate on many draws
     assert picked_new == ["naive"] * 20
 
@@ -181,10 +195,11 @@ def test_shrinkage_keeps_seasonal_naive_when_candidates_only_differ_by_luck():
 def test_shrinkage_lets_a_clearly_better_candidate_win():
     rng = np.random.default_rng(0)
     actuals = rng.normal(100, 5, (8, 28))
-    backtests = {"naive": actuals + rng.normal(0, 5, actuals.shape),
-                 "profile": actuals + rng.normal(0, 2, actuals.shape)}
-    winner, _ = select(backtests, actuals, 5.0, 0.0, SETTINGS.selection_margin,
-                       SETTINGS.selection_min_wins)
+    backtests = {
+        "naive": actuals + rng.normal(0, 5, actuals.shape),
+        "profile": actuals + rng.normal(0, 2, actuals.shape),
+    }
+    winner, _ = select(backtests, actuals, 5.0, 0.0, SETTINGS.selection_margin, SETTINGS.selection_min_wins)
     assert winner.name == "profile"
 
 

@@ -15,9 +15,18 @@ from pathlib import Path
 CHECKOUT = Path(__file__).resolve().parent.parent
 RUNTIME = ["assets", "resources", "sensors", "service", "definitions.py"]
 DEV = ["tests", "bench", ".ci"]
-LOCAL = {"assets", "resources", "sensors", "service", "definitions", "fixtures", "bench",
-         "deploy", "tests",
-         *(p.stem for folder in ("tests", "bench") for p in (CHECKOUT / folder).glob("*.py"))}
+LOCAL = {
+    "assets",
+    "resources",
+    "sensors",
+    "service",
+    "definitions",
+    "fixtures",
+    "bench",
+    "deploy",
+    "tests",
+    *(p.stem for folder in ("tests", "bench") for p in (CHECKOUT / folder).glob("*.py")),
+}
 
 
 def _norm(name: str) -> str:
@@ -26,7 +35,10 @@ def _norm(name: str) -> str:
 
 def _declared() -> tuple[set[str], set[str]]:
     project = tomllib.loads((CHECKOUT / "pyproject.toml").read_text())["project"]
-    names = lambda specs: {_norm(re.split(r"[\[<>=!~; ]", s, maxsplit=1)[0]) for s in specs}
+
+    def names(specs):
+        return {_norm(re.split(r"[\[<>=!~; ]", s, maxsplit=1)[0]) for s in specs}
+
     return names(project["dependencies"]), names(project["optional-dependencies"].get("dev", []))
 
 

@@ -48,8 +48,12 @@ def test_auto_follows_the_cpu_and_the_environment_overrides(monkeypatch):
 
 def test_bf16_embeddings_match_fp32(monkeypatch):
     monkeypatch.delenv("APPOPS_INFERENCE_PRECISION", raising=False)
-    texts = ["Serveur de paiement indisponible depuis 8h", "VPN connection drops every hour",
-             "Impossible de me connecter à l'appli mobile", "Disk full on batch server"]
+    texts = [
+        "Serveur de paiement indisponible depuis 8h",
+        "VPN connection drops every hour",
+        "Impossible de me connecter à l'appli mobile",
+        "Disk full on batch server",
+    ]
     fp32 = EmbeddingModel(precision="fp32").encode(texts)
     bf16 = EmbeddingModel(precision="bf16").encode(texts)
     assert fp32.dtype == bf16.dtype == np.float32

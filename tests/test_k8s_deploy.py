@@ -28,10 +28,24 @@ current-context: c
 users: [{name: u, user: {token: not-a-cluster}}]
 """
 # The chart's K8sRunLauncherConfig properties (helm/dagster/values.schema.json, additionalProperties false)
-CHART_LAUNCHER_KEYS = {"image", "imagePullPolicy", "jobNamespace", "loadInclusterConfig",
-                       "kubeconfigFile", "envConfigMaps", "envSecrets", "envVars",
-                       "volumeMounts", "volumes", "labels", "failPodOnRunFailure", "resources",
-                       "schedulerName", "securityContext", "runK8sConfig"}
+CHART_LAUNCHER_KEYS = {
+    "image",
+    "imagePullPolicy",
+    "jobNamespace",
+    "loadInclusterConfig",
+    "kubeconfigFile",
+    "envConfigMaps",
+    "envSecrets",
+    "envVars",
+    "volumeMounts",
+    "volumes",
+    "labels",
+    "failPodOnRunFailure",
+    "resources",
+    "schedulerName",
+    "securityContext",
+    "runK8sConfig",
+}
 
 
 def _snake(name: str) -> str:
@@ -44,10 +58,14 @@ def _launcher_config(values: dict, kubeconfig: Path) -> dict:
     config = {_snake(k): v for k, v in launcher.items()}
     config["env_config_maps"] = [c["name"] for c in launcher.get("envConfigMaps", [])]
     config["env_secrets"] = [s["name"] for s in launcher.get("envSecrets", [])]
-    config.update(instance_config_map="appops-dagster-instance", dagster_home="/opt/dagster/dagster_home",
-                  service_account_name="appops-dagster",
-                  postgres_password_secret=values["global"]["postgresqlSecretName"],
-                  load_incluster_config=False, kubeconfig_file=str(kubeconfig))  # no cluster here
+    config.update(
+        instance_config_map="appops-dagster-instance",
+        dagster_home="/opt/dagster/dagster_home",
+        service_account_name="appops-dagster",
+        postgres_password_secret=values["global"]["postgresqlSecretName"],
+        load_incluster_config=False,
+        kubeconfig_file=str(kubeconfig),
+    )  # no cluster here
     return config
 
 
@@ -57,8 +75,11 @@ def test_run_launcher_values_build_a_k8s_run_launcher(tmp_path):
     assert set(launcher_values) <= CHART_LAUNCHER_KEYS, set(launcher_values) - CHART_LAUNCHER_KEYS
     (tmp_path / "kubeconfig").write_text(KUBECONFIG)
     instance_yaml = {
-        "run_launcher": {"module": "dagster_k8s", "class": "K8sRunLauncher",
-                         "config": _launcher_config(VALUES, tmp_path / "kubeconfig")},
+        "run_launcher": {
+            "module": "dagster_k8s",
+            "class": "K8sRunLauncher",
+            "config": _launcher_config(VALUES, tmp_path / "kubeconfig"),
+        },
         "telemetry": {"enabled": False},
     }
     (tmp_path / "dagster.yaml").write_text(yaml.safe_dump(instance_yaml))
@@ -109,13 +130,20 @@ def test_heavy_steps_request_resources_through_dagster_k8s_types():
 
 
 def test_code_location_loads_with_the_k8s_executor_and_heavy_steps_exist():
-    code = ("import json, definitions as d; "
-            "job = d.defs.resolve_implicit_global_asset_job_def(); "
-            "print(json.dumps({'executor': job.executor_def.name, "
-            "'ops': sorted(n.name for n in job.graph.nodes)}))")
+    code = (
+        "import json, definitions as d; "
+        "job = d.defs.resolve_implicit_global_asset_job_def(); "
+        "print(json.dumps({'executor': job.executor_def.name, "
+        "'ops': sorted(n.name for n in job.graph.nodes)}))"
+    )
     env = {**os.environ, "APPOPS_EXECUTOR": "k8s", "PYTHONPATH": str(REPO)}
-    out = subprocess.run([sys.executable, "-c", code], cwd=REPO, env=env, capture_output=True,
-                         text=True, check=True).stdout.strip().splitlines()[-1]
+    out = (
+        subprocess.run(
+            [sys.executable, "-c", code], cwd=REPO, env=env, capture_output=True, text=True, check=True
+        )
+        .stdout.strip()
+        .splitlines()[-1]
+    )
     loaded = json.loads(out)
     assert loaded["executor"] == "k8s"
     assert set(K8S_HEAVY_STEPS) <= set(loaded["ops"]), set(K8S_HEAVY_STEPS) - set(loaded["ops"])

@@ -23,13 +23,15 @@ PRODUCTS = Path(__file__).parent.parent / "resources" / "catalog" / "endoflife" 
 def materialize(root, selection, first, last, include_shipped=False):
     defs = build_definitions(root=str(root), mode="demo")
     config = {"document_chunks": {"config": {"include_shipped": include_shipped}}}
-    contracts = [dg.AssetCheckKey(dg.AssetKey(a), "data_contract") for a in selection
-                 if a in INDEXES]
+    contracts = [dg.AssetCheckKey(dg.AssetKey(a), "data_contract") for a in selection if a in INDEXES]
     chosen = dg.AssetSelection.assets(*selection).without_checks() | dg.AssetSelection.checks(*contracts)
-    result = dg.materialize([*defs.assets, *defs.asset_checks], selection=chosen,
-                            tags={RANGE_START_TAG: first, RANGE_END_TAG: last},
-                            resources=defs.resources,
-                            run_config={"ops": {k: v for k, v in config.items() if k in selection}})
+    result = dg.materialize(
+        [*defs.assets, *defs.asset_checks],
+        selection=chosen,
+        tags={RANGE_START_TAG: first, RANGE_END_TAG: last},
+        resources=defs.resources,
+        run_config={"ops": {k: v for k, v in config.items() if k in selection}},
+    )
     assert result.success
     evaluations = {e.asset_key.path[-1]: e.passed for e in result.get_asset_check_evaluations()}
     assert evaluations == {a: True for a in selection if a in INDEXES}  # the data contracts
@@ -71,8 +73,10 @@ def test_documents_are_chunked_per_day_and_embedded_once(root):
     (folder / "vpn-runbook.md").write_text(text)
     materialize(root, ["document_chunks", "document_index"], "2024-09-18", "2024-09-18")
     emb2 = lake(root, "document_index", "2024-09-18")
-    assert set(emb2["path"]) == {"landing/docs/runbooks/vpn-runbook.md",
-                                 "landing/docs/runbooks/postmortem_2024-09-18.pdf"}
+    assert set(emb2["path"]) == {
+        "landing/docs/runbooks/vpn-runbook.md",
+        "landing/docs/runbooks/postmortem_2024-09-18.pdf",
+    }
     changed = lake(root, "document_chunks", "2024-09-18").filter(pl.col("text").str.contains("three years"))
     assert changed["chunk_id"][0] in emb2["chunk_id"].to_list()
 
@@ -114,4 +118,6 @@ def test_index_assets_are_in_the_definitions_and_a_landing_job(asset):
     defs = build_definitions(root="/tmp/unused", mode="demo")
     assert dg.AssetKey(asset) in {k for a in defs.assets for k in a.keys}
     if asset != "incident_index":
-        assert asset in {k.path[-1] for k in defs.resolve_job_def("land_documents").asset_layer.executable_asset_keys}
+        assert asset in {
+            k.path[-1] for k in defs.resolve_job_def("land_documents").asset_layer.executable_asset_keys
+        }

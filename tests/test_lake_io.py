@@ -12,18 +12,17 @@ from resources.storage import LakehouseStorage, read_parquet, write_parquet_atom
 from sensors.schedules import RANGE_END_TAG, RANGE_START_TAG
 
 
-@dg.asset(partitions_def=daily_partitions, backfill_policy=single_run,
-          io_manager_key="lake_io_manager")
+@dg.asset(partitions_def=daily_partitions, backfill_policy=single_run, io_manager_key="lake_io_manager")
 def daily_counts(context: dg.AssetExecutionContext) -> pl.DataFrame:
     window = context.partition_time_window
     days = pl.date_range(window.start.date(), window.end.date(), closed="left", eager=True)
     # no row on the 3rd: its file must still be (re)written, empty
     return pl.DataFrame({"partition_date": days, "n": range(len(days))}).filter(
-        pl.col("partition_date") != date(2024, 1, 3))
+        pl.col("partition_date") != date(2024, 1, 3)
+    )
 
 
-@dg.asset(partitions_def=daily_partitions, backfill_policy=single_run,
-          io_manager_key="lake_io_manager")
+@dg.asset(partitions_def=daily_partitions, backfill_policy=single_run, io_manager_key="lake_io_manager")
 def daily_totals(daily_counts: pl.DataFrame) -> pl.DataFrame:
     return daily_counts.group_by("partition_date").agg(pl.col("n").sum())
 
@@ -38,15 +37,17 @@ def _range(first: str, last: str) -> dict:
 
 
 def test_range_run_writes_one_file_per_day_and_downstream_loads_the_range(root):
-    result = dg.materialize([daily_counts, daily_totals], resources=_resources(str(root)),
-                            tags=_range("2024-01-01", "2024-01-05"))
+    result = dg.materialize(
+        [daily_counts, daily_totals], resources=_resources(str(root)), tags=_range("2024-01-01", "2024-01-05")
+    )
     assert result.success
     storage = LakehouseStorage(root=str(root))
     files = sorted(p.name for p in storage.lake_dir("daily_counts").iterdir())
     assert files == [f"2024-01-0{d}.parquet" for d in range(1, 6)]
     assert read_parquet(storage.lake_file("daily_counts", date(2024, 1, 3))).height == 0
-    totals = pl.concat([read_parquet(storage.lake_file("daily_totals", date(2024, 1, d)))
-                        for d in range(1, 6)])
+    totals = pl.concat(
+        [read_parquet(storage.lake_file("daily_totals", date(2024, 1, d))) for d in range(1, 6)]
+    )
     assert totals.sort("partition_date")["n"].to_list() == [0, 1, 3, 4]
     assert not list(storage.lake_dir("daily_counts").glob(".*.tmp"))  # no temporary left
 
@@ -56,26 +57,33 @@ def test_rerunning_a_sub_range_replaces_only_those_days(root):
     dg.materialize([daily_counts], resources=resources, tags=_range("2024-01-01", "2024-01-05"))
     dg.materialize([daily_counts], resources=resources, tags=_range("2024-01-04", "2024-01-05"))
     storage = LakehouseStorage(root=str(root))
-    values = {d: read_parquet(storage.lake_file("daily_counts", date(2024, 1, d)))["n"].to_list()
-              for d in range(1, 6)}
+    values = {
+        d: read_parquet(storage.lake_file("daily_counts", date(2024, 1, d)))["n"].to_list()
+        for d in range(1, 6)
+    }
     assert values == {1: [0], 2: [1], 3: [], 4: [0], 5: [1]}
 
 
 def test_loading_a_range_with_a_missing_day_names_it(root):
     resources = _resources(str(root))
     dg.materialize([daily_counts], resources=resources, partition_key="2024-01-01")
-    result = dg.materialize([daily_counts.to_source_asset(), daily_totals], resources=resources,
-                            selection=[daily_totals], tags=_range("2024-01-01", "2024-01-02"),
-                            raise_on_error=False)
+    result = dg.materialize(
+        [daily_counts.to_source_asset(), daily_totals],
+        resources=resources,
+        selection=[daily_totals],
+        tags=_range("2024-01-01", "2024-01-02"),
+        raise_on_error=False,
+    )
     assert not result.success
-    failure = [e for e in result.all_events if e.event_type_value == "STEP_FAILURE"][0]
+    failure = next(e for e in result.all_events if e.event_type_value == "STEP_FAILURE")
     assert "2024-01-02" in str(failure.event_specific_data.error)
 
 
 def test_storage_works_on_an_fsspec_root_without_local_paths():
     """An object-store root (here fsspec's in-memory filesystem) goes through the same code."""
-    result = dg.materialize([daily_counts], resources=_resources("memory://appops-lake"),
-                            partition_key="2024-01-02")
+    result = dg.materialize(
+        [daily_counts], resources=_resources("memory://appops-lake"), partition_key="2024-01-02"
+    )
     assert result.success
     storage = LakehouseStorage(root="memory://appops-lake")
     path = storage.lake_file("daily_counts", date(2024, 1, 2))

@@ -9,16 +9,18 @@ from datetime import date
 
 import dagster as dg
 import pytest
+from fake_llm import FakeChat, fake_chat
 
 from assets.verbatims.summaries import topic_summaries
 from definitions import build_definitions
-from fake_llm import FakeChat, fake_chat
 from resources.llm import LLMResource, llm_from_env
 from resources.storage import LakehouseStorage, read_parquet
 from sensors.schedules import RANGE_END_TAG, RANGE_START_TAG
 
-REPLY = {"summary": "Les clients signalent que l'appli plante. Écrire à chef@banque.fr.",
-         "actions": ["Corriger la mise à jour iOS", "Informer les clients"]}
+REPLY = {
+    "summary": "Les clients signalent que l'appli plante. Écrire à chef@banque.fr.",
+    "actions": ["Corriger la mise à jour iOS", "Informer les clients"],
+}
 
 
 @pytest.fixture
@@ -54,17 +56,21 @@ def test_topic_summaries_with_llm_are_abstractive_and_redacted(root, endpoint):
     tags = {RANGE_START_TAG: "2024-03-01", RANGE_END_TAG: "2024-03-05"}
     dg.materialize(list(defs.assets), selection=["raw_verbatims"], tags=tags, resources=resources)
     config = {"ops": {"verbatim_topics": {"config": {"window_days": 5, "min_cluster_size": 8}}}}
-    dg.materialize(list(defs.assets), selection=["verbatim_topics", "verbatim_topic_assignments"],
-                   partition_key="2024-03-05", resources=resources, run_config=config)
-    result = dg.materialize([topic_summaries], partition_key="2024-03-05",
-                            resources=resources)
+    dg.materialize(
+        list(defs.assets),
+        selection=["verbatim_topics", "verbatim_topic_assignments"],
+        partition_key="2024-03-05",
+        resources=resources,
+        run_config=config,
+    )
+    result = dg.materialize([topic_summaries], partition_key="2024-03-05", resources=resources)
     assert result.success
-    frame = read_parquet(LakehouseStorage(root=str(root)).lake_file("topic_summaries",
-                                                                    date(2024, 3, 5)))
+    frame = read_parquet(LakehouseStorage(root=str(root)).lake_file("topic_summaries", date(2024, 3, 5)))
     assert frame.height == len(FakeChat.requests) > 0
     assert (frame["summary_model"] == "fake").all()
     assert frame["abstractive_summary"].to_list()[0] == (
-        "Les clients signalent que l'appli plante. Écrire à <EMAIL>.")
+        "Les clients signalent que l'appli plante. Écrire à <EMAIL>."
+    )
     assert frame["suggested_actions"][0] == "Corriger la mise à jour iOS; Informer les clients"
     prompts = " ".join(r["body"]["messages"][1]["content"] for r in FakeChat.requests)
     assert "@" not in prompts and "Thème" in prompts

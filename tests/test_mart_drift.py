@@ -4,7 +4,7 @@ import json
 from pathlib import Path
 
 from fixtures.warehouse.lake import DAYS
-from warehouse_support import built_root, copied_root, query, run_assets  # noqa: F401
+from warehouse_support import built_root, copied_root, query, run_assets
 
 from assets.checks.drift import evaluate_drift
 from assets.warehouse import defs as warehouse_defs
@@ -15,15 +15,25 @@ from resources.storage import LakehouseStorage
 
 def test_every_daily_mart_has_a_drift_check_on_existing_columns(built_root):
     manifest = json.loads(Path(dbt_project().manifest_path).read_text())
-    daily = {n["name"] for n in manifest["nodes"].values()
-             if n["resource_type"] == "model" and "daily" in n["tags"]}
+    daily = {
+        n["name"]
+        for n in manifest["nodes"].values()
+        if n["resource_type"] == "model" and "daily" in n["tags"]
+    }
     assert set(MART_COLUMNS) == daily
-    checked = {key.asset_key.path[-1] for check in warehouse_defs.asset_checks
-               for key in check.check_keys if key.name == "drift"}
+    checked = {
+        key.asset_key.path[-1]
+        for check in warehouse_defs.asset_checks
+        for key in check.check_keys
+        if key.name == "drift"
+    }
     assert daily <= checked
     columns = {}
-    for table, column in query(built_root, """select table_name, column_name
-                                              from information_schema.columns"""):
+    for table, column in query(
+        built_root,
+        """select table_name, column_name
+                                              from information_schema.columns""",
+    ):
         columns.setdefault(table, set()).add(column)
     for mart, (numeric, categorical) in MART_COLUMNS.items():
         assert {*numeric, *categorical} <= columns[mart], mart
@@ -35,11 +45,23 @@ def test_mart_drift_compares_the_day_with_the_days_before_it(built_root, tmp_pat
     assert days.days_of("mart_eol_exposure") == set(DAYS)
     assert not days.lake_file("mart_eol_exposure", DAYS[0] - (DAYS[1] - DAYS[0])).exists()
     # the fixture's mart has 9 rows a day: below the mart minimum, so compare them explicitly
-    result = evaluate_drift(days, "mart_eol_exposure", DAYS[-1], numeric=("components", "hosts"),
-                            categorical=("eol_status", "environment"), min_rows=5)
+    result = evaluate_drift(
+        days,
+        "mart_eol_exposure",
+        DAYS[-1],
+        numeric=("components", "hosts"),
+        categorical=("eol_status", "environment"),
+        min_rows=5,
+    )
     assert result.metadata["reference_days_used"].value == 7
-    assert result.metadata["current_rows"].value == query(built_root, f"""select count(*) from
-        mart_eol_exposure where partition_date = date '{DAYS[-1]}'""")[0][0]
+    assert (
+        result.metadata["current_rows"].value
+        == query(
+            built_root,
+            f"""select count(*) from
+        mart_eol_exposure where partition_date = date '{DAYS[-1]}'""",
+        )[0][0]
+    )
     assert Path(result.metadata["report"].path).exists()
     early = evaluate_drift(days, "mart_eol_exposure", DAYS[2], numeric=("components",))
     assert "not enough reference" in early.description
@@ -48,7 +70,6 @@ def test_mart_drift_compares_the_day_with_the_days_before_it(built_root, tmp_pat
 def test_drift_checks_run_with_the_daily_warehouse_build(copied_root):
     result = run_assets(copied_root, ["warehouse_reference", "warehouse_daily"], DAYS[-1], DAYS[-1])
     assert result.success
-    drift = {e.asset_key.path[-1]: e for e in result.get_asset_check_evaluations()
-             if e.check_name == "drift"}
+    drift = {e.asset_key.path[-1]: e for e in result.get_asset_check_evaluations() if e.check_name == "drift"}
     assert set(drift) == set(MART_COLUMNS)
     assert drift["fct_installed_components"].metadata["reference_days_used"].value == 7

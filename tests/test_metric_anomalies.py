@@ -24,8 +24,9 @@ LAST = date(2025, 10, 20)
 
 def _hourly(values) -> History:
     times = pd.date_range("2025-09-01", periods=len(values), freq="h")
-    return History("cpu/node-1/mean", "hourly", "cpu", "node-1", "mean", "%", times,
-                   np.asarray(values, dtype=float))
+    return History(
+        "cpu/node-1/mean", "hourly", "cpu", "node-1", "mean", "%", times, np.asarray(values, dtype=float)
+    )
 
 
 def _noisy_cycle(seed=0):
@@ -65,19 +66,21 @@ def test_scores_only_use_the_past():
 
 
 def _file(n=100, window=(40, 49)):
-    times = np.array([np.datetime64("2024-01-01T00:00") + np.timedelta64(5 * i, "m")
-                      for i in range(n)])
+    times = np.array([np.datetime64("2024-01-01T00:00") + np.timedelta64(5 * i, "m") for i in range(n)])
     return times, [(times[window[0]], times[window[1]])]
 
 
-@pytest.mark.parametrize("detections, expected", [
-    ([], 0.0),  # the null detector
-    ([40], 100.0),  # at the window's left edge: perfect
-    ([49], 100 * ((2 / (1 + np.exp(-0.5)) - 1) / (2 / (1 + np.exp(-5)) - 1) + 1) / 2),  # right edge
-    ([40, 45], 100.0),  # a window counts once
-    ([40, 80], 100 * (1 - 0.11 + 1) / 2),  # a false positive far after the window costs 0.11
-    ([5], 0.0),  # inside the probationary 15 %: not scored
-])
+@pytest.mark.parametrize(
+    "detections, expected",
+    [
+        ([], 0.0),  # the null detector
+        ([40], 100.0),  # at the window's left edge: perfect
+        ([49], 100 * ((2 / (1 + np.exp(-0.5)) - 1) / (2 / (1 + np.exp(-5)) - 1) + 1) / 2),  # right edge
+        ([40, 45], 100.0),  # a window counts once
+        ([40, 80], 100 * (1 - 0.11 + 1) / 2),  # a false positive far after the window costs 0.11
+        ([5], 0.0),  # inside the probationary 15 %: not scored
+    ],
+)
 def test_nab_standard_profile_on_a_hand_made_window(detections, expected):
     times, windows = _file()
     scores = np.zeros(len(times))
@@ -93,8 +96,9 @@ def _lake(root):
         series = resample(generate(day).filter(pl.col("resource") == "CLU-PAR-07"))
         if day == LAST:  # a spike at 10:00 UTC on every hourly series of the last day
             spike = (pl.col("grain") == "hourly") & (pl.col("time").dt.hour() == 10)
-            series = series.with_columns(value=pl.when(spike).then(pl.col("value") * 5)
-                                         .otherwise(pl.col("value")))
+            series = series.with_columns(
+                value=pl.when(spike).then(pl.col("value") * 5).otherwise(pl.col("value"))
+            )
         write_parquet_atomic(series, storage.lake_file("metric_series", day))
     return storage
 
@@ -102,9 +106,12 @@ def _lake(root):
 def test_metric_anomalies_asset_flags_the_spike_and_alerts_once(tmp_path):
     storage = _lake(tmp_path)
     defs = build_definitions(root=str(tmp_path), mode="demo")
-    result = dg.materialize([*defs.assets, *defs.asset_checks],
-                            selection=dg.AssetSelection.assets("metric_anomalies"),
-                            resources=defs.resources, partition_key=LAST.isoformat())
+    result = dg.materialize(
+        [*defs.assets, *defs.asset_checks],
+        selection=dg.AssetSelection.assets("metric_anomalies"),
+        resources=defs.resources,
+        partition_key=LAST.isoformat(),
+    )
     assert result.success
     [contract] = [e for e in result.get_asset_check_evaluations() if e.check_name == "data_contract"]
     assert contract.passed
@@ -124,6 +131,8 @@ def test_metric_anomalies_asset_flags_the_spike_and_alerts_once(tmp_path):
     sent = frame.filter(pl.col("flagged")).height
     assert f"{sent} new anomaly alert(s)" in result.skip_message
     lines = (tmp_path / "reports" / "alerts" / "alerts.jsonl").read_text().splitlines()
-    assert {json.loads(line)["alert_id"] for line in lines} == set(frame.filter(pl.col("flagged"))["alert_id"])
+    assert {json.loads(line)["alert_id"] for line in lines} == set(
+        frame.filter(pl.col("flagged"))["alert_id"]
+    )
     assert tick(context.cursor)[1].skip_message == "no new anomaly"
     assert tick(None)[1].skip_message == "no new anomaly"  # lost cursor: ids remembered

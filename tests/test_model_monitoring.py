@@ -3,7 +3,7 @@ are known, in the ``model_monitoring`` asset and in the dbt mart built from it."
 
 import os
 import subprocess
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime, timezone
 
 import dagster as dg
 import duckdb
@@ -22,49 +22,81 @@ D1, D2, D3 = date(2024, 5, 1), date(2024, 5, 2), date(2024, 5, 3)
 
 
 def _utc(day: date, hour: int) -> datetime:
-    return datetime(day.year, day.month, day.day, hour, tzinfo=timezone.utc)
+    return datetime(day.year, day.month, day.day, hour, tzinfo=UTC)
 
 
 def incidents(day: date, rows: list[tuple]) -> pl.DataFrame:
     """(number, category, resolved) rows updated on ``day``."""
-    frame = pl.DataFrame({
-        "number": [r[0] for r in rows], "opened_at": [_utc(D1, 8)] * len(rows),
-        "short_description": ["x"] * len(rows), "category": [r[1] for r in rows],
-        "resolved_at": [_utc(day, 9) if r[2] else None for r in rows],
-        "sys_updated_on": [_utc(day, 10)] * len(rows), "partition_date": [day] * len(rows)},
-        schema_overrides={"category": pl.String, "resolved_at": pl.Datetime("us", "UTC")})
-    return frame.with_columns(*[pl.lit(None, dtype=t).alias(c) for c, t in RAW_INCIDENTS.with_partition.items()
-                                if c not in frame.columns]).select(RAW_INCIDENTS.with_partition.keys())
+    frame = pl.DataFrame(
+        {
+            "number": [r[0] for r in rows],
+            "opened_at": [_utc(D1, 8)] * len(rows),
+            "short_description": ["x"] * len(rows),
+            "category": [r[1] for r in rows],
+            "resolved_at": [_utc(day, 9) if r[2] else None for r in rows],
+            "sys_updated_on": [_utc(day, 10)] * len(rows),
+            "partition_date": [day] * len(rows),
+        },
+        schema_overrides={"category": pl.String, "resolved_at": pl.Datetime("us", "UTC")},
+    )
+    return frame.with_columns(
+        *[
+            pl.lit(None, dtype=t).alias(c)
+            for c, t in RAW_INCIDENTS.with_partition.items()
+            if c not in frame.columns
+        ]
+    ).select(RAW_INCIDENTS.with_partition.keys())
 
 
 def write_lake(root) -> LakehouseStorage:
     storage = LakehouseStorage(root=str(root))
-    predictions = pl.DataFrame({
-        "number": ["t1", "t2", "t3", "t4"], "predicted_category": ["network", "network", "database", "inquiry"],
-        "category_confidence": [0.95, 0.9, 0.4, 0.97], "needs_review": [False, False, True, False],
-        "model_version": ["1"] * 4, "partition_date": [D1] * 4})
+    predictions = pl.DataFrame(
+        {
+            "number": ["t1", "t2", "t3", "t4"],
+            "predicted_category": ["network", "network", "database", "inquiry"],
+            "category_confidence": [0.95, 0.9, 0.4, 0.97],
+            "needs_review": [False, False, True, False],
+            "model_version": ["1"] * 4,
+            "partition_date": [D1] * 4,
+        }
+    )
     predictions = predictions.with_columns(
-        *[pl.lit(None, dtype=t).alias(c) for c, t in TICKET_PREDICTIONS.with_partition.items()
-          if c not in predictions.columns]).select(TICKET_PREDICTIONS.with_partition.keys())
-    write_parquet_atomic(predictions.cast(TICKET_PREDICTIONS.with_partition),
-                         storage.lake_file("ticket_predictions", D1))
+        *[
+            pl.lit(None, dtype=t).alias(c)
+            for c, t in TICKET_PREDICTIONS.with_partition.items()
+            if c not in predictions.columns
+        ]
+    ).select(TICKET_PREDICTIONS.with_partition.keys())
+    write_parquet_atomic(
+        predictions.cast(TICKET_PREDICTIONS.with_partition), storage.lake_file("ticket_predictions", D1)
+    )
     # opened on D1 without a confirmed category; t1 (right) and t2 (wrong) resolved on D3
-    write_parquet_atomic(incidents(D1, [("t1", "network", False), ("t2", None, False),
-                                        ("t3", None, False), ("t4", "inquiry", False)]),
-                         storage.lake_file("raw_incidents", D1))
-    write_parquet_atomic(incidents(D3, [("t1", "network", True), ("t2", "database", True)]),
-                         storage.lake_file("raw_incidents", D3))
-    write_decisions(storage, "ticket_classifier", [decision("ticket_category", D1, "promoted", "first model",
-                                                            challenger="1", champion_after="1")])
+    write_parquet_atomic(
+        incidents(
+            D1, [("t1", "network", False), ("t2", None, False), ("t3", None, False), ("t4", "inquiry", False)]
+        ),
+        storage.lake_file("raw_incidents", D1),
+    )
+    write_parquet_atomic(
+        incidents(D3, [("t1", "network", True), ("t2", "database", True)]),
+        storage.lake_file("raw_incidents", D3),
+    )
+    write_decisions(
+        storage,
+        "ticket_classifier",
+        [decision("ticket_category", D1, "promoted", "first model", challenger="1", champion_after="1")],
+    )
     return storage
 
 
 def test_live_precision_counts_late_labels_from_the_day_they_arrive(tmp_path):
     root = tmp_path / "appops_home"
     storage = write_lake(root)
-    result = dg.materialize([model_monitoring, live_metrics_hold], resources={
-        "storage": storage, "lake_io_manager": LakeIOManager(storage=storage)},
-        tags={RANGE_START_TAG: str(D1), RANGE_END_TAG: str(D3)})
+    result = dg.materialize(
+        [model_monitoring, live_metrics_hold],
+        resources={"storage": storage, "lake_io_manager": LakeIOManager(storage=storage)},
+        tags={RANGE_START_TAG: str(D1), RANGE_END_TAG: str(D3)},
+    )
     assert result.success
     frame = storage.read_lake_days("model_monitoring", [D1, D2, D3])
     ticket = frame.filter(pl.col("model") == "ticket_category")
@@ -73,22 +105,51 @@ def test_live_precision_counts_late_labels_from_the_day_they_arrive(tmp_path):
     assert value[(D3, "labels_known_share")] == 0.5  # t1, t2 resolved on D3; t4 never resolved
     assert value[(D3, "live_precision")] == 0.5 and value[(D3, "coverage")] == 0.75
 
-    env = {**os.environ, "APPOPS_LAKE": str(root / "lake"), "APPOPS_WAREHOUSE": str(root / "warehouse.duckdb")}
-    built = subprocess.run([dbt_executable(), "build", "--select", "+mart_model_monitoring", "--profiles-dir", ".",
-                            "--target-path", str(tmp_path / "target"), "--log-path", str(tmp_path / "logs")],
-                           cwd=DBT_DIR, env=env, capture_output=True, text=True, timeout=300)
+    env = {
+        **os.environ,
+        "APPOPS_LAKE": str(root / "lake"),
+        "APPOPS_WAREHOUSE": str(root / "warehouse.duckdb"),
+    }
+    built = subprocess.run(
+        [
+            dbt_executable(),
+            "build",
+            "--select",
+            "+mart_model_monitoring",
+            "--profiles-dir",
+            ".",
+            "--target-path",
+            str(tmp_path / "target"),
+            "--log-path",
+            str(tmp_path / "logs"),
+        ],
+        cwd=DBT_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert built.returncode == 0, built.stdout[-3000:]
     with duckdb.connect(str(root / "warehouse.duckdb"), read_only=True) as con:
-        rows = con.execute("select partition_date, live_precision, labels_known_share, decisions "
-                           "from mart_model_monitoring where model = 'ticket_category' "
-                           "order by partition_date").fetchall()
+        rows = con.execute(
+            "select partition_date, live_precision, labels_known_share, decisions "
+            "from mart_model_monitoring where model = 'ticket_category' "
+            "order by partition_date"
+        ).fetchall()
     assert rows == [(D1, None, 0.0, 1), (D2, None, 0.0, 0), (D3, 0.5, 0.5, 0)]
 
 
 def test_the_check_flags_live_figures_more_than_the_margin_below_validation():
-    frame = pl.DataFrame({"model": ["m"] * 3, "version": ["1"] * 3,
-                          "metric": ["live_precision", "coverage", "class_share_drift"],
-                          "value": [0.70, 0.80, 0.5], "reference": [0.90, 0.85, None], "n": [50, 60, 60],
-                          "partition_date": [D1] * 3})
+    frame = pl.DataFrame(
+        {
+            "model": ["m"] * 3,
+            "version": ["1"] * 3,
+            "metric": ["live_precision", "coverage", "class_share_drift"],
+            "value": [0.70, 0.80, 0.5],
+            "reference": [0.90, 0.85, None],
+            "n": [50, 60, 60],
+            "partition_date": [D1] * 3,
+        }
+    )
     assert below_reference(frame, 0.10)["metric"].to_list() == ["live_precision"]
     assert below_reference(frame, 0.25).height == 0

@@ -11,8 +11,11 @@ from resources.storage import LakehouseStorage
 from resources.text_models import candidates as cand
 from resources.text_models.thresholds import fit_thresholds, review_reasons
 
-WORDS = {"network": ["vpn", "dns", "wifi", "proxy"], "database": ["sql", "deadlock", "tablespace", "oracle"],
-         "inquiry": ["password", "access", "account", "badge"]}
+WORDS = {
+    "network": ["vpn", "dns", "wifi", "proxy"],
+    "database": ["sql", "deadlock", "tablespace", "oracle"],
+    "inquiry": ["password", "access", "account", "badge"],
+}
 
 
 def corpus(n: int, seed: int) -> tuple[list[str], list[str]]:
@@ -30,11 +33,19 @@ def registry(tmp_path_factory):
 
 
 def test_the_embedded_store_lives_under_the_root_and_serves_the_champion(registry, tmp_path):
-    assert registry.tracking_uri.startswith("sqlite:///") and registry.tracking_uri.endswith("/mlflow/mlflow.db")
+    assert registry.tracking_uri.startswith("sqlite:///") and registry.tracking_uri.endswith(
+        "/mlflow/mlflow.db"
+    )
     texts, labels = corpus(120, 0)
     model = cand.tfidf().fit(texts, labels)
-    version = registry.log_version("toy", model, thresholds={"network": {"threshold": 0.5, "target": 0.87}},
-                                   params={"n": 120}, metrics={"macro_f1": 0.9}, tags={"trained_on": "2024-01-01"})
+    version = registry.log_version(
+        "toy",
+        model,
+        thresholds={"network": {"threshold": 0.5, "target": 0.87}},
+        params={"n": 120},
+        metrics={"macro_f1": 0.9},
+        tags={"trained_on": "2024-01-01"},
+    )
     registry.set_alias("toy", CHAMPION, version)
     root = registry.tracking_uri.removeprefix("sqlite:///").removesuffix("/mlflow/mlflow.db")
     served = load_champion("toy", root)
@@ -55,15 +66,22 @@ def test_a_worse_challenger_is_not_promoted_and_a_better_one_is(registry):
     noisy = cand.tfidf().fit(texts, list(np.random.default_rng(3).permutation(labels)))
     day = date(2024, 5, 1)
     first = registry.log_version("gated", noisy, tags={"trained_on": day.isoformat()})
-    assert gate(registry, "gated", first, day, val_texts, val_truth, noisy.predict(val_texts))["action"] == "promoted"
+    assert (
+        gate(registry, "gated", first, day, val_texts, val_truth, noisy.predict(val_texts))["action"]
+        == "promoted"
+    )
     better = registry.log_version("gated", good, tags={"trained_on": day.isoformat()})
     row = gate(registry, "gated", better, day, val_texts, val_truth, good.predict(val_texts))
-    assert row["action"] == "promoted" and row["delta_low"] > 0 and registry.alias("gated", CHAMPION) == better
+    assert (
+        row["action"] == "promoted" and row["delta_low"] > 0 and registry.alias("gated", CHAMPION) == better
+    )
     worse = registry.log_version("gated", noisy, tags={"trained_on": day.isoformat()})
     row = gate(registry, "gated", worse, day, val_texts, val_truth, noisy.predict(val_texts))
     assert row["action"] == "kept" and "worse" in row["reason"]
     assert registry.alias("gated", CHAMPION) == better and registry.alias("gated", CHALLENGER) == worse
-    same = registry.log_version("gated", cand.tfidf().fit(texts, labels), tags={"trained_on": day.isoformat()})
+    same = registry.log_version(
+        "gated", cand.tfidf().fit(texts, labels), tags={"trained_on": day.isoformat()}
+    )
     row = gate(registry, "gated", same, day, val_texts, val_truth, good.predict(val_texts))
     assert row["action"] == "kept" and "noise" in row["reason"]  # equal is not better
 
@@ -93,8 +111,9 @@ def test_per_class_thresholds_reach_their_target_on_the_fixture():
     # the prediction is right with probability = confidence: precision grows with confidence
     right = rng.uniform(size=n) < confidence
     predicted = np.where(right, truth, np.where(truth == "a", "b", "a"))
-    found = fit_thresholds(list(truth), list(predicted), confidence, ["a", "b", "c"], target=0.87,
-                           targets={"b": 0.95})
+    found = fit_thresholds(
+        list(truth), list(predicted), confidence, ["a", "b", "c"], target=0.87, targets={"b": 0.95}
+    )
     for label, target in (("a", 0.87), ("b", 0.95)):
         mine = (predicted == label) & (confidence >= found[label]["threshold"])
         assert (truth[mine] == label).mean() >= target

@@ -57,7 +57,8 @@ def test_forecasting_models_and_the_lstm_round_trip(storage):
 
 
 def test_the_registry_of_an_object_store_root_keeps_its_sqlite_db_in_a_local_folder(
-        storage, tmp_path, monkeypatch):
+    storage, tmp_path, monkeypatch
+):
     monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
     monkeypatch.setenv("APPOPS_MLFLOW_LOCAL", str(tmp_path / "mlflow"))
     registry = ModelRegistry(storage.root)

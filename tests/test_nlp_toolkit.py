@@ -8,19 +8,27 @@ import pytest
 
 from resources.demo.tickets import generate
 from resources.nlp.embeddings import default_model_path
-from resources.nlp.fewshot import (confusion_matrix_png, evaluate, tfidf_baseline, train_setfit,
-                                   zero_shot_examples)
+from resources.nlp.fewshot import (
+    confusion_matrix_png,
+    evaluate,
+    tfidf_baseline,
+    train_setfit,
+    zero_shot_examples,
+)
 from resources.nlp.stopwords import stop_words
 from resources.nlp.text import clean_ticket_text
-from resources.nlp.topics import (_reduce, cluster_documents, ctfidf_keywords, exact_neighbours,
-                                  match_clusters)
+from resources.nlp.topics import _reduce, cluster_documents, ctfidf_keywords, exact_neighbours, match_clusters
 
 
 def test_clean_ticket_text_strips_greetings_signatures_and_boilerplate_in_both_languages():
-    fr = ("Bonjour à tous,\nNous constatons le problème suivant : disque plein sur PARLX01.\n"
-          "Capture d'écran en PJ.\nCode erreur : E404\n\nCordialement,\nJean Martin – Service Desk")
-    en = ("Ticket automatically created by monitoring (rule R1234).\nHi,\n"
-          "Several users report: VPN drops every 5 minutes.\nPlease handle asap.\n\nThanks,\nClaire")
+    fr = (
+        "Bonjour à tous,\nNous constatons le problème suivant : disque plein sur PARLX01.\n"
+        "Capture d'écran en PJ.\nCode erreur : E404\n\nCordialement,\nJean Martin – Service Desk"
+    )
+    en = (
+        "Ticket automatically created by monitoring (rule R1234).\nHi,\n"
+        "Several users report: VPN drops every 5 minutes.\nPlease handle asap.\n\nThanks,\nClaire"
+    )
     assert clean_ticket_text("Disque plein sur PARLX01", fr) == "Disque plein sur PARLX01. Code erreur : E404"
     assert clean_ticket_text("VPN drops every 5 minutes", en) == "VPN drops every 5 minutes"
     assert clean_ticket_text(None, "Hello,\nOutlook [EMAIL] not syncing") == "Outlook not syncing"
@@ -37,8 +45,13 @@ def test_stop_words_cover_both_languages_and_reject_unknown_ones():
 
 
 def test_ctfidf_keywords_rank_each_clusters_own_words_first():
-    texts = ["disque plein serveur", "disque saturé serveur", "vpn coupé serveur", "vpn refusé serveur",
-             "bruit"]
+    texts = [
+        "disque plein serveur",
+        "disque saturé serveur",
+        "vpn coupé serveur",
+        "vpn refusé serveur",
+        "bruit",
+    ]
     keywords = ctfidf_keywords(texts, np.array([0, 0, 1, 1, -1]), stop_words=[], top_n=2)
     assert set(keywords) == {0, 1}
     assert keywords[0][0] == "disque" and keywords[1][0] == "vpn"
@@ -76,8 +89,16 @@ def test_reduction_gives_umaps_own_embedding_with_the_neighbours_computed_at_onc
     indices, distances = exact_neighbours(scaled, 15)
     assert (indices[:, 0] == np.arange(150)).all() and (np.diff(distances, axis=1) >= 0).all()
     assert np.allclose(distances, 1 - np.take_along_axis(points @ points.T, indices, 1), atol=1e-6)
-    alone = umap.UMAP(n_neighbors=15, n_components=5, metric="cosine", min_dist=0.0,
-                      random_state=3, low_memory=True, n_jobs=1, init="pca")
+    alone = umap.UMAP(
+        n_neighbors=15,
+        n_components=5,
+        metric="cosine",
+        min_dist=0.0,
+        random_state=3,
+        low_memory=True,
+        n_jobs=1,
+        init="pca",
+    )
     assert np.array_equal(_reduce(scaled, seed=3, umap_dims=5), alone.fit_transform(scaled))
 
 
@@ -117,8 +138,10 @@ def test_match_clusters_keeps_ids_and_names_new_clusters_deterministically():
 
 
 def test_zero_shot_examples_template_every_phrase_of_every_label():
-    texts, labels = zero_shot_examples({"vpn": "VPN coupé; VPN refusé", "dns": "résolution DNS"},
-                                       templates=("{description}", "{label}: {description}"))
+    texts, labels = zero_shot_examples(
+        {"vpn": "VPN coupé; VPN refusé", "dns": "résolution DNS"},
+        templates=("{description}", "{label}: {description}"),
+    )
     assert labels.count("vpn") == 4 and labels.count("dns") == 2
     assert "vpn: VPN refusé" in texts
 
@@ -136,8 +159,11 @@ def small_fixture(per_class: int = 8, subcategories=("vpn", "password", "storage
     """Demo tickets of four subcategories, FR and EN: ``per_class`` to train, the rest to test."""
     days = [date(2024, 3, 4) + timedelta(days=i) for i in range(12)]
     frame = pl.concat([generate(d) for d in days]).filter(pl.col("subcategory").is_in(subcategories))
-    frame = frame.with_columns(text=pl.struct("short_description", "description").map_elements(
-        lambda r: clean_ticket_text(r["short_description"], r["description"]), return_dtype=pl.String))
+    frame = frame.with_columns(
+        text=pl.struct("short_description", "description").map_elements(
+            lambda r: clean_ticket_text(r["short_description"], r["description"]), return_dtype=pl.String
+        )
+    )
     train = frame.group_by("subcategory", maintain_order=True).head(per_class)
     test = frame.filter(~pl.col("number").is_in(train["number"].to_list()))
     return train, test
@@ -145,8 +171,14 @@ def small_fixture(per_class: int = 8, subcategories=("vpn", "password", "storage
 
 def test_setfit_and_baseline_trained_on_a_small_fixture_beat_chance():
     train, test = small_fixture()
-    model = train_setfit(train["text"].to_list(), train["subcategory"].to_list(),
-                         model_path=default_model_path(), seed=1, num_iterations=1, batch_size=16)
+    model = train_setfit(
+        train["text"].to_list(),
+        train["subcategory"].to_list(),
+        model_path=default_model_path(),
+        seed=1,
+        num_iterations=1,
+        batch_size=16,
+    )
     chance = 1 / 4
     setfit_f1 = evaluate(test["subcategory"].to_list(), list(model.predict(test["text"].to_list())))
     baseline = tfidf_baseline(train["text"].to_list(), train["subcategory"].to_list())

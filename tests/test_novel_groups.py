@@ -9,10 +9,10 @@ from resources.nlp.topics import ClusterResult, carve_groups, novel_groups
 def _vectors(seed: int = 0):
     rng = np.random.default_rng(seed)
     old, new = np.eye(16)[0], np.eye(16)[1]
-    past = old + rng.normal(scale=0.05, size=(60, 16))          # the usual tickets
-    usual = old + rng.normal(scale=0.05, size=(20, 16))         # more of them, recently
-    burst = new + rng.normal(scale=0.05, size=(5, 16))          # a new root cause
-    singles = rng.normal(size=(3, 16))                          # unusual but unrelated
+    past = old + rng.normal(scale=0.05, size=(60, 16))  # the usual tickets
+    usual = old + rng.normal(scale=0.05, size=(20, 16))  # more of them, recently
+    burst = new + rng.normal(scale=0.05, size=(5, 16))  # a new root cause
+    singles = rng.normal(size=(3, 16))  # unusual but unrelated
     vectors = np.vstack([past, usual, burst, singles])
     recent = np.r_[np.zeros(60, bool), np.ones(28, bool)]
     return vectors, recent

@@ -13,7 +13,7 @@ from dagster_postgres import (
     PostgresRunStorage,
     PostgresScheduleStorage,
 )
-from services_support import postgres  # noqa: F401
+from services_support import postgres
 
 from definitions import build_definitions
 from deploy.services import PG_DB, PG_SUPERUSER
@@ -29,7 +29,7 @@ def test_instance_file_reads_every_connection_setting_from_the_environment():
     assert config["telemetry"] == {"enabled": False}
 
 
-def test_backfill_is_recorded_in_postgres(postgres, tmp_path, root):  # noqa: F811
+def test_backfill_is_recorded_in_postgres(postgres, tmp_path, root):
     home = tmp_path / "dagster_home"
     home.mkdir()
     shutil.copy(INSTANCE, home / "dagster.yaml")
@@ -40,21 +40,30 @@ def test_backfill_is_recorded_in_postgres(postgres, tmp_path, root):  # noqa: F8
 
     defs = build_definitions(root=str(root), mode="demo")
     result = dg.materialize(
-        [*defs.assets, *defs.asset_checks], selection=["raw_applications", "raw_team_indicators"],
-        resources=defs.resources, instance=instance,
-        tags={RANGE_START_TAG: "2025-03-01", RANGE_END_TAG: "2025-03-03"})
+        [*defs.assets, *defs.asset_checks],
+        selection=["raw_applications", "raw_team_indicators"],
+        resources=defs.resources,
+        instance=instance,
+        tags={RANGE_START_TAG: "2025-03-01", RANGE_END_TAG: "2025-03-03"},
+    )
     assert result.success
     instance.dispose()
 
-    with psycopg2.connect(host="127.0.0.1", port=postgres.port, user=PG_SUPERUSER,
-                          password="x", dbname=PG_DB) as con, con.cursor() as cur:
+    with (
+        psycopg2.connect(
+            host="127.0.0.1", port=postgres.port, user=PG_SUPERUSER, password="x", dbname=PG_DB
+        ) as con,
+        con.cursor() as cur,
+    ):
         cur.execute("select status from runs where run_id = %s", (result.run_id,))
         assert cur.fetchall() == [("SUCCESS",)]
-        cur.execute("select asset_key, partition from event_logs where run_id = %s and "
-                    "dagster_event_type = 'ASSET_MATERIALIZATION'", (result.run_id,))
+        cur.execute(
+            "select asset_key, partition from event_logs where run_id = %s and "
+            "dagster_event_type = 'ASSET_MATERIALIZATION'",
+            (result.run_id,),
+        )
         stored = set(cur.fetchall())
     days = ["2025-03-01", "2025-03-02", "2025-03-03"]
-    assert stored == {(f'["{a}"]', d) for a in ("raw_applications", "raw_team_indicators")
-                      for d in days}
+    assert stored == {(f'["{a}"]', d) for a in ("raw_applications", "raw_team_indicators") for d in days}
     # nothing fell back to SQLite files in DAGSTER_HOME
     assert not list(home.rglob("*.db"))

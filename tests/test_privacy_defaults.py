@@ -19,19 +19,37 @@ DBT = Path(sys.executable).parent / "dbt"
 
 def _copy_dbt_project(tmp_path: Path) -> Path:
     project = tmp_path / "dbt_project"
-    shutil.copytree(CHECKOUT / "dbt_project", project,
-                    ignore=shutil.ignore_patterns("target", "logs", ".user.yml"))
+    shutil.copytree(
+        CHECKOUT / "dbt_project", project, ignore=shutil.ignore_patterns("target", "logs", ".user.yml")
+    )
     return project
 
 
 def test_dbt_sends_nothing_and_its_docs_page_loads_no_tracker(tmp_path: Path):
     project = _copy_dbt_project(tmp_path)
-    env = {k: v for k, v in os.environ.items()
-           if k not in ("DO_NOT_TRACK", "DBT_SEND_ANONYMOUS_USAGE_STATS")}  # the project alone
+    env = {
+        k: v for k, v in os.environ.items() if k not in ("DO_NOT_TRACK", "DBT_SEND_ANONYMOUS_USAGE_STATS")
+    }  # the project alone
     env["APPOPS_WAREHOUSE"] = str(tmp_path / "docs.duckdb")
-    done = subprocess.run([str(DBT), "docs", "generate", "--static", "--empty-catalog",
-                           "--profiles-dir", ".", "--target-path", str(tmp_path / "target")],
-                          cwd=project, env=env, capture_output=True, text=True, timeout=300, check=False)
+    done = subprocess.run(
+        [
+            str(DBT),
+            "docs",
+            "generate",
+            "--static",
+            "--empty-catalog",
+            "--profiles-dir",
+            ".",
+            "--target-path",
+            str(tmp_path / "target"),
+        ],
+        cwd=project,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
     assert done.returncode == 0, done.stdout[-2000:]
     page = (tmp_path / "target" / "static_index.html").read_text()
     # dbt-docs starts its Snowplow tracker only when the embedded manifest says true.
@@ -41,10 +59,13 @@ def test_dbt_sends_nothing_and_its_docs_page_loads_no_tracker(tmp_path: Path):
 
 
 def test_user_yml_is_not_tracked_by_git():
-    tracked = subprocess.run(["git", "ls-files", "dbt_project/.user.yml"], cwd=CHECKOUT,
-                             capture_output=True, text=True, check=True).stdout
+    tracked = subprocess.run(
+        ["git", "ls-files", "dbt_project/.user.yml"], cwd=CHECKOUT, capture_output=True, text=True, check=True
+    ).stdout
     assert tracked.strip() == ""
-    ignored = subprocess.run(["git", "check-ignore", "-q", "dbt_project/.user.yml"], cwd=CHECKOUT, check=False)
+    ignored = subprocess.run(
+        ["git", "check-ignore", "-q", "dbt_project/.user.yml"], cwd=CHECKOUT, check=False
+    )
     assert ignored.returncode == 0
 
 
@@ -74,8 +95,9 @@ def test_older_demo_instance_file_gets_telemetry_switched_off(tmp_path: Path):
 def test_every_instance_file_the_project_ships_has_telemetry_off():
     """Every dagster.yaml in the checkout (templates the scripts copy into a DAGSTER_HOME) turns
     telemetry off; the demo writes its instance from .ci/dagster.yaml through .ci/instance."""
-    shipped = subprocess.run(["git", "ls-files", "*dagster.yaml"], cwd=CHECKOUT,
-                             capture_output=True, text=True, check=True).stdout.split()
+    shipped = subprocess.run(
+        ["git", "ls-files", "*dagster.yaml"], cwd=CHECKOUT, capture_output=True, text=True, check=True
+    ).stdout.split()
     assert ".ci/dagster.yaml" in shipped
     for name in shipped:
         settings = yaml.safe_load((CHECKOUT / name).read_text())

@@ -16,7 +16,7 @@ from pathlib import Path
 import httpx
 import psycopg2
 import pytest
-from services_support import s3_server  # noqa: F401
+from services_support import s3_server
 from upath import UPath
 
 from deploy.services import PG_DB, PG_SUPERUSER, free_port
@@ -29,8 +29,9 @@ pytestmark = pytest.mark.slow
 
 
 def _gql(port: int, query: str, **variables) -> dict:
-    reply = httpx.post(f"http://127.0.0.1:{port}/graphql",
-                       json={"query": query, "variables": variables}, timeout=60)
+    reply = httpx.post(
+        f"http://127.0.0.1:{port}/graphql", json={"query": query, "variables": variables}, timeout=60
+    )
     reply.raise_for_status()
     body = reply.json()
     assert "errors" not in body, body
@@ -49,8 +50,11 @@ def _until(what: str, check, seconds: float = 420):
 
 def _location_loaded(port: int) -> bool:
     try:
-        data = _gql(port, "{ workspaceOrError { ... on Workspace { locationEntries { "
-                          "name locationOrLoadError { __typename } } } } }")
+        data = _gql(
+            port,
+            "{ workspaceOrError { ... on Workspace { locationEntries { "
+            "name locationOrLoadError { __typename } } } } }",
+        )
     except httpx.HTTPError:
         return False
     entries = data["workspaceOrError"]["locationEntries"]
@@ -58,8 +62,7 @@ def _location_loaded(port: int) -> bool:
 
 
 def _run_status(port: int, run_id: str) -> str | None:
-    data = _gql(port, "query($id: ID!) { runOrError(runId: $id) { ... on Run { status } } }",
-                id=run_id)
+    data = _gql(port, "query($id: ID!) { runOrError(runId: $id) { ... on Run { status } } }", id=run_id)
     status = data["runOrError"].get("status")
     assert status not in ("FAILURE", "CANCELED"), f"run {run_id} ended {status}"
     return status if status == "SUCCESS" else None
@@ -78,41 +81,75 @@ START_SENSOR = """mutation($sensor: SensorSelector!) { startSensor(sensorSelecto
 
 
 def _pg(port: int, sql: str) -> list[tuple]:
-    with psycopg2.connect(host="127.0.0.1", port=port, user=PG_SUPERUSER, password="x",
-                          dbname=PG_DB) as con, con.cursor() as cur:
+    with (
+        psycopg2.connect(host="127.0.0.1", port=port, user=PG_SUPERUSER, password="x", dbname=PG_DB) as con,
+        con.cursor() as cur,
+    ):
         cur.execute(sql)
         return cur.fetchall()
 
 
-def test_three_process_deployment_runs_backfills_and_ticks_against_postgres(s3_server, tmp_path):  # noqa: F811
+def test_three_process_deployment_runs_backfills_and_ticks_against_postgres(s3_server, tmp_path):
     web_port, pg_port = free_port(), free_port()
     pg_dir = Path(tempfile.mkdtemp(prefix="appops-prod-pg-"))  # outside tmp_path: its user reads it
     root = f"s3://{s3_server.bucket}/{uuid.uuid4().hex}"
-    env = {**os.environ, "PORT": str(web_port), "APPOPS_CODE_PORT": str(free_port()),
-           "APPOPS_PG_PORT": str(pg_port), "APPOPS_PG_DIR": str(pg_dir), "APPOPS_SETUP": "0",
-           "DAGSTER_HOME": str(tmp_path / "dagster"), "APPOPS_HOME": root,
-           "APPOPS_WORKDIR": str(tmp_path / "work"), "APPOPS_SOURCES": "demo"}
+    env = {
+        **os.environ,
+        "PORT": str(web_port),
+        "APPOPS_CODE_PORT": str(free_port()),
+        "APPOPS_PG_PORT": str(pg_port),
+        "APPOPS_PG_DIR": str(pg_dir),
+        "APPOPS_SETUP": "0",
+        "DAGSTER_HOME": str(tmp_path / "dagster"),
+        "APPOPS_HOME": root,
+        "APPOPS_WORKDIR": str(tmp_path / "work"),
+        "APPOPS_SOURCES": "demo",
+    }
     for key in ("DAGSTER_PG_HOST", "DAGSTER_PG_PORT"):
         env.pop(key, None)
     log = (tmp_path / "prod.log").open("w")
-    prod = subprocess.Popen(["bash", str(REPO / ".ci" / "prod")], cwd=REPO, env=env,
-                            stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    prod = subprocess.Popen(
+        ["bash", str(REPO / ".ci" / "prod")],
+        cwd=REPO,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
     try:
-        _until("the code location in the webserver",
-               lambda: prod.poll() is None and _location_loaded(web_port) or
-               (prod.poll() is not None and pytest.fail(f"prod exited {prod.returncode}")))
+        _until(
+            "the code location in the webserver",
+            lambda: (
+                (prod.poll() is None and _location_loaded(web_port))
+                or (prod.poll() is not None and pytest.fail(f"prod exited {prod.returncode}"))
+            ),
+        )
 
-        launched = _gql(web_port, LAUNCH_RUN, params={
-            "selector": {**LOCATION, "jobName": "__ASSET_JOB",
-                         "assetSelection": [{"path": ["raw_applications"]}]},
-            "runConfigData": {},
-            "executionMetadata": {"tags": [{"key": "dagster/partition", "value": DAY}]}})
+        launched = _gql(
+            web_port,
+            LAUNCH_RUN,
+            params={
+                "selector": {
+                    **LOCATION,
+                    "jobName": "__ASSET_JOB",
+                    "assetSelection": [{"path": ["raw_applications"]}],
+                },
+                "runConfigData": {},
+                "executionMetadata": {"tags": [{"key": "dagster/partition", "value": DAY}]},
+            },
+        )
         assert launched["launchRun"]["__typename"] == "LaunchRunSuccess", launched
         run_id = launched["launchRun"]["run"]["runId"]
 
-        backfill = _gql(web_port, LAUNCH_BACKFILL, params={
-            "partitionNames": ["2025-03-01", "2025-03-02"], "fromFailure": False,
-            "assetSelection": [{"path": ["raw_team_indicators"]}]})
+        backfill = _gql(
+            web_port,
+            LAUNCH_BACKFILL,
+            params={
+                "partitionNames": ["2025-03-01", "2025-03-02"],
+                "fromFailure": False,
+                "assetSelection": [{"path": ["raw_team_indicators"]}],
+            },
+        )
         assert backfill["launchPartitionBackfill"]["__typename"] == "LaunchBackfillSuccess"
         backfill_id = backfill["launchPartitionBackfill"]["backfillId"]
 
@@ -120,24 +157,42 @@ def test_three_process_deployment_runs_backfills_and_ticks_against_postgres(s3_s
         assert sensor["startSensor"]["sensorState"]["status"] == "RUNNING", sensor
 
         _until("the GraphQL run", lambda: _run_status(web_port, run_id))
-        _until("the backfill", lambda: _gql(web_port, BACKFILL, id=backfill_id)
-               ["partitionBackfillOrError"]["status"] in ("COMPLETED", "COMPLETED_SUCCESS")
-               or None)
-        _until("a sensor tick", lambda: _pg(
-            pg_port, "select count(*) from job_ticks where selector_id in (select "
-                     "selector_id from jobs where job_origin_id is not null and job_body "
-                     "like '%landing_sensor%')")[0][0] > 0 or None)
+        _until(
+            "the backfill",
+            lambda: (
+                _gql(web_port, BACKFILL, id=backfill_id)["partitionBackfillOrError"]["status"]
+                in ("COMPLETED", "COMPLETED_SUCCESS")
+                or None
+            ),
+        )
+        _until(
+            "a sensor tick",
+            lambda: (
+                _pg(
+                    pg_port,
+                    "select count(*) from job_ticks where selector_id in (select "
+                    "selector_id from jobs where job_origin_id is not null and job_body "
+                    "like '%landing_sensor%')",
+                )[0][0]
+                > 0
+                or None
+            ),
+        )
 
         # everything is in Postgres, not in DAGSTER_HOME files
         runs = _pg(pg_port, "select run_id, status from runs")
         assert (run_id, "SUCCESS") in runs and len(runs) >= 2
         assert all(status == "SUCCESS" for _, status in runs), runs
         assert _pg(pg_port, f"select count(*) from bulk_actions where key = '{backfill_id}'")[0][0] == 1
-        events = _pg(pg_port, "select asset_key, partition from event_logs where "
-                              "dagster_event_type = 'ASSET_MATERIALIZATION'")
+        events = _pg(
+            pg_port,
+            "select asset_key, partition from event_logs where dagster_event_type = 'ASSET_MATERIALIZATION'",
+        )
         assert {(k, p) for k, p in events} >= {
-            ('["raw_applications"]', DAY), ('["raw_team_indicators"]', "2025-03-01"),
-            ('["raw_team_indicators"]', "2025-03-02")}
+            ('["raw_applications"]', DAY),
+            ('["raw_team_indicators"]', "2025-03-01"),
+            ('["raw_team_indicators"]', "2025-03-02"),
+        }
         assert not list((tmp_path / "dagster").glob("**/*.db"))  # no SQLite fallback
         # and the lake is on the object store
         assert (UPath(root) / "lake" / "raw_applications" / f"{DAY}.parquet").exists()

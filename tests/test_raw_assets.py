@@ -12,15 +12,27 @@ from definitions import build_definitions
 from resources.storage import LakehouseStorage, read_parquet
 from sensors.schedules import RANGE_END_TAG, RANGE_START_TAG
 
-RAW = ["raw_metrics", "raw_incidents", "raw_verbatims", "raw_software_inventory",
-       "raw_eol_catalog", "raw_applications", "raw_team_indicators"]
+RAW = [
+    "raw_metrics",
+    "raw_incidents",
+    "raw_verbatims",
+    "raw_software_inventory",
+    "raw_eol_catalog",
+    "raw_applications",
+    "raw_team_indicators",
+]
 
 
 def _run(root, mode, selection, partition_key=None, tags=None, raise_on_error=True):
     defs = build_definitions(root=str(root), mode=mode)
     return dg.materialize(
-        [*defs.assets, *(defs.asset_checks or [])], selection=selection, partition_key=partition_key, tags=tags,
-        resources=defs.resources, raise_on_error=raise_on_error)
+        [*defs.assets, *(defs.asset_checks or [])],
+        selection=selection,
+        partition_key=partition_key,
+        tags=tags,
+        resources=defs.resources,
+        raise_on_error=raise_on_error,
+    )
 
 
 def _lake(root, asset, day):
@@ -72,8 +84,9 @@ def test_file_sources_read_fixture_files_and_quarantine_bad_rows(landed_root):
     # 3 good rows of the Windows-1252 file on the 4th + 24 rows of the two-column file
     assert metrics.height == 27
     assert "ec2_cpu_utilization_825cc2" in metrics["metric"].to_list()
-    quarantine = read_parquet(LakehouseStorage(root=str(landed_root))
-                              .quarantine_file("raw_metrics", date(2024, 3, 4)))
+    quarantine = read_parquet(
+        LakehouseStorage(root=str(landed_root)).quarantine_file("raw_metrics", date(2024, 3, 4))
+    )
     assert sorted(quarantine["_row"].to_list()) == [4, 7]
     assert set(quarantine["_column"]) == {"value", "timestamp"}
     incidents = _lake(landed_root, "raw_incidents", date(2024, 3, 4))
@@ -86,8 +99,11 @@ def test_file_sources_read_fixture_files_and_quarantine_bad_rows(landed_root):
     assert set(catalog["product"]) == {"python", "postgresql", "nodejs"}
     applications = _lake(landed_root, "raw_applications", date(2024, 3, 4))
     assert applications["application"].to_list() == ["APP-PAYM", "APP-MOBI"]
-    contract = {e.asset_key.to_user_string(): e for e in result.get_asset_check_evaluations()
-                if e.check_name == "data_contract"}
+    contract = {
+        e.asset_key.to_user_string(): e
+        for e in result.get_asset_check_evaluations()
+        if e.check_name == "data_contract"
+    }
     # the crafted bad values are quarantined at parse time: every contract passes
     storage = LakehouseStorage(root=str(landed_root))
     bad_incidents = read_parquet(storage.quarantine_file("raw_incidents", date(2024, 3, 4)))
@@ -104,9 +120,11 @@ def test_rerun_after_a_new_drop_replaces_the_day_exactly(landed_root):
     before = _lake(landed_root, "raw_metrics", date(2024, 3, 5))
     assert before.height == 1
     extra = landed_root / "landing/metrics/late_export.csv"
-    extra.write_text("timestamp,metric,resource,value,unit\n"
-                     "2024-03-05 10:00:00,api_calls,api-comptes,1500,calls\n"
-                     "2024-03-05 00:15:00,sftn_transfer_volume,SFTN-Crédit,980.5,GB\n")
+    extra.write_text(
+        "timestamp,metric,resource,value,unit\n"
+        "2024-03-05 10:00:00,api_calls,api-comptes,1500,calls\n"
+        "2024-03-05 00:15:00,sftn_transfer_volume,SFTN-Crédit,980.5,GB\n"
+    )
     for _ in range(2):
         _run(landed_root, "files", ["raw_metrics"], partition_key="2024-03-05")
         after = _lake(landed_root, "raw_metrics", date(2024, 3, 5))
@@ -128,13 +146,16 @@ def test_each_partition_gets_its_own_row_count(landed_root):
     """A range run reports each day's rows on that day's partition, not the run's total."""
     tags = {RANGE_START_TAG: "2024-03-04", RANGE_END_TAG: "2024-03-05"}
     result = _run(landed_root, "files", ["raw_metrics"], tags=tags)
-    counts = {e.partition: e.event_specific_data.materialization.metadata
-              for e in result.get_asset_materialization_events()}
+    counts = {
+        e.partition: e.event_specific_data.materialization.metadata
+        for e in result.get_asset_materialization_events()
+    }
     for day in (date(2024, 3, 4), date(2024, 3, 5)):
         metadata = counts[day.isoformat()]
         assert metadata["dagster/row_count"].value == _lake(landed_root, "raw_metrics", day).height
         files = metadata["files"].data
         assert sum(f["read"] for f in files.values()) == (
-            metadata["dagster/row_count"].value + metadata["rejected_rows"].value)
+            metadata["dagster/row_count"].value + metadata["rejected_rows"].value
+        )
     assert counts["2024-03-04"]["dagster/row_count"].value == 27
     assert counts["2024-03-05"]["dagster/row_count"].value == 1

@@ -23,7 +23,7 @@ def with_nir_key(body: str) -> str:
 
 
 IBAN = fr_iban("30006", "00001", "12345678901")
-IBAN_PRINTED = " ".join(IBAN[i:i + 4] for i in range(0, len(IBAN), 4))
+IBAN_PRINTED = " ".join(IBAN[i : i + 4] for i in range(0, len(IBAN), 4))
 CARD = with_luhn("497010123456789")
 NIR = with_nir_key("1850578006084")
 NIR_CORSICA = with_nir_key("269032A012345")
@@ -84,9 +84,20 @@ def test_each_personal_data_type_is_replaced_by_its_placeholder(text, kind):
     assert counts == {kind: 1}, (text, clean)
     assert f"<{kind}>" in clean
     for word in re.findall(r"[A-ZÀ-Ý]['’]?[A-Za-zà-ÿ]{3,}", text):
-        if kind == "NAME" and word not in {"Bonjour", "Madame", "Monsieur", "Cordialement",
-                                           "Service", "Desk", "Hello", "Disk", "AppOps", "Rappelé",
-                                           "Je", "Le"}:
+        if kind == "NAME" and word not in {
+            "Bonjour",
+            "Madame",
+            "Monsieur",
+            "Cordialement",
+            "Service",
+            "Desk",
+            "Hello",
+            "Disk",
+            "AppOps",
+            "Rappelé",
+            "Je",
+            "Le",
+        }:
             assert word not in clean, clean  # no piece of a name (after an apostrophe) left
     digits = re.findall(r"\d{4,}", text.replace(" ", ""))
     for run in digits:
@@ -131,16 +142,19 @@ def test_several_items_in_one_text_are_all_counted():
     text = f"Bonjour Mme Dupont, IBAN {IBAN}, tel 0612345678, mail a.b@c.fr, client n° 12345678"
     clean, counts = redact(text)
     assert counts == {"NAME": 1, "IBAN": 1, "PHONE": 1, "EMAIL": 1, "CUSTOMER_ID": 1}
-    assert clean == ("Bonjour Mme <NAME>, IBAN <IBAN>, tel <PHONE>, mail <EMAIL>, "
-                     "client n° <CUSTOMER_ID>")
+    assert clean == ("Bonjour Mme <NAME>, IBAN <IBAN>, tel <PHONE>, mail <EMAIL>, client n° <CUSTOMER_ID>")
 
 
 def test_sanitizer_redacts_text_extra_and_person_columns_and_keeps_codes():
-    frame = pl.DataFrame({"number": ["INC0012345", "INC0012346"],
-                          "description": ["appeler le 0612345678", None],
-                          "u_comment": ["mail a.b@c.fr", ""],
-                          "assigned_to": ["Jean Martin", None],
-                          "priority": [2, 3]})
+    frame = pl.DataFrame(
+        {
+            "number": ["INC0012345", "INC0012346"],
+            "description": ["appeler le 0612345678", None],
+            "u_comment": ["mail a.b@c.fr", ""],
+            "assigned_to": ["Jean Martin", None],
+            "priority": [2, 3],
+        }
+    )
     sanitize = build_sanitizer(["description"], ["assigned_to"], skip_columns=["number"])
     clean, counts = sanitize(frame)
     assert clean["number"].to_list() == ["INC0012345", "INC0012346"]
@@ -175,5 +189,5 @@ def test_redaction_never_touches_the_network(monkeypatch):
     make_tldextract_offline()
     import tldextract
 
-    assert tldextract.extract("a.b@mail.example.co.uk".split("@")[1]).suffix == "co.uk"
+    assert tldextract.extract(["a.b", "mail.example.co.uk"][1]).suffix == "co.uk"
     assert redact("Zoé Quintaplantee, client n° 12345678")[1] == {"NAME": 1, "CUSTOMER_ID": 1}

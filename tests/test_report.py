@@ -3,7 +3,7 @@
 import re
 
 from fixtures.warehouse.lake import DAYS
-from warehouse_support import built_root, copied_root, run_assets  # noqa: F401
+from warehouse_support import built_root, copied_root, run_assets
 
 
 def test_report_per_day_self_contained_with_risks_and_weekly_changes(copied_root):
@@ -39,8 +39,13 @@ def test_a_host_missing_from_a_scan_has_not_left_past_eol(copied_root, monkeypat
     path = storage.lake_file("raw_software_inventory", DAYS[-1])
     write_parquet_atomic(pl.read_parquet(path).filter(pl.col("host") != "a-prd-01"), path)
     monkeypatch.setenv("APPOPS_REPORTS_URL", "http://127.0.0.1:3001/")
-    result = run_assets(copied_root, ["warehouse_reference", "warehouse_daily", "serving_duckdb",
-                                      "committee_report"], DAYS[-1], DAYS[-1], checks=False)
+    result = run_assets(
+        copied_root,
+        ["warehouse_reference", "warehouse_daily", "serving_duckdb", "committee_report"],
+        DAYS[-1],
+        DAYS[-1],
+        checks=False,
+    )
     assert result.success
     page = (copied_root / "reports" / "committee" / f"{DAYS[-1]}.html").read_text(encoding="utf-8")
     changes = page.split("What changed since")[1]

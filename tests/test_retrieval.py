@@ -113,18 +113,31 @@ def test_hybrid_index_finds_by_words_and_by_meaning():
 
 
 def test_extractive_answer_picks_the_sentence_that_answers():
-    passages = [Passage("p.md", "Release cycles > 3.9", "Python 3.9 was released on 2020-10-05. "
-                        "Python 3.9 reaches end of life on 2025-10-31. The latest release of "
-                        "Python 3.9 is 3.9.23, released on 2025-06-03.", 1.0)]
-    assert extractive_answer("When does Python 3.9 reach end of life?", passages) == \
-        "Python 3.9 reaches end of life on 2025-10-31."
+    passages = [
+        Passage(
+            "p.md",
+            "Release cycles > 3.9",
+            "Python 3.9 was released on 2020-10-05. "
+            "Python 3.9 reaches end of life on 2025-10-31. The latest release of "
+            "Python 3.9 is 3.9.23, released on 2025-06-03.",
+            1.0,
+        )
+    ]
+    assert (
+        extractive_answer("When does Python 3.9 reach end of life?", passages)
+        == "Python 3.9 reaches end of life on 2025-10-31."
+    )
     assert "3.9.23" in extractive_answer("Which is the latest release of Python 3.9?", passages)
     assert extractive_answer("completely unrelated words", passages) is None
 
 
 def test_document_index_retrieves_the_right_cycle_among_product_pages():
-    frame, _ = read_corpus([("endoflife", "endoflife/python.md", PRODUCT),
-                            *[("landing", f"docs/{p.name}", p) for p in sorted(DOCS.iterdir())]])
+    frame, _ = read_corpus(
+        [
+            ("endoflife", "endoflife/python.md", PRODUCT),
+            *[("landing", f"docs/{p.name}", p) for p in sorted(DOCS.iterdir())],
+        ]
+    )
     index = DocumentIndex(frame)
     passages = index.retrieve(["When does Python 3.10 reach end of life?"], top_k=3)[0]
     assert passages[0].path == "endoflife/python.md" and passages[0].heading.endswith("> 3.10")
@@ -136,31 +149,38 @@ class FixedPredictor:
         self.labels = labels
 
     def predict(self, texts):
-        return {name: [Prediction(value, conf) for _ in texts]
-                for name, (value, conf) in self.labels.items()}
+        return {name: [Prediction(value, conf) for _ in texts] for name, (value, conf) in self.labels.items()}
 
 
 def incidents():
-    return IncidentIndex(pl.DataFrame({
-        "number": ["INC1", "INC2", "INC3"],
-        "short_description": ["vpn tunnel drops", "vpn tunnel drops often", "vpn client slow"],
-        "text": ["vpn tunnel drops", "vpn tunnel drops often", "vpn client slow"],
-        "category": ["network", "network", "network"],
-        "subcategory": ["vpn", "vpn-other", "vpn"],
-        "assignment_group": ["Network N2"] * 3, "cmdb_ci": ["APP-VPN"] * 3,
-        "close_notes": ["rekey raised", "user rebooted", "client upgraded"]}))
+    return IncidentIndex(
+        pl.DataFrame(
+            {
+                "number": ["INC1", "INC2", "INC3"],
+                "short_description": ["vpn tunnel drops", "vpn tunnel drops often", "vpn client slow"],
+                "text": ["vpn tunnel drops", "vpn tunnel drops often", "vpn client slow"],
+                "category": ["network", "network", "network"],
+                "subcategory": ["vpn", "vpn-other", "vpn"],
+                "assignment_group": ["Network N2"] * 3,
+                "cmdb_ci": ["APP-VPN"] * 3,
+                "close_notes": ["rekey raised", "user rebooted", "client upgraded"],
+            }
+        )
+    )
 
 
 def test_triage_puts_incidents_of_the_predicted_subcategory_first():
     index = incidents()
-    confident = FixedPredictor({"category": ("network", 0.9), "subcategory": ("vpn", 0.8),
-                                "assignment_group": ("Network N2", 0.95)})
+    confident = FixedPredictor(
+        {"category": ("network", 0.9), "subcategory": ("vpn", 0.8), "assignment_group": ("Network N2", 0.95)}
+    )
     [result] = triage([{"short_description": "vpn tunnel drops"}], index, confident, k=3)
     assert [s.number for s in result.similar] == ["INC1", "INC3", "INC2"]
     assert result.similar[0].close_notes == "rekey raised"
     assert result.needs_review is False
-    unsure = FixedPredictor({"category": ("network", 0.9), "subcategory": ("vpn", 0.3),
-                             "assignment_group": ("Network N2", 0.95)})
+    unsure = FixedPredictor(
+        {"category": ("network", 0.9), "subcategory": ("vpn", 0.3), "assignment_group": ("Network N2", 0.95)}
+    )
     [result] = triage([{"short_description": "vpn tunnel drops"}], index, unsure, k=3)
     assert result.needs_review and result.reason == "subcategory confidence 0.30 < 0.60"
 
@@ -183,10 +203,13 @@ class Proba:
 
 def test_registered_models_are_read_as_one_predictor_with_class_thresholds():
     predictor = RegisteredPredictor(
-        {"category": Proba(["network", "software"], [0.9, 0.1]),
-         "subcategory": Proba(["network/vpn", "software/vpn", "network/dns"], [0.5, 0.3, 0.2]),
-         "assignment_group": Proba(["Network N2"], [1.0])},
-        {"category": {"network": 0.95}})
+        {
+            "category": Proba(["network", "software"], [0.9, 0.1]),
+            "subcategory": Proba(["network/vpn", "software/vpn", "network/dns"], [0.5, 0.3, 0.2]),
+            "assignment_group": Proba(["Network N2"], [1.0]),
+        },
+        {"category": {"network": 0.95}},
+    )
     predicted = predictor.predict(["a ticket"])
     assert predicted["subcategory"][0] == Prediction("vpn", pytest.approx(0.8))
     [result] = triage([{"short_description": "vpn tunnel drops"}], incidents(), predictor, k=2)
@@ -199,8 +222,11 @@ def test_the_service_takes_the_registry_champions_when_there_are_some(monkeypatc
     from resources.storage import LakehouseStorage
     from service.models import load_ticket_models
 
-    champions = {"ticket_category": types.SimpleNamespace(
-        classes_=["network"], predict_proba=lambda t: np.ones((len(t), 1)), thresholds={"network": 0.5})}
+    champions = {
+        "ticket_category": types.SimpleNamespace(
+            classes_=["network"], predict_proba=lambda t: np.ones((len(t), 1)), thresholds={"network": 0.5}
+        )
+    }
 
     def load_champion(name, root):
         if name not in champions:
@@ -208,8 +234,9 @@ def test_the_service_takes_the_registry_champions_when_there_are_some(monkeypatc
         return champions[name]
 
     storage = LakehouseStorage(root="/tmp/unused")
-    monkeypatch.setitem(sys.modules, "resources.model_registry",
-                        types.SimpleNamespace(load_champion=load_champion))
+    monkeypatch.setitem(
+        sys.modules, "resources.model_registry", types.SimpleNamespace(load_champion=load_champion)
+    )
     found = load_ticket_models(storage, incidents())
     assert isinstance(found, RegisteredPredictor) and set(found.models) == {"category"}
     champions.clear()  # a registry without champions yet: the index's own classifier
@@ -218,8 +245,10 @@ def test_the_service_takes_the_registry_champions_when_there_are_some(monkeypatc
 
 def test_personal_data_in_documents_is_redacted_before_it_is_kept(tmp_path):
     doc = tmp_path / "postmortem.md"
-    doc.write_text("---\ntitle: Outage\nauthor: jean.martin@example.com\n---\n# Outage\n\n"
-                   "Reported by Monsieur Dupont, call 06 12 34 56 78 or write to jean.martin@example.com.\n")
+    doc.write_text(
+        "---\ntitle: Outage\nauthor: jean.martin@example.com\n---\n# Outage\n\n"
+        "Reported by Monsieur Dupont, call 06 12 34 56 78 or write to jean.martin@example.com.\n"
+    )
     counts = Counter()
     frame, errors = read_corpus([("landing", "landing/docs/postmortem.md", doc)], counts)
     text = " ".join(frame["text"].to_list() + frame["fields"].to_list())

@@ -18,10 +18,10 @@ from pathlib import Path
 import dagster as dg
 import httpx
 import pytest
+from fake_llm import FakeChat, fake_chat
 from fastapi.testclient import TestClient
 
 from definitions import build_definitions
-from fake_llm import FakeChat, fake_chat
 from resources.llm import LLMResource
 from resources.storage import LakehouseStorage
 from sensors.schedules import RANGE_END_TAG, RANGE_START_TAG
@@ -36,10 +36,16 @@ EMAIL = "jean.martin@example.com"
 
 def materialize(root, selection, first, last):
     defs = build_definitions(root=str(root), mode="demo")
-    ops = {"document_chunks": {"config": {"include_shipped": False}}} if "document_chunks" in selection else {}
-    result = dg.materialize([*defs.assets], selection=dg.AssetSelection.assets(*selection),
-                            tags={RANGE_START_TAG: first, RANGE_END_TAG: last},
-                            resources=defs.resources, run_config={"ops": ops})
+    ops = (
+        {"document_chunks": {"config": {"include_shipped": False}}} if "document_chunks" in selection else {}
+    )
+    result = dg.materialize(
+        [*defs.assets],
+        selection=dg.AssetSelection.assets(*selection),
+        tags={RANGE_START_TAG: first, RANGE_END_TAG: last},
+        resources=defs.resources,
+        run_config={"ops": ops},
+    )
     assert result.success
 
 
@@ -83,8 +89,13 @@ def test_health_lists_the_loaded_indexes(client):
 
 def test_triage_answers_with_labels_review_and_similar_resolved_incidents(client, home):
     incident = indexed(home, 1)[0]
-    ticket = {"number": "INC-NEW", "short_description": incident["short_description"],
-              "description": incident["text"], "cmdb_ci": incident["cmdb_ci"], "u_extra": "kept"}
+    ticket = {
+        "number": "INC-NEW",
+        "short_description": incident["short_description"],
+        "description": incident["text"],
+        "cmdb_ci": incident["cmdb_ci"],
+        "u_extra": "kept",
+    }
     response = client.post("/v1/tickets/triage", json=ticket)
     assert response.status_code == 200
     body = response.json()
@@ -101,23 +112,30 @@ def test_triage_answers_with_labels_review_and_similar_resolved_incidents(client
 
 
 def test_batch_gives_the_single_answers_in_order(client, home):
-    tickets = [{"short_description": i["short_description"], "description": i["text"]}
-               for i in indexed(home, 3)]
+    tickets = [
+        {"short_description": i["short_description"], "description": i["text"]} for i in indexed(home, 3)
+    ]
     batch = client.post("/v1/tickets/triage/batch", json={"tickets": tickets}).json()["results"]
     singles = [client.post("/v1/tickets/triage", json=t).json() for t in tickets]
     assert batch == singles
 
 
-@pytest.mark.parametrize("path,payload,field", [
-    ("/v1/tickets/triage", {"description": "no short description"}, "short_description"),
-    ("/v1/tickets/triage", {"short_description": ""}, "short_description"),
-    ("/v1/tickets/triage", {"short_description": "x" * 5000}, "short_description"),
-    ("/v1/tickets/triage/batch", {"tickets": []}, "tickets"),
-    ("/v1/tickets/triage/batch", {"tickets": [{"short_description": "ok"}, {"number": "2"}]},
-     "tickets.1.short_description"),
-    ("/v1/ask", {"question": "When?", "top_k": 0}, "top_k"),
-    ("/v1/ask", {"top_k": 3}, "question"),
-])
+@pytest.mark.parametrize(
+    "path,payload,field",
+    [
+        ("/v1/tickets/triage", {"description": "no short description"}, "short_description"),
+        ("/v1/tickets/triage", {"short_description": ""}, "short_description"),
+        ("/v1/tickets/triage", {"short_description": "x" * 5000}, "short_description"),
+        ("/v1/tickets/triage/batch", {"tickets": []}, "tickets"),
+        (
+            "/v1/tickets/triage/batch",
+            {"tickets": [{"short_description": "ok"}, {"number": "2"}]},
+            "tickets.1.short_description",
+        ),
+        ("/v1/ask", {"question": "When?", "top_k": 0}, "top_k"),
+        ("/v1/ask", {"top_k": 3}, "question"),
+    ],
+)
 def test_bad_requests_get_a_4xx_naming_the_field(client, path, payload, field):
     response = client.post(path, json=payload)
     assert response.status_code == 422
@@ -138,7 +156,10 @@ def test_a_10_mb_body_is_refused_with_or_without_content_length(client):
     def chunks():
         for _ in range(20):
             yield b"x" * (512 * 1024)
-    response = client.post("/v1/tickets/triage", content=chunks(), headers={"Content-Type": "application/json"})
+
+    response = client.post(
+        "/v1/tickets/triage", content=chunks(), headers={"Content-Type": "application/json"}
+    )
     assert response.status_code == 413
 
 
@@ -148,10 +169,20 @@ def test_api_key_is_required_when_set(service):
         assert client.get("/healthz").status_code == 200
         refused = client.post("/v1/ask", json={"question": "python"})
         assert refused.status_code == 401 and refused.json()["field"] == "X-API-Key"
-        assert client.post("/v1/ask", json={"question": "python"}, headers={"X-API-Key": "wrong"}).status_code == 401
-        assert client.post("/v1/ask", json={"question": "python"}, headers={"X-API-Key": "s3cret"}).status_code == 200
-        assert client.post("/v1/ask", json={"question": "python"},
-                           headers={"Authorization": "Bearer s3cret"}).status_code == 200
+        assert (
+            client.post("/v1/ask", json={"question": "python"}, headers={"X-API-Key": "wrong"}).status_code
+            == 401
+        )
+        assert (
+            client.post("/v1/ask", json={"question": "python"}, headers={"X-API-Key": "s3cret"}).status_code
+            == 200
+        )
+        assert (
+            client.post(
+                "/v1/ask", json={"question": "python"}, headers={"Authorization": "Bearer s3cret"}
+            ).status_code
+            == 200
+        )
 
 
 def test_ask_returns_passages_and_an_extractive_answer(client):
@@ -159,8 +190,9 @@ def test_ask_returns_passages_and_an_extractive_answer(client):
 
     front = yaml.safe_load((PRODUCTS / "python.md").read_text().split("---")[1])
     eol = next(str(r["eol"]) for r in front["releases"] if r["releaseCycle"] == "3.11")
-    body = client.post("/v1/ask", json={"question": "When does Python 3.11 reach end of life?",
-                                        "top_k": 3}).json()
+    body = client.post(
+        "/v1/ask", json={"question": "When does Python 3.11 reach end of life?", "top_k": 3}
+    ).json()
     assert body["mode"] == "extractive" and body["generated_answer"] is None
     assert eol in body["answer"]
     assert len(body["passages"]) == 3
@@ -185,10 +217,13 @@ def llm_url():
 
 
 def test_llm_answer_cites_passages_and_only_redacted_text_crosses(home, service, llm_url):
-    with_llm = Service(Settings(root=str(home), reload_s=0, semantic="off"), llm=LLMResource(base_url=llm_url))
+    with_llm = Service(
+        Settings(root=str(home), reload_s=0, semantic="off"), llm=LLMResource(base_url=llm_url)
+    )
     with TestClient(create_app(Settings(root=str(home), reload_s=0), with_llm)) as client:
-        body = client.post("/v1/ask", json={
-            "question": f"When does Python 3.11 reach end of life? I am {EMAIL}"}).json()
+        body = client.post(
+            "/v1/ask", json={"question": f"When does Python 3.11 reach end of life? I am {EMAIL}"}
+        ).json()
     assert body["mode"] == "llm" and "[1]" in body["generated_answer"]
     assert EMAIL not in body["generated_answer"] and "<EMAIL>" in body["generated_answer"]
     assert body["answer"] and body["passages"]
@@ -199,8 +234,10 @@ def test_llm_answer_cites_passages_and_only_redacted_text_crosses(home, service,
 
 
 def test_a_failing_llm_leaves_the_extractive_answer(home):
-    down = Service(Settings(root=str(home), reload_s=0, semantic="off"),
-                   llm=LLMResource(base_url=f"http://127.0.0.1:{free_port()}/v1", timeout_s=2))
+    down = Service(
+        Settings(root=str(home), reload_s=0, semantic="off"),
+        llm=LLMResource(base_url=f"http://127.0.0.1:{free_port()}/v1", timeout_s=2),
+    )
     body = down.ask("When does Python 3.11 reach end of life?")
     assert body["mode"] == "extractive" and body["generated_answer"] is None
     assert body["answer"] and body["llm_error"]
@@ -239,11 +276,20 @@ def free_port() -> int:
 
 def test_the_real_server_answers_on_loopback(home):
     port = free_port()
-    env = {**os.environ, "APPOPS_HOME": str(home), "APPOPS_SERVICE_PORT": str(port),
-           "APPOPS_SERVICE_SEMANTIC": "off", "PYTHONPATH": str(Path(__file__).parent.parent)}
+    env = {
+        **os.environ,
+        "APPOPS_HOME": str(home),
+        "APPOPS_SERVICE_PORT": str(port),
+        "APPOPS_SERVICE_SEMANTIC": "off",
+        "PYTHONPATH": str(Path(__file__).parent.parent),
+    }
     env.pop("APPOPS_LLM_URL", None)
-    server = subprocess.Popen([sys.executable, "-m", "service.cli", "serve"], env=env,
-                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    server = subprocess.Popen(
+        [sys.executable, "-m", "service.cli", "serve"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
     try:
         base = f"http://127.0.0.1:{port}"
         for _ in range(600):
@@ -254,13 +300,20 @@ def test_the_real_server_answers_on_loopback(home):
                 time.sleep(0.2)
         else:
             pytest.fail("the server did not start")
-        triaged = httpx.post(f"{base}/v1/tickets/triage", timeout=30,
-                             json={"short_description": f"Application mobile plante, {EMAIL}"})
+        triaged = httpx.post(
+            f"{base}/v1/tickets/triage",
+            timeout=30,
+            json={"short_description": f"Application mobile plante, {EMAIL}"},
+        )
         assert triaged.status_code == 200 and len(triaged.json()["similar"]) == 5
         bad = httpx.post(f"{base}/v1/ask", json={"top_k": 2}, timeout=30)
         assert bad.status_code == 422 and bad.json()["field"] == "question"
-        big = httpx.post(f"{base}/v1/ask", content=b"x" * (10 * 1024 * 1024), timeout=30,
-                         headers={"Content-Type": "application/json"})
+        big = httpx.post(
+            f"{base}/v1/ask",
+            content=b"x" * (10 * 1024 * 1024),
+            timeout=30,
+            headers={"Content-Type": "application/json"},
+        )
         assert big.status_code == 413
     finally:
         server.terminate()
@@ -273,8 +326,9 @@ def test_cli_triage_and_ask_print_json(home, tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("APPOPS_SERVICE_SEMANTIC", "off")
     monkeypatch.delenv("APPOPS_LLM_URL", raising=False)
     ticket = tmp_path / "ticket.json"
-    ticket.write_text(json.dumps([{"short_description": "VPN tunnel drops"},
-                                  {"short_description": "Paiement SEPA rejeté"}]))
+    ticket.write_text(
+        json.dumps([{"short_description": "VPN tunnel drops"}, {"short_description": "Paiement SEPA rejeté"}])
+    )
     assert cli(["triage", str(ticket)]) == 0
     results = json.loads(capsys.readouterr().out)
     assert len(results) == 2 and len(results[0]["similar"]) == 5
@@ -293,8 +347,9 @@ def test_a_new_champion_in_the_registry_reloads_the_classifier(tmp_path, monkeyp
     from service.knowledge import KnowledgeHolder
 
     aliases = {"ticket_category": "1"}
-    model = types.SimpleNamespace(classes_=["network"], thresholds={},
-                                  predict_proba=lambda t: np.ones((len(t), 1)))
+    model = types.SimpleNamespace(
+        classes_=["network"], thresholds={}, predict_proba=lambda t: np.ones((len(t), 1))
+    )
 
     class Registry:
         def __init__(self, root):
@@ -308,8 +363,11 @@ def test_a_new_champion_in_the_registry_reloads_the_classifier(tmp_path, monkeyp
             raise LookupError(name)
         return model
 
-    monkeypatch.setitem(sys.modules, "resources.model_registry",
-                        types.SimpleNamespace(ModelRegistry=Registry, load_champion=load_champion))
+    monkeypatch.setitem(
+        sys.modules,
+        "resources.model_registry",
+        types.SimpleNamespace(ModelRegistry=Registry, load_champion=load_champion),
+    )
     holder = KnowledgeHolder(LakehouseStorage(root=str(tmp_path)), 365, None)
     assert type(holder.current.predictor).__name__ == "RegisteredPredictor"
     assert holder.refresh() is False

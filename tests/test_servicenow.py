@@ -12,12 +12,11 @@ from datetime import date, datetime, timedelta
 
 import polars as pl
 import pytest
+from servicenow_fake import EDGES, PASSWORD, TOKEN, USER, UTC, FakeServiceNow, expected, serve
 
 from resources.schemas import RAW_INCIDENTS
 from resources.sources.servicenow import ServiceNowIncidentSource, paris_bounds
-from resources.sources.servicenow_client import (ServiceNowAuthError, ServiceNowClient,
-                                                 ServiceNowError)
-from servicenow_fake import EDGES, PASSWORD, TOKEN, USER, UTC, FakeServiceNow, expected, serve
+from resources.sources.servicenow_client import ServiceNowAuthError, ServiceNowClient, ServiceNowError
 
 
 @pytest.fixture
@@ -41,7 +40,9 @@ def numbers(records) -> list[str]:
 @pytest.mark.parametrize("size", [500, 362])  # 2534 = 7 * 362: the last page is full
 def test_paging_returns_every_record_once(sn, send_total, size):
     sn.send_total = send_total
-    got = numbers(client(sn, page_size=size).fetch_updated(*paris_bounds(date(2024, 3, 30), date(2024, 4, 2))))
+    got = numbers(
+        client(sn, page_size=size).fetch_updated(*paris_bounds(date(2024, 3, 30), date(2024, 4, 2)))
+    )
     want = expected(date(2024, 3, 30), date(2024, 4, 2))
     assert len(got) == len(set(got)) == len(want) == 2534 and set(got) == want
     # without X-Total-Count, paging ends at the first empty page
@@ -50,28 +51,35 @@ def test_paging_returns_every_record_once(sn, send_total, size):
     first = sn.requests[0][0]
     assert first["sysparm_limit"] == str(size) and first["sysparm_display_value"] == "false"
     assert first["sysparm_exclude_reference_link"] == "true"
-    assert first["sysparm_query"] == ("sys_updated_on>=2024-03-29 23:00:00^sys_updated_on<"
-                                      "2024-04-01 22:00:00^ORDERBYsys_updated_on^ORDERBYsys_id")
+    assert first["sysparm_query"] == (
+        "sys_updated_on>=2024-03-29 23:00:00^sys_updated_on<"
+        "2024-04-01 22:00:00^ORDERBYsys_updated_on^ORDERBYsys_id"
+    )
 
 
 @pytest.mark.parametrize("end", [date(2024, 4, 2), date(2024, 4, 6)])
 def test_update_during_paging_lists_again(sn, end):
     """INC0010002 (page 1) is updated after page 1 was served: it leaves the window (end 04-02)
     or moves to its end (end 04-06); either way the offsets shift and a record would be lost."""
+
     def touch(fake, params):
         if params["sysparm_offset"] == "0" and fake.after_request:
             fake.records[1]["sys_updated_on"] = "2024-04-05 10:00:00"
             fake.after_request = None
+
     sn.after_request = touch
     got = numbers(client(sn, page_size=500).fetch_updated(*paris_bounds(date(2024, 3, 30), end)))
     assert len(got) == len(set(got)) and set(got) == expected(date(2024, 3, 30), end) ^ (
-        {"INC0010002"} if end == date(2024, 4, 2) else set())
+        {"INC0010002"} if end == date(2024, 4, 2) else set()
+    )
     assert [p["sysparm_offset"] for p, _ in sn.requests].count("0") == 2
 
 
 def test_window_follows_paris_days(sn):
     assert paris_bounds(date(2024, 3, 31), date(2024, 4, 1)) == (
-        datetime(2024, 3, 30, 23, tzinfo=UTC), datetime(2024, 3, 31, 22, tzinfo=UTC))
+        datetime(2024, 3, 30, 23, tzinfo=UTC),
+        datetime(2024, 3, 31, 22, tzinfo=UTC),
+    )
     for n, (_, day) in EDGES.items():
         got = numbers(client(sn, page_size=1000).fetch_updated(*paris_bounds(day, day + timedelta(1))))
         assert n in got and set(got) == expected(day, day + timedelta(1))
@@ -80,23 +88,28 @@ def test_window_follows_paris_days(sn):
 
 
 def test_reference_fields_flattened_and_fields_selected(sn):
-    got = client(sn).fetch_updated(*paris_bounds(date(2024, 3, 30), date(2024, 3, 31)),
-                                   fields=["number", "assignment_group", "cmdb_ci"])
+    got = client(sn).fetch_updated(
+        *paris_bounds(date(2024, 3, 30), date(2024, 3, 31)), fields=["number", "assignment_group", "cmdb_ci"]
+    )
     assert all(set(r) == {"number", "assignment_group", "cmdb_ci"} for r in got)
     assert {r["assignment_group"] for r in got} == {f"g{i}" for i in range(7)}
     assert all(r["cmdb_ci"].startswith("APP-") for r in got)
     assert sn.requests[0][0]["sysparm_fields"] == "number,assignment_group,cmdb_ci,sys_id"
 
 
-@pytest.mark.parametrize("status,headers,delays", [
-    (429, {"Retry-After": "0"}, [(0, 0), (0, 0)]),
-    (503, {}, [(1, 2), (2, 3)]),
-])
+@pytest.mark.parametrize(
+    "status,headers,delays",
+    [
+        (429, {"Retry-After": "0"}, [(0, 0), (0, 0)]),
+        (503, {}, [(1, 2), (2, 3)]),
+    ],
+)
 def test_retries_then_success(sn, status, headers, delays):
     sn.failures = [(status, headers)] * 2
     sleeps = []
     got = client(sn, sleeps, rng=random.Random(1)).fetch_updated(
-        *paris_bounds(date(2024, 3, 30), date(2024, 3, 31)))
+        *paris_bounds(date(2024, 3, 30), date(2024, 3, 31))
+    )
     assert set(numbers(got)) == expected(date(2024, 3, 30), date(2024, 3, 31))
     assert len(sn.requests) == 3 and len(sleeps) == 2
     assert all(lo <= s <= hi for s, (lo, hi) in zip(sleeps, delays))
@@ -122,9 +135,13 @@ def test_connection_errors_are_retried():
     assert len(sleeps) == 2
 
 
-@pytest.mark.parametrize("kw,secret", [({"password": "wrong-" + PASSWORD}, "wrong-" + PASSWORD),
-                                       ({"username": None, "password": None, "token": "x" + TOKEN},
-                                        "x" + TOKEN)])
+@pytest.mark.parametrize(
+    "kw,secret",
+    [
+        ({"password": "wrong-" + PASSWORD}, "wrong-" + PASSWORD),
+        ({"username": None, "password": None, "token": "x" + TOKEN}, "x" + TOKEN),
+    ],
+)
 def test_401_fails_at_once_without_leaking_the_secret(sn, caplog, kw, secret):
     caplog.set_level(logging.DEBUG)
     sn.failures = [(503, {})]  # a retried failure first: its log line must not leak either
@@ -147,7 +164,8 @@ def test_other_4xx_fails_at_once(sn):
 def test_auth_headers(sn):
     client(sn).fetch_updated(datetime(2024, 3, 30), datetime(2024, 3, 31))
     client(sn, username=None, password=None, token=TOKEN).fetch_updated(
-        datetime(2024, 3, 30), datetime(2024, 3, 31))
+        datetime(2024, 3, 30), datetime(2024, 3, 31)
+    )
     assert sn.requests[0][1]["Authorization"] == sn.auth
     assert sn.requests[-1][1]["Authorization"] == f"Bearer {TOKEN}"
     with pytest.raises(ValueError, match="not both"):
@@ -157,8 +175,14 @@ def test_auth_headers(sn):
 
 
 def source(sn, state_dir) -> ServiceNowIncidentSource:
-    return ServiceNowIncidentSource(instance_url=sn.url, username=USER, password=PASSWORD,
-                                    page_size=700, backoff_seconds=0.0, state_dir=state_dir)
+    return ServiceNowIncidentSource(
+        instance_url=sn.url,
+        username=USER,
+        password=PASSWORD,
+        page_size=700,
+        backoff_seconds=0.0,
+        state_dir=state_dir,
+    )
 
 
 def test_read_returns_canonical_rows(sn, tmp_path):
@@ -201,11 +225,11 @@ def test_short_pages_with_a_total_do_not_end_paging(sn):
     """An ACL hides records after the limit applied: pages are short (one even empty) while
     X-Total-Count says more remain; every visible record is still returned, once."""
     want = expected(date(2024, 3, 30), date(2024, 4, 2))
-    ordered = sorted((r for r in sn.records if r["number"] in want),
-                     key=lambda r: (r["sys_updated_on"], r["sys_id"]))
+    ordered = sorted(
+        (r for r in sn.records if r["number"] in want), key=lambda r: (r["sys_updated_on"], r["sys_id"])
+    )
     sn.hidden = {r["number"] for r in ordered[500:1000]} | {r["number"] for r in ordered[1:40]}
-    got = numbers(client(sn, page_size=500).fetch_updated(
-        *paris_bounds(date(2024, 3, 30), date(2024, 4, 2))))
+    got = numbers(client(sn, page_size=500).fetch_updated(*paris_bounds(date(2024, 3, 30), date(2024, 4, 2))))
     assert len(got) == len(set(got)) and set(got) == want - sn.hidden
     assert [int(p["sysparm_offset"]) for p, _ in sn.requests] == [500 * i for i in range(6)]
 
@@ -213,13 +237,16 @@ def test_short_pages_with_a_total_do_not_end_paging(sn):
 def test_a_reset_mid_body_is_retried(sn):
     sn.faults = ["reset", "reset"]
     sleeps = []
-    got = numbers(client(sn, sleeps, page_size=1000).fetch_updated(
-        *paris_bounds(date(2024, 3, 30), date(2024, 4, 2))))
+    got = numbers(
+        client(sn, sleeps, page_size=1000).fetch_updated(*paris_bounds(date(2024, 3, 30), date(2024, 4, 2)))
+    )
     assert set(got) == expected(date(2024, 3, 30), date(2024, 4, 2)) and len(sleeps) == 2
 
 
-@pytest.mark.parametrize("fault,message", [
-    ("html", "HTML page instead of JSON"), ("reset", "ChunkedEncodingError|not complete JSON")])
+@pytest.mark.parametrize(
+    "fault,message",
+    [("html", "HTML page instead of JSON"), ("reset", "ChunkedEncodingError|not complete JSON")],
+)
 def test_a_body_that_stays_broken_fails_as_servicenow_error_with_the_url(sn, fault, message):
     sn.faults = [fault] * 3
     sleeps = []

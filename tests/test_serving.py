@@ -13,10 +13,10 @@ from pathlib import Path
 
 import dagster as dg
 import duckdb
+from tests_support import FIXTURES
 
 from assets.warehouse.serving import mart_names, serving_duckdb
 from resources.storage import LakehouseStorage
-from tests_support import FIXTURES
 
 RUNS = 20
 MARTS = ("fct_installed_components", "mart_team_daily", "mart_application_daily")
@@ -26,8 +26,10 @@ def _write_warehouse(path: Path, version: int) -> None:
     with duckdb.connect(str(path)) as con:
         for i, mart in enumerate(MARTS):
             rows = 2000 + 97 * version + 13 * i
-            con.execute(f'create or replace table "{mart}" as select {version} as version, '
-                        f"range as id, md5(range::varchar) as payload from range({rows})")
+            con.execute(
+                f'create or replace table "{mart}" as select {version} as version, '
+                f"range as id, md5(range::varchar) as payload from range({rows})"
+            )
 
 
 def _materialize(root: Path) -> dg.ExecuteInProcessResult:
@@ -46,9 +48,19 @@ def test_swap_under_a_concurrent_reader(root: Path, tmp_path: Path):
     assert first.success
     stop = tmp_path / "stop"
     outs = {mode: tmp_path / f"{mode}.json" for mode in ("held", "fresh")}
-    readers = [subprocess.Popen([sys.executable, str(FIXTURES / "warehouse" / "serving_reader.py"),
-                                 mode, str(root / "serving.duckdb"), str(stop), str(out)])
-               for mode, out in outs.items()]
+    readers = [
+        subprocess.Popen(
+            [
+                sys.executable,
+                str(FIXTURES / "warehouse" / "serving_reader.py"),
+                mode,
+                str(root / "serving.duckdb"),
+                str(stop),
+                str(out),
+            ]
+        )
+        for mode, out in outs.items()
+    ]
     try:
         for reader, out in zip(readers, outs.values()):
             while not Path(str(out) + ".ready").exists():

@@ -24,8 +24,10 @@ OLDEST_WHEEL = "duckdb==1.1.3"
 
 def _serve(root: Path) -> Path:
     with duckdb.connect(str(root / "warehouse.duckdb")) as con:
-        con.execute("create table mart_team_daily as select range as id, 'team ' || range as team,"
-                    " now()::timestamptz as at, [range, 2]::int[] as xs from range(500)")
+        con.execute(
+            "create table mart_team_daily as select range as id, 'team ' || range as team,"
+            " now()::timestamptz as at, [range, 2]::int[] as xs from range(500)"
+        )
         con.execute("create table fct_installed_components as select 1 as id")
     result = dg.materialize([serving_duckdb], resources={"storage": LakehouseStorage(root=str(root))})
     assert result.success
@@ -42,8 +44,7 @@ def test_serving_file_pins_the_duckdb_1_1_storage_version(root: Path):
     serving = _serve(root)
     assert _header_storage_number(serving) == DUCKDB_1_1_STORAGE_NUMBER
     with duckdb.connect(str(serving), read_only=True) as con:
-        tags = con.execute("select tags from duckdb_databases() where path = ?",
-                           [str(serving)]).fetchone()[0]
+        tags = con.execute("select tags from duckdb_databases() where path = ?", [str(serving)]).fetchone()[0]
         assert tags["storage_version"].startswith("v1.")
         assert con.execute("select count(*) from mart_team_daily").fetchone()[0] == 500
     # The warehouse itself keeps the current format: only the BI copy is pinned.
@@ -54,18 +55,46 @@ def test_oldest_supported_duckdb_reads_serving_file(root: Path, tmp_path: Path):
     """Open the file with the DuckDB 1.1 wheel from PyPI, in a separate interpreter."""
     serving = _serve(root)
     wheels = tmp_path / "wheels"
-    fetched = subprocess.run([sys.executable, "-m", "pip", "download", "--no-deps", "--quiet",
-                              "--only-binary=:all:", "-d", str(wheels), OLDEST_WHEEL],
-                             capture_output=True, text=True, timeout=300, check=False)
+    fetched = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "download",
+            "--no-deps",
+            "--quiet",
+            "--only-binary=:all:",
+            "-d",
+            str(wheels),
+            OLDEST_WHEEL,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
     if fetched.returncode != 0:
         pytest.skip(f"pip could not fetch {OLDEST_WHEEL} (offline?): {fetched.stderr[-300:]}")
     site = tmp_path / "old_duckdb"
     with zipfile.ZipFile(next(wheels.glob("duckdb-*.whl"))) as wheel:
         wheel.extractall(site)
-    script = ("import duckdb, sys; con = duckdb.connect(sys.argv[1], read_only=True); "
-              "print(duckdb.__version__, con.execute('select count(*), max(team) "
-              "from mart_team_daily').fetchone())")
-    out = subprocess.run([sys.executable, "-I", "-c", f"import sys; sys.path.insert(0, {str(site)!r}); "
-                          + script, str(serving)], capture_output=True, text=True, timeout=120, check=False)
+    script = (
+        "import duckdb, sys; con = duckdb.connect(sys.argv[1], read_only=True); "
+        "print(duckdb.__version__, con.execute('select count(*), max(team) "
+        "from mart_team_daily').fetchone())"
+    )
+    out = subprocess.run(
+        [
+            sys.executable,
+            "-I",
+            "-c",
+            f"import sys; sys.path.insert(0, {str(site)!r}); " + script,
+            str(serving),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
     assert out.returncode == 0, out.stderr
     assert out.stdout.startswith("1.1.3 (500, 'team 99')"), out.stdout

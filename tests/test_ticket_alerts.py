@@ -15,9 +15,21 @@ from sensors.new_causes import new_root_cause_sensor
 
 
 def write_day(storage: LakehouseStorage, day: date, clusters: dict[str, bool]) -> None:
-    rows = [{"cluster_id": cid, "label": f"label {cid}", "keywords": "quota, api", "size_window": 12,
-             "size_day": 3, "representative_numbers": "INC1, INC2", "top_application": "APP-APIG",
-             "is_new": new, "is_growing": new, "partition_date": day} for cid, new in clusters.items()]
+    rows = [
+        {
+            "cluster_id": cid,
+            "label": f"label {cid}",
+            "keywords": "quota, api",
+            "size_window": 12,
+            "size_day": 3,
+            "representative_numbers": "INC1, INC2",
+            "top_application": "APP-APIG",
+            "is_new": new,
+            "is_growing": new,
+            "partition_date": day,
+        }
+        for cid, new in clusters.items()
+    ]
     frame = pl.DataFrame(rows, schema=ROOT_CAUSE_CLUSTERS.with_partition)
     write_parquet_atomic(frame, storage.lake_file("root_cause_clusters", day))
 

@@ -1,7 +1,7 @@
 """Ticket model training: retrain decisions, time-based split, per-target rows, candidate
 selection that never keeps a model below the TF-IDF baseline."""
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime, timezone
 
 import polars as pl
 
@@ -22,7 +22,7 @@ def test_time_split_holds_out_the_last_days():
     history = demo_history()
     train, holdout = time_split(history, 3)
     assert train["opened_at"].max() < holdout["opened_at"].min()
-    assert holdout["opened_at"].min() >= datetime(2024, 4, 7, tzinfo=timezone.utc)
+    assert holdout["opened_at"].min() >= datetime(2024, 4, 7, tzinfo=UTC)
     assert train.height + holdout.height == history.height
 
 
@@ -59,6 +59,6 @@ def test_selection_keeps_the_baseline_unless_a_candidate_beats_it():
     assert gain["low"] <= gain["delta"] <= gain["high"]
     assert (chosen.chosen == "tfidf_chars") == (gain["low"] > 0)  # beyond the noise, or the baseline
     assert chosen.n_train + chosen.n_validation == len(texts)
-    assert chosen.val_truth == labels[chosen.n_train:]  # validation = the newest rows
+    assert chosen.val_truth == labels[chosen.n_train :]  # validation = the newest rows
     assert set(chosen.thresholds) == set(chosen.model.classes_)
     assert "coverage" in scores[chosen.chosen] and "answered_precision" in scores[chosen.chosen]

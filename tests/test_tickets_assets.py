@@ -22,17 +22,23 @@ def run(root, selection, first, last, config=None, contracts=False):
     chosen = dg.AssetSelection.assets(*selection).without_checks()
     if contracts:
         chosen |= dg.AssetSelection.checks(
-            *(dg.AssetCheckKey(dg.AssetKey(a), "data_contract") for a in selection))
+            *(dg.AssetCheckKey(dg.AssetKey(a), "data_contract") for a in selection)
+        )
     return dg.materialize(
         [*defs.assets, *(defs.asset_checks or [])],
         selection=chosen,
-        tags={RANGE_START_TAG: first, RANGE_END_TAG: last}, resources=defs.resources,
-        run_config={"ops": config or {}})
+        tags={RANGE_START_TAG: first, RANGE_END_TAG: last},
+        resources=defs.resources,
+        run_config={"ops": config or {}},
+    )
 
 
 def contracts_passed(result) -> dict[str, bool]:
-    return {e.asset_key.path[-1]: e.passed for e in result.get_asset_check_evaluations()
-            if e.check_name == "data_contract"}
+    return {
+        e.asset_key.path[-1]: e.passed
+        for e in result.get_asset_check_evaluations()
+        if e.check_name == "data_contract"
+    }
 
 
 def lake(root, asset, first, last) -> pl.DataFrame:
@@ -45,8 +51,7 @@ def lake(root, asset, first, last) -> pl.DataFrame:
 def landed(tmp_path_factory):
     """Three demo weeks (the iOS crash burst starts on 2024-09-16) with their embeddings."""
     root = tmp_path_factory.mktemp("tickets") / "appops_home"
-    result = run(root, ["raw_incidents", "ticket_embeddings"], "2024-08-31", "2024-09-20",
-                 contracts=True)
+    result = run(root, ["raw_incidents", "ticket_embeddings"], "2024-08-31", "2024-09-20", contracts=True)
     assert result.success
     assert contracts_passed(result) == {"raw_incidents": True, "ticket_embeddings": True}
     return root
@@ -58,13 +63,19 @@ def test_embeddings_are_unit_vectors_of_cleaned_text_one_per_incident_and_day(la
     assert emb.height == raw.height
     vectors = emb["embedding"].to_numpy()
     assert vectors.shape[1] == 384
-    assert abs(float((vectors ** 2).sum(axis=1).mean()) - 1) < 1e-3
+    assert abs(float((vectors**2).sum(axis=1).mean()) - 1) < 1e-3
     assert not emb["text"].str.contains("(?i)cordialement|regards|bonjour").any()
 
 
 def test_classifier_trains_once_then_predictions_keep_human_labels(landed):
-    result = run(landed, ["ticket_classifier", "ticket_predictions"], "2024-09-18", "2024-09-20",
-                 {"ticket_classifier": {"config": SMALL_CLASSIFIER}}, contracts=True)
+    result = run(
+        landed,
+        ["ticket_classifier", "ticket_predictions"],
+        "2024-09-18",
+        "2024-09-20",
+        {"ticket_classifier": {"config": SMALL_CLASSIFIER}},
+        contracts=True,
+    )
     assert result.success
     assert contracts_passed(result) == {"ticket_classifier": True, "ticket_predictions": True}
     days = lake(landed, "ticket_classifier", "2024-09-18", "2024-09-20")
@@ -72,8 +83,11 @@ def test_classifier_trains_once_then_predictions_keep_human_labels(landed):
     assert days["model_version"].n_unique() == 1 and days["decision"].to_list()[0] == "promoted"
     meta = result.asset_materializations_for_node("ticket_classifier")[0].metadata
     decisions = meta["decisions"].value
-    assert {d["model"] for d in decisions} == {"ticket_category", "ticket_subcategory",
-                                               "ticket_assignment_group"}
+    assert {d["model"] for d in decisions} == {
+        "ticket_category",
+        "ticket_subcategory",
+        "ticket_assignment_group",
+    }
     first = days.row(0, named=True)
     assert 0 <= first["category_macro_f1"] <= 1 and first["baseline_category_macro_f1"] is not None
     assert first["category_macro_f1"] >= first["baseline_category_macro_f1"]  # never below TF-IDF
@@ -98,31 +112,45 @@ def test_rollback_restores_the_previous_version_and_the_next_run_predicts_with_i
     root = tmp_path / "appops_home"
     shutil.copytree(landed / "lake" / "raw_incidents", root / "lake" / "raw_incidents")
     config = {**SMALL_CLASSIFIER, "candidates": ["tfidf"]}
-    assert run(root, ["ticket_classifier"], "2024-09-18", "2024-09-18",
-               {"ticket_classifier": {"config": config}}).success
+    assert run(
+        root, ["ticket_classifier"], "2024-09-18", "2024-09-18", {"ticket_classifier": {"config": config}}
+    ).success
     # a retrain the next day, promoted whatever its score (the gate's margin set to -1)
-    assert run(root, ["ticket_classifier"], "2024-09-19", "2024-09-19",
-               {"ticket_classifier": {"config": {**config, "retrain_days": 1, "gate_min_delta": -1.0}}}).success
+    assert run(
+        root,
+        ["ticket_classifier"],
+        "2024-09-19",
+        "2024-09-19",
+        {"ticket_classifier": {"config": {**config, "retrain_days": 1, "gate_min_delta": -1.0}}},
+    ).success
     assert lake(root, "ticket_classifier", "2024-09-19", "2024-09-19")["model_version"].to_list() == ["2"]
     defs = build_definitions(root=str(root), mode="demo")
     job = defs.resolve_job_def("rollback_model")
     outcome = job.execute_in_process(
         run_config={"ops": {"rollback_champion": {"config": {"model": "ticket_category", "version": "1"}}}},
-        resources={"storage": defs.resources["storage"]})
+        resources={"storage": defs.resources["storage"]},
+    )
     assert outcome.success
-    assert run(root, ["ticket_classifier", "ticket_predictions"], "2024-09-20", "2024-09-20",
-               {"ticket_classifier": {"config": config}}).success
+    assert run(
+        root,
+        ["ticket_classifier", "ticket_predictions"],
+        "2024-09-20",
+        "2024-09-20",
+        {"ticket_classifier": {"config": config}},
+    ).success
     assert lake(root, "ticket_classifier", "2024-09-20", "2024-09-20")["model_version"].to_list() == ["1"]
     assert set(lake(root, "ticket_predictions", "2024-09-20", "2024-09-20")["model_version"]) == {"1"}
     actions = read_decisions(LakehouseStorage(root=str(root)), "ticket_classifier")
     assert actions.filter(pl.col("model") == "ticket_category")["action"].to_list() == [
-        "promoted", "promoted", "rollback"]
+        "promoted",
+        "promoted",
+        "rollback",
+    ]
 
 
 def test_clusters_flag_the_ios_crash_burst_keep_ids_and_rerun_identically(landed):
     config = {"root_cause_clusters": {"config": {"min_cluster_size": 8}}}
-    result = run(landed, ["root_cause_clusters"], "2024-09-12", "2024-09-20", config,
-                 contracts=True)
+    result = run(landed, ["root_cause_clusters"], "2024-09-12", "2024-09-20", config, contracts=True)
     assert result.success and contracts_passed(result) == {"root_cause_clusters": True}
     clusters = lake(landed, "root_cause_clusters", "2024-09-12", "2024-09-20")
     assert clusters.schema == pl.Schema(ROOT_CAUSE_CLUSTERS.with_partition)

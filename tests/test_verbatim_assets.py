@@ -33,9 +33,14 @@ def _range(first: str, last: str) -> dict[str, str]:
 
 def _run(root, selection, tags=None, partition_key=None, run_config=None):
     defs = build_definitions(root=str(root), mode="demo")
-    result = dg.materialize([*defs.assets, *defs.asset_checks], selection=selection, tags=tags,
-                            partition_key=partition_key, resources=defs.resources,
-                            run_config=run_config or {})
+    result = dg.materialize(
+        [*defs.assets, *defs.asset_checks],
+        selection=selection,
+        tags=tags,
+        partition_key=partition_key,
+        resources=defs.resources,
+        run_config=run_config or {},
+    )
     assert result.success
     return result
 
@@ -52,21 +57,41 @@ def demo_root(tmp_path_factory):
     root.mkdir()
     _run(root, ["raw_verbatims"], tags=_range("2024-02-01", "2024-03-06"))
     config = {"ops": {**TFIDF["ops"], "verbatim_topics": {"config": SMALL_TOPICS}}}
-    outputs = ["verbatim_sentiment", "verbatim_entities", "verbatim_topics",
-               "verbatim_topic_assignments", "topic_summaries"]
+    outputs = [
+        "verbatim_sentiment",
+        "verbatim_entities",
+        "verbatim_topics",
+        "verbatim_topic_assignments",
+        "topic_summaries",
+    ]
     result = _run(root, outputs, tags=_range("2024-03-04", "2024-03-06"), run_config=config)
-    contracts = {e.asset_key.path[-1]: e.passed for e in result.get_asset_check_evaluations()
-                 if e.check_name == "data_contract"}
+    contracts = {
+        e.asset_key.path[-1]: e.passed
+        for e in result.get_asset_check_evaluations()
+        if e.check_name == "data_contract"
+    }
     assert contracts == dict.fromkeys(outputs, True)  # GX contracts of every output, passed
     return root
 
 
 def test_score_class_follows_nps_on_10_and_thirds_on_5():
-    frame = pl.DataFrame({"score": [0, 6, 7, 8, 9, 10, 1, 2, 3, 4, 5, None],
-                          "score_scale": [10] * 6 + [5] * 5 + [10]})
+    frame = pl.DataFrame(
+        {"score": [0, 6, 7, 8, 9, 10, 1, 2, 3, 4, 5, None], "score_scale": [10] * 6 + [5] * 5 + [10]}
+    )
     assert frame.select(score_class().alias("c"))["c"].to_list() == [
-        "detractor", "detractor", "passive", "passive", "promoter", "promoter",
-        "negative", "negative", "neutral", "positive", "positive", None]
+        "detractor",
+        "detractor",
+        "passive",
+        "passive",
+        "promoter",
+        "promoter",
+        "negative",
+        "negative",
+        "neutral",
+        "positive",
+        "positive",
+        None,
+    ]
 
 
 def test_sentiment_output_schema_model_artifact_and_beats_chance(demo_root):
@@ -90,7 +115,8 @@ def test_sentiment_range_run_equals_one_day_run(demo_root, tmp_path):
     _run(other, ["raw_verbatims"], tags=_range("2024-02-01", "2024-03-06"))
     _run(other, ["verbatim_sentiment"], partition_key="2024-03-05", run_config=TFIDF)
     assert _lake(other, "verbatim_sentiment", date(2024, 3, 5)).equals(
-        _lake(demo_root, "verbatim_sentiment", date(2024, 3, 5)))
+        _lake(demo_root, "verbatim_sentiment", date(2024, 3, 5))
+    )
 
 
 def test_setfit_candidate_beats_chance_and_round_trips_through_the_registry(demo_root, tmp_path):
@@ -109,11 +135,19 @@ def test_setfit_candidate_beats_chance_and_round_trips_through_the_registry(demo
 def test_contradiction_flags_a_promoter_whose_text_reads_negative(tmp_path):
     storage = LakehouseStorage(root=str(tmp_path))
     day = date(2024, 3, 4)
-    raw = pl.DataFrame({"response_id": ["a", "b", "c"], "score": [10, 7, 1],
-                        "score_scale": [10, 10, 5], "verbatim": ["nul", "bof", "nul"],
-                        "channel": "appli", "agency": None, "product": None,
-                        "partition_date": day}, schema_overrides={"agency": pl.String,
-                                                                   "product": pl.String})
+    raw = pl.DataFrame(
+        {
+            "response_id": ["a", "b", "c"],
+            "score": [10, 7, 1],
+            "score_scale": [10, 10, 5],
+            "verbatim": ["nul", "bof", "nul"],
+            "channel": "appli",
+            "agency": None,
+            "product": None,
+            "partition_date": day,
+        },
+        schema_overrides={"agency": pl.String, "product": pl.String},
+    )
     storage.lake_dir("raw_verbatims").mkdir(parents=True)
     raw.write_parquet(str(storage.lake_file("raw_verbatims", day)))
 
@@ -161,11 +195,14 @@ def test_topics_are_reproducible_with_a_fixed_seed(demo_root, tmp_path):
     other.mkdir()
     _run(other, ["raw_verbatims"], tags=_range("2024-02-26", "2024-03-06"))
     config = {"ops": {"verbatim_topics": {"config": SMALL_TOPICS}}}
-    _run(other, ["verbatim_topics", "verbatim_topic_assignments"],
-         tags=_range("2024-03-04", "2024-03-06"), run_config=config)
+    _run(
+        other,
+        ["verbatim_topics", "verbatim_topic_assignments"],
+        tags=_range("2024-03-04", "2024-03-06"),
+        run_config=config,
+    )
     for asset in ("verbatim_topics", "verbatim_topic_assignments"):
-        assert _lake(other, asset, date(2024, 3, 6)).equals(
-            _lake(demo_root, asset, date(2024, 3, 6))), asset
+        assert _lake(other, asset, date(2024, 3, 6)).equals(_lake(demo_root, asset, date(2024, 3, 6))), asset
 
 
 def test_extractive_summaries_skip_duplicates(demo_root):
@@ -181,8 +218,7 @@ def test_extractive_summaries_skip_duplicates(demo_root):
 
 
 def test_days_without_answers_give_empty_outputs_without_a_model(root):
-    _run(root, ["verbatim_sentiment", "verbatim_entities"], partition_key="2024-03-05",
-         run_config=TFIDF)
+    _run(root, ["verbatim_sentiment", "verbatim_entities"], partition_key="2024-03-05", run_config=TFIDF)
     for asset in ("verbatim_sentiment", "verbatim_entities"):
         assert _lake(root, asset, date(2024, 3, 5)).is_empty()
     assert ModelRegistry(str(root)).versions(sm.MODEL) == []

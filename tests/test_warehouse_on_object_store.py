@@ -7,9 +7,9 @@ import os
 
 import duckdb
 from fixtures.warehouse.lake import DAYS, write_fixture_lake
-from services_support import s3_root, s3_server, same_rows  # noqa: F401
+from services_support import s3_root, s3_server, same_rows
 from upath import UPath
-from warehouse_support import built_root, run_assets  # noqa: F401
+from warehouse_support import built_root, run_assets
 
 from resources.storage import local_copy
 
@@ -18,10 +18,13 @@ STEPS = ["warehouse_reference", "warehouse_daily", "warehouse_summary", "serving
 
 def _tables(path) -> dict[str, list[tuple]]:
     with duckdb.connect(str(path), read_only=True) as con:
-        names = [r[0] for r in con.execute("select table_name from information_schema.tables "
-                                           "where table_name <> '_serving_build'").fetchall()]
-        return {n: sorted(con.execute(f'select * from "{n}"').fetchall(), key=repr)
-                for n in names}
+        names = [
+            r[0]
+            for r in con.execute(
+                "select table_name from information_schema.tables where table_name <> '_serving_build'"
+            ).fetchall()
+        ]
+        return {n: sorted(con.execute(f'select * from "{n}"').fetchall(), key=repr) for n in names}
 
 
 def _assert_same(served: dict, local: dict) -> None:
@@ -30,7 +33,7 @@ def _assert_same(served: dict, local: dict) -> None:
         assert same_rows(served[name], rows), name
 
 
-def test_warehouse_and_serving_on_s3_equal_the_local_build(s3_root, built_root, tmp_path):  # noqa: F811
+def test_warehouse_and_serving_on_s3_equal_the_local_build(s3_root, built_root, tmp_path):
     write_fixture_lake(s3_root)
     assert run_assets(s3_root, STEPS).success
     base = UPath(s3_root)
@@ -45,6 +48,7 @@ def test_warehouse_and_serving_on_s3_equal_the_local_build(s3_root, built_root, 
     # A new working directory stands for another pod: the one-day incremental build must start
     # from the published warehouse (an empty one would lose the other seven days).
     os.environ["APPOPS_WORKDIR"] = str(tmp_path / "other-pod")
-    assert run_assets(s3_root, ["warehouse_daily", "serving_duckdb"], first=DAYS[-1],
-                      last=DAYS[-1], checks=False).success
+    assert run_assets(
+        s3_root, ["warehouse_daily", "serving_duckdb"], first=DAYS[-1], last=DAYS[-1], checks=False
+    ).success
     _assert_same(_tables(local_copy(base / "serving.duckdb")), local)

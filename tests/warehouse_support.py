@@ -7,17 +7,16 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 import pytest
+from fixtures.warehouse.lake import DAYS, write_fixture_lake
 
 from assets import warehouse
 from assets.warehouse.project import dbt_resource
-from fixtures.warehouse.lake import DAYS, write_fixture_lake
 from resources.lake_io import LakeIOManager
 from resources.storage import LakehouseStorage
 from sensors.schedules import RANGE_END_TAG, RANGE_START_TAG
 
 DBT_ASSETS = {a.node_def.name: a for a in warehouse.dbt_defs}
-WAREHOUSE_ASSETS = [*warehouse.dbt_defs, *[a for a in warehouse.defs.assets
-                                         if a not in warehouse.dbt_defs]]
+WAREHOUSE_ASSETS = [*warehouse.dbt_defs, *[a for a in warehouse.defs.assets if a not in warehouse.dbt_defs]]
 
 
 def resources(root: Path) -> dict:
@@ -25,18 +24,26 @@ def resources(root: Path) -> dict:
     return {"storage": storage, "dbt": dbt_resource(), "lake_io_manager": LakeIOManager(storage=storage)}
 
 
-def run_assets(root: Path, names: list[str], first=DAYS[0], last=DAYS[-1], run_config=None,
-               checks: bool = True) -> dg.ExecuteInProcessResult:
+def run_assets(
+    root: Path, names: list[str], first=DAYS[0], last=DAYS[-1], run_config=None, checks: bool = True
+) -> dg.ExecuteInProcessResult:
     """Materialise the warehouse assets named (dbt selections by their op name) over a range."""
-    keys = [k for a in WAREHOUSE_ASSETS if a.node_def.name in names or
-            any(k.path[-1] in names for k in a.keys) for k in a.keys]
+    keys = [
+        k
+        for a in WAREHOUSE_ASSETS
+        if a.node_def.name in names or any(k.path[-1] in names for k in a.keys)
+        for k in a.keys
+    ]
     selection = dg.AssetSelection.assets(*keys)
     if not checks:
         selection = selection.without_checks()
-    return dg.materialize([*WAREHOUSE_ASSETS, *warehouse.defs.asset_checks], selection=selection,
-                          resources=resources(root),
-                          run_config=run_config,
-                          tags={RANGE_START_TAG: str(first), RANGE_END_TAG: str(last)})
+    return dg.materialize(
+        [*WAREHOUSE_ASSETS, *warehouse.defs.asset_checks],
+        selection=selection,
+        resources=resources(root),
+        run_config=run_config,
+        tags={RANGE_START_TAG: str(first), RANGE_END_TAG: str(last)},
+    )
 
 
 def query(root: Path, sql: str, db: str = "warehouse.duckdb") -> list[tuple]:
@@ -52,8 +59,9 @@ def built_root(tmp_path_factory) -> Path:
     """The fixture lake built into warehouse.duckdb and serving.duckdb (do not modify: copy)."""
     root = tmp_path_factory.mktemp("warehouse") / "appops_home"
     write_fixture_lake(str(root))
-    result = run_assets(root, ["warehouse_reference", "warehouse_daily", "warehouse_summary",
-                               "serving_duckdb"])
+    result = run_assets(
+        root, ["warehouse_reference", "warehouse_daily", "warehouse_summary", "serving_duckdb"]
+    )
     assert result.success
     BUILD["result"] = result
     return root

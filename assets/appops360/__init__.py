@@ -2,7 +2,6 @@
 
 import dagster as dg
 
-from assets.appops360.raw import raw_appops_checks, raw_applications, raw_team_indicators
+from assets.appops360.raw import raw_applications, raw_appops_checks, raw_team_indicators
 
-defs = dg.Definitions(assets=[raw_applications, raw_team_indicators],
-                      asset_checks=raw_appops_checks)
+defs = dg.Definitions(assets=[raw_applications, raw_team_indicators], asset_checks=raw_appops_checks)

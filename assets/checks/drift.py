@@ -87,8 +87,12 @@ def mask_tokens(frames: list[pl.DataFrame], text: Sequence[str]) -> list[pl.Data
     def masked(value: str | None) -> str | None:
         return None if value is None else _WORD.sub(token, str(value))
 
-    return [frame.with_columns(pl.Series(c, [masked(v) for v in frame[c].to_list()],
-                                         dtype=pl.String) for c in text) for frame in frames]
+    return [
+        frame.with_columns(
+            pl.Series(c, [masked(v) for v in frame[c].to_list()], dtype=pl.String) for c in text
+        )
+        for frame in frames
+    ]
 
 
 def _prepare(frame: pl.DataFrame, numeric, categorical, text):
@@ -98,15 +102,17 @@ def _prepare(frame: pl.DataFrame, numeric, categorical, text):
     ).to_pandas()
 
 
-def _run_report(current: pl.DataFrame, reference: pl.DataFrame, numeric, categorical, text,
-                threshold: float):
+def _run_report(current: pl.DataFrame, reference: pl.DataFrame, numeric, categorical, text, threshold: float):
     from evidently import DataDefinition, Dataset, Report  # heavy imports: only when run
     from evidently.presets import DataDriftPreset
 
-    definition = DataDefinition(numerical_columns=list(numeric), categorical_columns=list(categorical),
-                                text_columns=list(text))
-    datasets = [Dataset.from_pandas(_prepare(frame, numeric, categorical, text),
-                                    data_definition=definition) for frame in (current, reference)]
+    definition = DataDefinition(
+        numerical_columns=list(numeric), categorical_columns=list(categorical), text_columns=list(text)
+    )
+    datasets = [
+        Dataset.from_pandas(_prepare(frame, numeric, categorical, text), data_definition=definition)
+        for frame in (current, reference)
+    ]
     report = Report([DataDriftPreset(drift_share=threshold)], include_tests=True)
     return report.run(*datasets)  # current first, then reference
 
@@ -120,9 +126,12 @@ def _read_results(snapshot) -> tuple[float, int, dict[str, dict[str, Any]]]:
         if config["type"].endswith(":DriftedColumnsCount"):
             share = float(metric["value"]["share"])
         elif config["type"].endswith(":ValueDrift"):
-            columns[config["column"]] = {"score": round(float(metric["value"]), 4),
-                                         "method": config.get("method"),
-                                         "threshold": config.get("threshold"), "drifted": False}
+            columns[config["column"]] = {
+                "score": round(float(metric["value"]), 4),
+                "method": config.get("method"),
+                "threshold": config.get("threshold"),
+                "drifted": False,
+            }
     for test in found["tests"]:
         column = test.get("metric_config", {}).get("params", {}).get("column")
         if column in columns and test["status"] == "FAIL":
@@ -130,17 +139,28 @@ def _read_results(snapshot) -> tuple[float, int, dict[str, dict[str, Any]]]:
     return share, len(columns), columns
 
 
-def evaluate_drift(storage: LakehouseStorage, asset: str, day: date, numeric: Sequence[str] = (),
-                   categorical: Sequence[str] = (), text: Sequence[str] = (),
-                   reference_days: int = 28, max_rows: int = 20_000,
-                   drift_share_threshold: float = 0.5,
-                   min_rows: int = MIN_ROWS) -> dg.AssetCheckResult:
+def evaluate_drift(
+    storage: LakehouseStorage,
+    asset: str,
+    day: date,
+    numeric: Sequence[str] = (),
+    categorical: Sequence[str] = (),
+    text: Sequence[str] = (),
+    reference_days: int = 28,
+    max_rows: int = 20_000,
+    drift_share_threshold: float = 0.5,
+    min_rows: int = MIN_ROWS,
+) -> dg.AssetCheckResult:
     """The check's logic without a Dagster context (also usable from a notebook)."""
     base = {"current_day": day.isoformat()}
 
     def skip(reason: str, **metadata) -> dg.AssetCheckResult:
-        return dg.AssetCheckResult(passed=True, severity=dg.AssetCheckSeverity.WARN,
-                                   description=reason, metadata={**base, "reason": reason, **metadata})
+        return dg.AssetCheckResult(
+            passed=True,
+            severity=dg.AssetCheckSeverity.WARN,
+            description=reason,
+            metadata={**base, "reason": reason, **metadata},
+        )
 
     current = storage.read_lake_days(asset, [day])
     if current is None or current.height == 0:
@@ -148,20 +168,30 @@ def evaluate_drift(storage: LakehouseStorage, asset: str, day: date, numeric: Se
     wanted = [day - timedelta(days=i) for i in range(reference_days, 0, -1)]
     present = [d for d in wanted if storage.lake_file(asset, d).exists()]
     if len(present) < MIN_REFERENCE_DAYS:
-        return skip(f"not enough reference: {len(present)} day(s) in the lake before {day}, "
-                    f"{MIN_REFERENCE_DAYS} needed", reference_days_used=len(present))
+        return skip(
+            f"not enough reference: {len(present)} day(s) in the lake before {day}, "
+            f"{MIN_REFERENCE_DAYS} needed",
+            reference_days_used=len(present),
+        )
     reference = storage.read_lake_days(asset, present)
     if min(current.height, reference.height) < min_rows:
-        return skip(f"not enough rows: {current.height} on {day} and {reference.height} in the "
-                    f"{len(present)} reference day(s); {min_rows} needed on each side",
-                    current_rows=current.height, reference_rows=reference.height,
-                    min_rows=min_rows, reference_days_used=len(present))
+        return skip(
+            f"not enough rows: {current.height} on {day} and {reference.height} in the "
+            f"{len(present)} reference day(s); {min_rows} needed on each side",
+            current_rows=current.height,
+            reference_rows=reference.height,
+            min_rows=min_rows,
+            reference_days_used=len(present),
+        )
     current, reference = _sample(current, max_rows), _sample(reference, max_rows)
-    skipped = {c: why for c in [*numeric, *categorical, *text]
-               if (why := _usable(c, current, reference))}
+    skipped = {c: why for c in [*numeric, *categorical, *text] if (why := _usable(c, current, reference))}
     keep = [[c for c in group if c not in skipped] for group in (numeric, categorical, text)]
-    base.update(reference_days_used=len(present), current_rows=current.height,
-                reference_rows=reference.height, skipped_columns=dg.MetadataValue.json(skipped))
+    base.update(
+        reference_days_used=len(present),
+        current_rows=current.height,
+        reference_rows=reference.height,
+        skipped_columns=dg.MetadataValue.json(skipped),
+    )
     if not any(keep):
         return skip("no column to compare", n_columns=0)
 
@@ -175,36 +205,56 @@ def evaluate_drift(storage: LakehouseStorage, asset: str, day: date, numeric: Se
     drifted = [c for c, found in columns.items() if found["drifted"]]
     local = path.protocol in ("", "file", "local")
     return dg.AssetCheckResult(
-        passed=share < drift_share_threshold, severity=dg.AssetCheckSeverity.WARN,
+        passed=share < drift_share_threshold,
+        severity=dg.AssetCheckSeverity.WARN,
         description=f"{len(drifted)}/{n_columns} column(s) drifted on {day} "
-                    f"(share {share:.2f}, threshold {drift_share_threshold})"
-                    + (f": {', '.join(drifted)}" if drifted else ""),
-        metadata={**base, "drift_share": float(share), "n_columns": n_columns,
-                  "drifted_columns": dg.MetadataValue.json(drifted),
-                  "column_scores": dg.MetadataValue.json(columns),
-                  "report": dg.MetadataValue.path(str(path)) if local
-                  else dg.MetadataValue.url(str(path))})
+        f"(share {share:.2f}, threshold {drift_share_threshold})"
+        + (f": {', '.join(drifted)}" if drifted else ""),
+        metadata={
+            **base,
+            "drift_share": float(share),
+            "n_columns": n_columns,
+            "drifted_columns": dg.MetadataValue.json(drifted),
+            "column_scores": dg.MetadataValue.json(columns),
+            "report": dg.MetadataValue.path(str(path)) if local else dg.MetadataValue.url(str(path)),
+        },
+    )
 
 
-def build_drift_check(asset: str, partitions_def: dg.PartitionsDefinition,
-                      numeric: Sequence[str] = (), categorical: Sequence[str] = (),
-                      text: Sequence[str] = (), reference_days: int = 28, max_rows: int = 20_000,
-                      drift_share_threshold: float = 0.5,
-                      min_rows: int = MIN_ROWS) -> dg.AssetChecksDefinition:
+def build_drift_check(
+    asset: str,
+    partitions_def: dg.PartitionsDefinition,
+    numeric: Sequence[str] = (),
+    categorical: Sequence[str] = (),
+    text: Sequence[str] = (),
+    reference_days: int = 28,
+    max_rows: int = 20_000,
+    drift_share_threshold: float = 0.5,
+    min_rows: int = MIN_ROWS,
+) -> dg.AssetChecksDefinition:
     """A partitioned, non-blocking (WARN) ``drift`` check of ``asset``.
 
     Passes while the share of drifted columns stays under ``drift_share_threshold``, and with
     "not enough rows" when either side has fewer than ``min_rows`` rows.
     """
-    options = dict(numeric=tuple(numeric), categorical=tuple(categorical), text=tuple(text),
-                   reference_days=reference_days, max_rows=max_rows,
-                   drift_share_threshold=drift_share_threshold, min_rows=min_rows)
+    options = dict(
+        numeric=tuple(numeric),
+        categorical=tuple(categorical),
+        text=tuple(text),
+        reference_days=reference_days,
+        max_rows=max_rows,
+        drift_share_threshold=drift_share_threshold,
+        min_rows=min_rows,
+    )
 
-    @dg.asset_check(asset=asset, name="drift", partitions_def=partitions_def, blocking=False,
-                    description=f"Evidently drift of the last day against the {reference_days} "
-                                "days before it")
-    def drift(context: dg.AssetCheckExecutionContext,
-              storage: LakehouseStorage) -> dg.AssetCheckResult:
+    @dg.asset_check(
+        asset=asset,
+        name="drift",
+        partitions_def=partitions_def,
+        blocking=False,
+        description=f"Evidently drift of the last day against the {reference_days} days before it",
+    )
+    def drift(context: dg.AssetCheckExecutionContext, storage: LakehouseStorage) -> dg.AssetCheckResult:
         day = context_days(context)[-1]
         return evaluate_drift(storage, asset, day, **options)
 

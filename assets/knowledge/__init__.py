@@ -11,6 +11,8 @@ from resources.retrieval.schemas import DOCUMENT_CHUNKS, DOCUMENT_INDEX
 
 defs = dg.Definitions(
     assets=[document_chunks, document_index],
-    asset_checks=[build_contract_check(DOCUMENT_CHUNKS, daily_partitions),
-                  build_contract_check(DOCUMENT_INDEX, daily_partitions)],
+    asset_checks=[
+        build_contract_check(DOCUMENT_CHUNKS, daily_partitions),
+        build_contract_check(DOCUMENT_INDEX, daily_partitions),
+    ],
 )

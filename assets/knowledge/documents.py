@@ -31,28 +31,39 @@ class DocumentsConfig(dg.Config):
     include_shipped: bool = True
 
 
-@dg.asset(group_name="knowledge", partitions_def=daily_partitions, backfill_policy=single_run,
-          io_manager_key="lake_io_manager", kinds={"polars"},
-          description="Passages of the day's documents (runbooks, product pages, landing/docs/), "
-                      "headings and front matter kept.")
-def document_chunks(context: dg.AssetExecutionContext, config: DocumentsConfig,
-                    storage: LakehouseStorage) -> pl.DataFrame:
+@dg.asset(
+    group_name="knowledge",
+    partitions_def=daily_partitions,
+    backfill_policy=single_run,
+    io_manager_key="lake_io_manager",
+    kinds={"polars"},
+    description="Passages of the day's documents (runbooks, product pages, landing/docs/), "
+    "headings and front matter kept.",
+)
+def document_chunks(
+    context: dg.AssetExecutionContext, config: DocumentsConfig, storage: LakehouseStorage
+) -> pl.DataFrame:
     frames, errors, redacted, parsed = [], set(), Counter(), {}
     for day in context_days(context):
         counts = Counter()
-        frame, day_errors = read_corpus(corpus_files(storage.landing("docs"), day,
-                                                     shipped=config.include_shipped), counts, parsed)
+        frame, day_errors = read_corpus(
+            corpus_files(storage.landing("docs"), day, shipped=config.include_shipped), counts, parsed
+        )
         redacted = counts  # the last day's counts: days share most files, a sum would repeat them
         errors |= set(day_errors)
         frames.append(frame.with_columns(partition_date=pl.lit(day, pl.Date)))
     for error in sorted(errors):
         context.log.error(f"document skipped: {error}")
     out = pl.concat(frames)
-    context.add_output_metadata({"dagster/row_count": out.height,
-                                 "documents": int(out["path"].n_unique()) if out.height else 0,
-                                 "unreadable_documents": len(errors),
-                                 "errors": "\n".join(sorted(errors))[:2000],
-                                 **{f"sanitized/{k}": v for k, v in sorted(redacted.items())}})
+    context.add_output_metadata(
+        {
+            "dagster/row_count": out.height,
+            "documents": int(out["path"].n_unique()) if out.height else 0,
+            "unreadable_documents": len(errors),
+            "errors": "\n".join(sorted(errors))[:2000],
+            **{f"sanitized/{k}": v for k, v in sorted(redacted.items())},
+        }
+    )
     return out
 
 
@@ -76,31 +87,57 @@ class IndexConfig(dg.Config):
     embed_release_cycles: bool = False
 
 
-@dg.asset(group_name="knowledge", partitions_def=daily_partitions, backfill_policy=single_run,
-          io_manager_key="lake_io_manager", kinds={"sentence-transformers", "polars"},
-          description="Embeddings of the passages not embedded on an earlier day (incremental).")
-def document_index(context: dg.AssetExecutionContext, config: IndexConfig,
-                   document_chunks: pl.DataFrame, storage: LakehouseStorage,
-                   embedding_model: EmbeddingModel) -> pl.DataFrame:
+@dg.asset(
+    group_name="knowledge",
+    partitions_def=daily_partitions,
+    backfill_policy=single_run,
+    io_manager_key="lake_io_manager",
+    kinds={"sentence-transformers", "polars"},
+    description="Embeddings of the passages not embedded on an earlier day (incremental).",
+)
+def document_index(
+    context: dg.AssetExecutionContext,
+    config: IndexConfig,
+    document_chunks: pl.DataFrame,
+    storage: LakehouseStorage,
+    embedding_model: EmbeddingModel,
+) -> pl.DataFrame:
     days = context_days(context)
     if not config.embed_release_cycles:
         document_chunks = document_chunks.filter(pl.col("kind") != "release")
     done = embedded_before(storage, days[0], embedding_model.model_id)
     frames = []
     for day in days:
-        todo = (document_chunks.filter(pl.col("partition_date") == day)
-                .filter(~pl.col("chunk_id").is_in(list(done))).unique("chunk_id", keep="first",
-                                                                       maintain_order=True))
+        todo = (
+            document_chunks.filter(pl.col("partition_date") == day)
+            .filter(~pl.col("chunk_id").is_in(list(done)))
+            .unique("chunk_id", keep="first", maintain_order=True)
+        )
         texts = [f"{t}. {h}. {x}" for t, h, x in todo.select("title", "heading", "text").iter_rows()]
         vectors = embedding_model.encode(texts)
-        frames.append(pl.DataFrame({
-            "chunk_id": todo["chunk_id"], "path": todo["path"],
-            "model_id": [embedding_model.model_id] * todo.height,
-            "embedding": pl.Series("embedding", vectors.astype(np.float32),
-                                   dtype=pl.Array(pl.Float32(), vectors.shape[1])),
-            "partition_date": [day] * todo.height}, schema_overrides={"partition_date": pl.Date}))
+        frames.append(
+            pl.DataFrame(
+                {
+                    "chunk_id": todo["chunk_id"],
+                    "path": todo["path"],
+                    "model_id": [embedding_model.model_id] * todo.height,
+                    "embedding": pl.Series(
+                        "embedding",
+                        vectors.astype(np.float32),
+                        dtype=pl.Array(pl.Float32(), vectors.shape[1]),
+                    ),
+                    "partition_date": [day] * todo.height,
+                },
+                schema_overrides={"partition_date": pl.Date},
+            )
+        )
         done |= set(todo["chunk_id"].to_list())
     out = pl.concat(frames)
-    context.add_output_metadata({"dagster/row_count": out.height, "model_id": embedding_model.model_id,
-                                 "passages_considered": document_chunks.height})
+    context.add_output_metadata(
+        {
+            "dagster/row_count": out.height,
+            "model_id": embedding_model.model_id,
+            "passages_considered": document_chunks.height,
+        }
+    )
     return out

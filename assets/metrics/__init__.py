@@ -12,9 +12,24 @@ from assets.metrics.series import metric_series, metric_series_checks
 from resources.forecasting.settings import ForecastSettings
 
 defs = dg.Definitions(
-    assets=[raw_metrics, metric_series, forecast_models, capacity_forecasts, capacity_headroom,
-            metric_anomalies, capacity_scenarios, reconciled_forecasts],
-    asset_checks=[*raw_metrics_checks, *metric_series_checks, *forecast_checks, *headroom_checks,
-                  *anomaly_checks, *scenario_checks, *hierarchy_checks],
+    assets=[
+        raw_metrics,
+        metric_series,
+        forecast_models,
+        capacity_forecasts,
+        capacity_headroom,
+        metric_anomalies,
+        capacity_scenarios,
+        reconciled_forecasts,
+    ],
+    asset_checks=[
+        *raw_metrics_checks,
+        *metric_series_checks,
+        *forecast_checks,
+        *headroom_checks,
+        *anomaly_checks,
+        *scenario_checks,
+        *hierarchy_checks,
+    ],
     resources={"forecasting": ForecastSettings()},
 )

@@ -22,45 +22,65 @@ from resources.storage import LakehouseStorage
 
 def score_all(histories: dict, threshold: float) -> list[pl.DataFrame]:
     """The one loop over series (a Dask or process pool can map ``score_series`` instead)."""
-    return [score_series(hist, threshold) for grain in ("daily", "hourly")
-            for hist in histories[grain]]
+    return [score_series(hist, threshold) for grain in ("daily", "hourly") for hist in histories[grain]]
 
 
-@dg.asset(group_name="metrics", partitions_def=daily_partitions, backfill_policy=single_run,
-          io_manager_key="lake_io_manager", deps=[metric_series], kinds={"polars", "parquet"},
-          description="Anomaly score (0-1: how unusual the point's robust surprise is against "
-                      "the series' last 7 days) and flag per series, grain and point; flagged "
-                      "rows carry an alert id, severity and message. Schema: METRIC_ANOMALIES. "
-                      "Detector and its NAB score: resources/forecasting/anomaly.py, "
-                      "bench/anomaly.py.")
-def metric_anomalies(context: dg.AssetExecutionContext, storage: LakehouseStorage,
-                     forecasting: ForecastSettings) -> pl.DataFrame:
+@dg.asset(
+    group_name="metrics",
+    partitions_def=daily_partitions,
+    backfill_policy=single_run,
+    io_manager_key="lake_io_manager",
+    deps=[metric_series],
+    kinds={"polars", "parquet"},
+    description="Anomaly score (0-1: how unusual the point's robust surprise is against "
+    "the series' last 7 days) and flag per series, grain and point; flagged "
+    "rows carry an alert id, severity and message. Schema: METRIC_ANOMALIES. "
+    "Detector and its NAB score: resources/forecasting/anomaly.py, "
+    "bench/anomaly.py.",
+)
+def metric_anomalies(
+    context: dg.AssetExecutionContext, storage: LakehouseStorage, forecasting: ForecastSettings
+) -> pl.DataFrame:
     days = context_days(context)
     histories = run_histories(storage, days, forecasting)
     frames = score_all(histories, forecasting.anomaly_threshold)
     schema = METRIC_ANOMALIES.with_partition
     if not frames:
         return pl.DataFrame(schema=schema)
-    out = (pl.concat(frames)
-           .with_columns(partition_date=pl.col("time").dt.convert_time_zone(TIMEZONE).dt.date())
-           .filter(pl.col("partition_date").is_in(days), pl.col("value").is_not_null())
-           .select(schema.keys()).cast(schema).sort("partition_date", "series_id", "grain", "time"))
+    out = (
+        pl.concat(frames)
+        .with_columns(partition_date=pl.col("time").dt.convert_time_zone(TIMEZONE).dt.date())
+        .filter(pl.col("partition_date").is_in(days), pl.col("value").is_not_null())
+        .select(schema.keys())
+        .cast(schema)
+        .sort("partition_date", "series_id", "grain", "time")
+    )
     flagged = out.filter(pl.col("flagged"))
-    context.add_output_metadata({
-        "dagster/row_count": out.height, "series": out.select("series_id", "grain").n_unique(),
-        "flagged": flagged.height,
-        "flagged_by_series": dg.MetadataValue.json(
-            dict(flagged.group_by("series_id").len().sort("series_id").iter_rows())),
-        "latest_flags": dg.MetadataValue.md(
-            flagged.sort("score", descending=True).head(20)
-            .select("series_id", "grain", "time", "value", "expected", "surprise", "score")
-            .to_pandas().to_markdown(index=False) if flagged.height else "_none_"),
-    })
+    context.add_output_metadata(
+        {
+            "dagster/row_count": out.height,
+            "series": out.select("series_id", "grain").n_unique(),
+            "flagged": flagged.height,
+            "flagged_by_series": dg.MetadataValue.json(
+                dict(flagged.group_by("series_id").len().sort("series_id").iter_rows())
+            ),
+            "latest_flags": dg.MetadataValue.md(
+                flagged.sort("score", descending=True)
+                .head(20)
+                .select("series_id", "grain", "time", "value", "expected", "surprise", "score")
+                .to_pandas()
+                .to_markdown(index=False)
+                if flagged.height
+                else "_none_"
+            ),
+        }
+    )
     return out
 
 
 anomaly_checks = [
     build_contract_check(METRIC_ANOMALIES, daily_partitions),
-    build_drift_check("metric_anomalies", daily_partitions, numeric=["score", "surprise"],
-                      categorical=["grain"]),
+    build_drift_check(
+        "metric_anomalies", daily_partitions, numeric=["score", "surprise"], categorical=["grain"]
+    ),
 ]

@@ -30,16 +30,23 @@ def _summary(frame: pl.DataFrame) -> dict:
         "series": chosen.select("series_id", "grain").n_unique(),
         "refit": int(chosen["refit"].sum()),
         "chosen_models": dg.MetadataValue.json(
-            dict(chosen.group_by("model").len().sort("model").iter_rows())),
+            dict(chosen.group_by("model").len().sort("model").iter_rows())
+        ),
         "median_mase_selected": float(scored["mase"].median() or 0.0),
         "median_mase_naive": float(naive["mase"].median() or 0.0),
         "coverage80_selected": float(scored["coverage80"].mean() or 0.0),
         "coverage95_selected": float(scored["coverage95"].mean() or 0.0),
         "baseline_fallbacks": dg.MetadataValue.json(
-            {r["series_id"]: r["reason"] for r in fallbacks.iter_rows(named=True)}),
-        "choices": dg.MetadataValue.md(scored.select(
-            "origin", "series_id", "grain", "model", "mase", "relative_mase", "coverage80",
-            "coverage95").tail(60).to_pandas().to_markdown(index=False)),
+            {r["series_id"]: r["reason"] for r in fallbacks.iter_rows(named=True)}
+        ),
+        "choices": dg.MetadataValue.md(
+            scored.select(
+                "origin", "series_id", "grain", "model", "mase", "relative_mase", "coverage80", "coverage95"
+            )
+            .tail(60)
+            .to_pandas()
+            .to_markdown(index=False)
+        ),
     }
 
 
@@ -49,21 +56,36 @@ def _peak_hours(forecasts: pl.DataFrame, origin: date) -> str:
     if hourly.height == 0:
         return "_no sub-daily series_"
     peaks = hourly.sort("forecast", descending=True).group_by("series_id").first().sort("series_id")
-    return peaks.select(
-        "series_id", peak_hour_paris=pl.col("target_time").dt.convert_time_zone(TIMEZONE)
-        .dt.strftime("%a %d %b %H:00"), forecast=pl.col("forecast").round(2),
-        hi95=pl.col("hi95").round(2)).to_pandas().to_markdown(index=False)
+    return (
+        peaks.select(
+            "series_id",
+            peak_hour_paris=pl.col("target_time")
+            .dt.convert_time_zone(TIMEZONE)
+            .dt.strftime("%a %d %b %H:00"),
+            forecast=pl.col("forecast").round(2),
+            hi95=pl.col("hi95").round(2),
+        )
+        .to_pandas()
+        .to_markdown(index=False)
+    )
 
 
-@dg.asset(group_name="metrics", partitions_def=daily_partitions, backfill_policy=single_run,
-          io_manager_key="lake_io_manager", deps=[metric_series], kinds={"darts", "parquet"},
-          description="Per series and grain: every candidate (seasonal naive, AutoETS, AutoARIMA, "
-                      "Theta, global LSTM, ensemble of the best two) backtested on rolling "
-                      "origins; MASE, relative MASE and interval coverage per candidate, the "
-                      "winner saved under models/forecasting with its version and window. "
-                      "Refit every refit_days, earlier on residual drift, reused in between.")
-def forecast_models(context: dg.AssetExecutionContext, storage: LakehouseStorage,
-                    forecasting: ForecastSettings) -> pl.DataFrame:
+@dg.asset(
+    group_name="metrics",
+    partitions_def=daily_partitions,
+    backfill_policy=single_run,
+    io_manager_key="lake_io_manager",
+    deps=[metric_series],
+    kinds={"darts", "parquet"},
+    description="Per series and grain: every candidate (seasonal naive, AutoETS, AutoARIMA, "
+    "Theta, global LSTM, ensemble of the best two) backtested on rolling "
+    "origins; MASE, relative MASE and interval coverage per candidate, the "
+    "winner saved under models/forecasting with its version and window. "
+    "Refit every refit_days, earlier on residual drift, reused in between.",
+)
+def forecast_models(
+    context: dg.AssetExecutionContext, storage: LakehouseStorage, forecasting: ForecastSettings
+) -> pl.DataFrame:
     days = context_days(context)
     histories = run_histories(storage, days, forecasting)
     rows = []
@@ -71,21 +93,29 @@ def forecast_models(context: dg.AssetExecutionContext, storage: LakehouseStorage
         store = ModelStore(storage, grain)
         lstms = LstmCache(store, forecasting)
         for origin in days:
-            for meta, refit, why in models_at(histories[grain], origin, grain, forecasting,
-                                              store, lstms):
+            for meta, refit, why in models_at(histories[grain], origin, grain, forecasting, store, lstms):
                 rows += model_rows(meta, origin, refit, why)
     frame = models_frame(rows)
     context.add_output_metadata({"dagster/row_count": frame.height, **_summary(frame)})
     return frame
 
 
-@dg.asset(group_name="metrics", partitions_def=daily_partitions, backfill_policy=single_run,
-          io_manager_key="lake_io_manager", kinds={"darts", "parquet"},
-          description="Forecasts from each series' chosen model: daily for 1-90 days, hourly for "
-                      "the next 7 days (sub-daily sources), with 80 % and 95 % conformal "
-                      "intervals. Schema: resources/ml_schemas.py CAPACITY_FORECASTS.")
-def capacity_forecasts(context: dg.AssetExecutionContext, forecast_models: pl.DataFrame,
-                       storage: LakehouseStorage, forecasting: ForecastSettings) -> pl.DataFrame:
+@dg.asset(
+    group_name="metrics",
+    partitions_def=daily_partitions,
+    backfill_policy=single_run,
+    io_manager_key="lake_io_manager",
+    kinds={"darts", "parquet"},
+    description="Forecasts from each series' chosen model: daily for 1-90 days, hourly for "
+    "the next 7 days (sub-daily sources), with 80 % and 95 % conformal "
+    "intervals. Schema: resources/ml_schemas.py CAPACITY_FORECASTS.",
+)
+def capacity_forecasts(
+    context: dg.AssetExecutionContext,
+    forecast_models: pl.DataFrame,
+    storage: LakehouseStorage,
+    forecasting: ForecastSettings,
+) -> pl.DataFrame:
     days = context_days(context)
     histories = run_histories(storage, days, forecasting)
     frames = []
@@ -100,22 +130,37 @@ def capacity_forecasts(context: dg.AssetExecutionContext, forecast_models: pl.Da
             hist = by_id[row["series_id"]].cut(row["origin"])
             frames.append(forecast_frame(meta, members, lstm, hist, row["origin"]))
     out = pl.concat(frames) if frames else CAPACITY_FORECASTS.empty()
-    context.add_output_metadata({
-        "peak_hours": dg.MetadataValue.md(_peak_hours(out, days[-1])),
-        "dagster/row_count": out.height, "series": out["series_id"].n_unique(),
-        "origins": len(days),
-        "mean_relative_width95": float(((out["hi95"] - out["lo95"]) /
-                                        out["forecast"].abs().clip(1e-9, None)).median() or 0.0),
-    })
+    context.add_output_metadata(
+        {
+            "peak_hours": dg.MetadataValue.md(_peak_hours(out, days[-1])),
+            "dagster/row_count": out.height,
+            "series": out["series_id"].n_unique(),
+            "origins": len(days),
+            "mean_relative_width95": float(
+                ((out["hi95"] - out["lo95"]) / out["forecast"].abs().clip(1e-9, None)).median() or 0.0
+            ),
+        }
+    )
     return out
 
 
 forecast_checks = [
     build_contract_check(FORECAST_MODELS, daily_partitions),
-    build_contract_check(CAPACITY_FORECASTS, daily_partitions,
-                         extra_expectations=ordered("lo95", "lo80", "forecast", "hi80", "hi95")),
-    build_drift_check("forecast_models", daily_partitions,
-                      numeric=["relative_mase", "coverage80"], categorical=["model", "grain"]),
-    build_drift_check("capacity_forecasts", daily_partitions,
-                      numeric=["forecast", "horizon_days"], categorical=["grain", "model"]),
+    build_contract_check(
+        CAPACITY_FORECASTS,
+        daily_partitions,
+        extra_expectations=ordered("lo95", "lo80", "forecast", "hi80", "hi95"),
+    ),
+    build_drift_check(
+        "forecast_models",
+        daily_partitions,
+        numeric=["relative_mase", "coverage80"],
+        categorical=["model", "grain"],
+    ),
+    build_drift_check(
+        "capacity_forecasts",
+        daily_partitions,
+        numeric=["forecast", "horizon_days"],
+        categorical=["grain", "model"],
+    ),
 ]

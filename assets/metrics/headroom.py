@@ -25,35 +25,53 @@ def _identity(series_id: str) -> dict:
 
 def _plots(context, storage, forecasting, days, frame, daily) -> dict:
     last = frame.filter(pl.col("origin") == days[-1])
-    risky = last.sort(["p_cross_90d", "days_to_threshold"], descending=[True, False],
-                      nulls_last=True).head(forecasting.plots_top)
+    risky = last.sort(["p_cross_90d", "days_to_threshold"], descending=[True, False], nulls_last=True).head(
+        forecasting.plots_top
+    )
     if risky.height == 0:
         return {}
     histories = {h.series_id: h for h in run_histories(storage, days[-1:], forecasting)["daily"]}
     markdown, paths = [], {}
     for row in risky.iter_rows(named=True):
         series = daily.filter(pl.col("series_id") == row["series_id"], pl.col("origin") == days[-1])
-        title = (f"{row['series_id']}: threshold {row['capacity_threshold']:g}, "
-                 f"P(cross in 90 d) {row['p_cross_90d']:.0%}")
-        png = risk_plot(histories[row["series_id"]].cut(days[-1]), series.sort("target_time"),
-                        row["capacity_threshold"], title)
+        title = (
+            f"{row['series_id']}: threshold {row['capacity_threshold']:g}, "
+            f"P(cross in 90 d) {row['p_cross_90d']:.0%}"
+        )
+        png = risk_plot(
+            histories[row["series_id"]].cut(days[-1]),
+            series.sort("target_time"),
+            row["capacity_threshold"],
+            title,
+        )
         path = storage.reports("forecasts", days[-1].isoformat(), f"{safe_name(row['series_id'])}.png")
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(png)
         paths[row["series_id"]] = str(path)
         markdown.append(f"**{title}**\n\n{markdown_image(png, row['series_id'])}")
-    return {"at_risk_plots": dg.MetadataValue.md("\n\n".join(markdown)),
-            "plot_files": dg.MetadataValue.json(paths)}
+    return {
+        "at_risk_plots": dg.MetadataValue.md("\n\n".join(markdown)),
+        "plot_files": dg.MetadataValue.json(paths),
+    }
 
 
-@dg.asset(group_name="metrics", partitions_def=daily_partitions, backfill_policy=single_run,
-          io_manager_key="lake_io_manager", kinds={"polars", "parquet"},
-          description="Time to limit where a capacity threshold is configured "
-                      "(resources/forecasting/capacity_thresholds.yaml or thresholds_file): "
-                      "days and date the daily forecast first reaches it, probability of "
-                      "crossing within 7/30/90 days from the intervals. Schema: CAPACITY_HEADROOM.")
-def capacity_headroom(context: dg.AssetExecutionContext, capacity_forecasts: pl.DataFrame,
-                      storage: LakehouseStorage, forecasting: ForecastSettings) -> pl.DataFrame:
+@dg.asset(
+    group_name="metrics",
+    partitions_def=daily_partitions,
+    backfill_policy=single_run,
+    io_manager_key="lake_io_manager",
+    kinds={"polars", "parquet"},
+    description="Time to limit where a capacity threshold is configured "
+    "(resources/forecasting/capacity_thresholds.yaml or thresholds_file): "
+    "days and date the daily forecast first reaches it, probability of "
+    "crossing within 7/30/90 days from the intervals. Schema: CAPACITY_HEADROOM.",
+)
+def capacity_headroom(
+    context: dg.AssetExecutionContext,
+    capacity_forecasts: pl.DataFrame,
+    storage: LakehouseStorage,
+    forecasting: ForecastSettings,
+) -> pl.DataFrame:
     days = context_days(context)
     rules = load_thresholds(forecasting.thresholds_file)
     daily = capacity_forecasts.filter(pl.col("grain") == "daily")
@@ -62,22 +80,37 @@ def capacity_headroom(context: dg.AssetExecutionContext, capacity_forecasts: pl.
         ident = _identity(series_id)
         threshold = threshold_for(rules, ident["metric"], ident["resource"], ident["agg"])
         if threshold is not None:
-            rows.append(headroom_row(part.sort("horizon_days"), ident, threshold,
-                                     forecasting.crossing_method))
+            rows.append(
+                headroom_row(part.sort("horizon_days"), ident, threshold, forecasting.crossing_method)
+            )
     frame = headroom_frame(rows).sort("origin", "series_id")
-    context.add_output_metadata({
-        "dagster/row_count": frame.height, "rules": len(rules),
-        "crossing_within_90d": int(frame["days_to_threshold"].is_not_null().sum()),
-        "ranking": dg.MetadataValue.md(frame.filter(pl.col("origin") == days[-1]).sort(
-            "days_to_threshold", nulls_last=True).drop("partition_date").to_pandas()
-            .to_markdown(index=False) if frame.height else "_no threshold configured_"),
-        **_plots(context, storage, forecasting, days, frame, daily),
-    })
+    context.add_output_metadata(
+        {
+            "dagster/row_count": frame.height,
+            "rules": len(rules),
+            "crossing_within_90d": int(frame["days_to_threshold"].is_not_null().sum()),
+            "ranking": dg.MetadataValue.md(
+                frame.filter(pl.col("origin") == days[-1])
+                .sort("days_to_threshold", nulls_last=True)
+                .drop("partition_date")
+                .to_pandas()
+                .to_markdown(index=False)
+                if frame.height
+                else "_no threshold configured_"
+            ),
+            **_plots(context, storage, forecasting, days, frame, daily),
+        }
+    )
     return frame
 
 
-headroom_checks = [build_contract_check(CAPACITY_HEADROOM, daily_partitions,
-                                        extra_expectations=ordered("p_cross_7d", "p_cross_30d",
-                                                                   "p_cross_90d")),
-                   build_drift_check("capacity_headroom", daily_partitions,
-                                     numeric=["p_cross_30d", "p_cross_90d", "days_to_threshold"])]
+headroom_checks = [
+    build_contract_check(
+        CAPACITY_HEADROOM,
+        daily_partitions,
+        extra_expectations=ordered("p_cross_7d", "p_cross_30d", "p_cross_90d"),
+    ),
+    build_drift_check(
+        "capacity_headroom", daily_partitions, numeric=["p_cross_30d", "p_cross_90d", "days_to_threshold"]
+    ),
+]

@@ -12,8 +12,13 @@ import polars as pl
 from assets.checks.contracts import build_contract_check
 from assets.metrics.history import run_histories
 from assets.partitions import context_days, daily_partitions, single_run
-from resources.forecasting.hierarchy import (Hierarchy, forecast_node, load_hierarchies,
-                                             mint_wls, one_step_variance)
+from resources.forecasting.hierarchy import (
+    Hierarchy,
+    forecast_node,
+    load_hierarchies,
+    mint_wls,
+    one_step_variance,
+)
 from resources.forecasting.history import History
 from resources.forecasting.settings import ForecastSettings
 from resources.ml_schemas import RECONCILED_FORECASTS
@@ -29,15 +34,31 @@ def _sum_history(node: str, children: list[History]) -> History:
     frame = pd.concat([pd.Series(h.values, index=h.times) for h in children], axis=1)
     total = frame.sum(axis=1, min_count=len(children))
     first = children[0]
-    return History(node, "daily", first.metric, node.split("/")[1], first.agg, first.unit,
-                   pd.DatetimeIndex(total.index), total.to_numpy(dtype=np.float64))
+    return History(
+        node,
+        "daily",
+        first.metric,
+        node.split("/")[1],
+        first.agg,
+        first.unit,
+        pd.DatetimeIndex(total.index),
+        total.to_numpy(dtype=np.float64),
+    )
 
 
-def reconcile_origin(hier: Hierarchy, origin: date, daily: pl.DataFrame,
-                     histories: dict[str, History], settings: ForecastSettings) -> list[dict]:
+def reconcile_origin(
+    hier: Hierarchy,
+    origin: date,
+    daily: pl.DataFrame,
+    histories: dict[str, History],
+    settings: ForecastSettings,
+) -> list[dict]:
     """Rows of every node of one hierarchy at one origin (empty under two bottom series)."""
-    bottoms = [r for r in hier.parents if hier.node(r) in histories
-               and daily.filter(pl.col("series_id") == hier.node(r)).height == 90]
+    bottoms = [
+        r
+        for r in hier.parents
+        if hier.node(r) in histories and daily.filter(pl.col("series_id") == hier.node(r)).height == 90
+    ]
     if len(bottoms) < 2:
         return []
     nodes, levels, s = hier.structure(bottoms)
@@ -60,72 +81,114 @@ def reconcile_origin(hier: Hierarchy, origin: date, daily: pl.DataFrame,
     rows = []
     for k, node in enumerate(nodes):
         shift = reconciled[k] - base[k]
-        rows.append(pl.DataFrame({
-            "hierarchy": hier.metric, "series_id": node, "level": levels[k],
-            "parent_id": pl.Series([parent_of.get(node)] * steps, dtype=pl.String), "origin": origin, "target_time": times,
-            "horizon_days": np.arange(1, steps + 1, dtype=np.int32), "base_forecast": base[k],
-            "forecast": reconciled[k],
-            **{c: np.maximum(bands[node][c] + shift, 0.0) for c in BANDS},
-            "partition_date": origin}))
+        rows.append(
+            pl.DataFrame(
+                {
+                    "hierarchy": hier.metric,
+                    "series_id": node,
+                    "level": levels[k],
+                    "parent_id": pl.Series([parent_of.get(node)] * steps, dtype=pl.String),
+                    "origin": origin,
+                    "target_time": times,
+                    "horizon_days": np.arange(1, steps + 1, dtype=np.int32),
+                    "base_forecast": base[k],
+                    "forecast": reconciled[k],
+                    **{c: np.maximum(bands[node][c] + shift, 0.0) for c in BANDS},
+                    "partition_date": origin,
+                }
+            )
+        )
     return rows
 
 
-@dg.asset(group_name="metrics", partitions_def=daily_partitions, backfill_policy=single_run,
-          io_manager_key="lake_io_manager", kinds={"numpy", "parquet"},
-          description="Daily forecasts (90 days) of every node of the hierarchies of "
-                      "resources/forecasting/capacity_hierarchy.yaml (resource -> cluster -> "
-                      "platform, API -> family -> platform), reconciled by MinT (diagonal "
-                      "covariance) so that every parent is the sum of its children. "
-                      "Schema: RECONCILED_FORECASTS.")
-def reconciled_forecasts(context: dg.AssetExecutionContext, capacity_forecasts: pl.DataFrame,
-                         storage: LakehouseStorage, forecasting: ForecastSettings) -> pl.DataFrame:
+@dg.asset(
+    group_name="metrics",
+    partitions_def=daily_partitions,
+    backfill_policy=single_run,
+    io_manager_key="lake_io_manager",
+    kinds={"numpy", "parquet"},
+    description="Daily forecasts (90 days) of every node of the hierarchies of "
+    "resources/forecasting/capacity_hierarchy.yaml (resource -> cluster -> "
+    "platform, API -> family -> platform), reconciled by MinT (diagonal "
+    "covariance) so that every parent is the sum of its children. "
+    "Schema: RECONCILED_FORECASTS.",
+)
+def reconciled_forecasts(
+    context: dg.AssetExecutionContext,
+    capacity_forecasts: pl.DataFrame,
+    storage: LakehouseStorage,
+    forecasting: ForecastSettings,
+) -> pl.DataFrame:
     days = context_days(context)
     histories = {h.series_id: h for h in run_histories(storage, days, forecasting)["daily"]}
     daily = capacity_forecasts.filter(pl.col("grain") == "daily")
     frames = []
     for hier in load_hierarchies(forecasting.hierarchy_file):
         for origin in days:
-            frames += reconcile_origin(hier, origin, daily.filter(pl.col("origin") == origin),
-                                       histories, forecasting)
+            frames += reconcile_origin(
+                hier, origin, daily.filter(pl.col("origin") == origin), histories, forecasting
+            )
     schema = RECONCILED_FORECASTS.with_partition
     out = pl.concat(frames).select(schema.keys()).cast(schema) if frames else pl.DataFrame(schema=schema)
     moved = (out["forecast"] - out["base_forecast"]).abs() / out["base_forecast"].abs().clip(1e-9)
-    context.add_output_metadata({
-        "dagster/row_count": out.height, "nodes": out["series_id"].n_unique(),
-        "median_relative_adjustment": float(moved.median() or 0.0),
-    })
+    context.add_output_metadata(
+        {
+            "dagster/row_count": out.height,
+            "nodes": out["series_id"].n_unique(),
+            "median_relative_adjustment": float(moved.median() or 0.0),
+        }
+    )
     return out
 
 
 def incoherence(frame: pl.DataFrame) -> pl.DataFrame:
     """Parents whose forecast differs from their children's sum beyond the tolerance."""
-    sums = (frame.filter(pl.col("parent_id").is_not_null())
-            .group_by("parent_id", "target_time").agg(children=pl.col("forecast").sum()))
-    joined = frame.join(sums, left_on=["series_id", "target_time"],
-                        right_on=["parent_id", "target_time"])
+    sums = (
+        frame.filter(pl.col("parent_id").is_not_null())
+        .group_by("parent_id", "target_time")
+        .agg(children=pl.col("forecast").sum())
+    )
+    joined = frame.join(sums, left_on=["series_id", "target_time"], right_on=["parent_id", "target_time"])
     gap = (pl.col("forecast") - pl.col("children")).abs()
     return joined.filter(gap > TOLERANCE * pl.col("forecast").abs().clip(1.0)).select(
-        "series_id", "target_time", "forecast", "children")
+        "series_id", "target_time", "forecast", "children"
+    )
 
 
-@dg.asset_check(asset=reconciled_forecasts, name="hierarchy_coherence",
-                partitions_def=daily_partitions, blocking=True,
-                description="Every parent's reconciled forecast equals the sum of its children's "
-                            "at every step (relative tolerance 1e-6).")
-def hierarchy_coherence(context: dg.AssetCheckExecutionContext,
-                        storage: LakehouseStorage) -> dg.AssetCheckResult:
-    frames = [read_parquet(storage.lake_file("reconciled_forecasts", d))
-              for d in context_days(context) if storage.lake_file("reconciled_forecasts", d).exists()]
+@dg.asset_check(
+    asset=reconciled_forecasts,
+    name="hierarchy_coherence",
+    partitions_def=daily_partitions,
+    blocking=True,
+    description="Every parent's reconciled forecast equals the sum of its children's "
+    "at every step (relative tolerance 1e-6).",
+)
+def hierarchy_coherence(
+    context: dg.AssetCheckExecutionContext, storage: LakehouseStorage
+) -> dg.AssetCheckResult:
+    frames = [
+        read_parquet(storage.lake_file("reconciled_forecasts", d))
+        for d in context_days(context)
+        if storage.lake_file("reconciled_forecasts", d).exists()
+    ]
     frame = pl.concat(frames) if frames else RECONCILED_FORECASTS.empty()
     bad = incoherence(frame)
     return dg.AssetCheckResult(
         passed=bad.height == 0,
-        description=(f"{bad.height} parent step(s) differ from their children's sum"
-                     if bad.height else "every parent equals the sum of its children"),
-        metadata={"rows_checked": frame.height, "incoherent": bad.height,
-                  "parents": frame["parent_id"].drop_nulls().n_unique(),
-                  "first_incoherent": dg.MetadataValue.md(
-                      bad.head(10).to_pandas().to_markdown(index=False) if bad.height else "_none_")})
+        description=(
+            f"{bad.height} parent step(s) differ from their children's sum"
+            if bad.height
+            else "every parent equals the sum of its children"
+        ),
+        metadata={
+            "rows_checked": frame.height,
+            "incoherent": bad.height,
+            "parents": frame["parent_id"].drop_nulls().n_unique(),
+            "first_incoherent": dg.MetadataValue.md(
+                bad.head(10).to_pandas().to_markdown(index=False) if bad.height else "_none_"
+            ),
+        },
+    )
 
 
 hierarchy_checks = [hierarchy_coherence, build_contract_check(RECONCILED_FORECASTS, daily_partitions)]

@@ -16,8 +16,9 @@ from resources.forecasting.settings import ForecastSettings
 from resources.storage import LakehouseStorage
 
 
-def run_histories(storage: LakehouseStorage, days: list[date],
-                  settings: ForecastSettings) -> dict[str, list[History]]:
+def run_histories(
+    storage: LakehouseStorage, days: list[date], settings: ForecastSettings
+) -> dict[str, list[History]]:
     """Daily and hourly histories covering every origin of the run (one read for a range)."""
     first = days[0] - timedelta(days=settings.history_days - 1)
     wanted = [first + timedelta(days=i) for i in range((days[-1] - first).days + 1)]

@@ -7,12 +7,14 @@ from assets.raw import build_raw_asset
 from resources.schemas import RAW_METRICS
 
 raw_metrics = build_raw_asset(
-    RAW_METRICS, "metrics_source", "metrics",
+    RAW_METRICS,
+    "metrics_source",
+    "metrics",
     "Infrastructure metrics (cluster CPU, SFTN transfer volumes, API calls) and business volumes "
-    "(mobile-banking sessions, payments) in long format, native resolution kept.")
+    "(mobile-banking sessions, payments) in long format, native resolution kept.",
+)
 
 raw_metrics_checks = [
     build_contract_check(RAW_METRICS, daily_partitions),
-    build_drift_check("raw_metrics", daily_partitions, numeric=["value"],
-                      categorical=["metric", "unit"]),
+    build_drift_check("raw_metrics", daily_partitions, numeric=["value"], categorical=["metric", "unit"]),
 ]

@@ -21,7 +21,7 @@ class ScenariosConfig(dg.Config):
     """Scenarios as run config (a list of dicts, see resources/forecasting/scenarios.py), else
     the YAML ``scenarios_file``, else the shipped resources/forecasting/capacity_scenarios.yaml."""
 
-    scenarios: list[dict] = []  # noqa: RUF012 - a Dagster Config field, copied per run
+    scenarios: list[dict] = []
     scenarios_file: str = ""
 
 
@@ -31,13 +31,17 @@ def _summary(part: pl.DataFrame, threshold: float | None, ident: dict, method: s
     out = {"peak_forecast_90d": float(part["forecast"].max())}
     if threshold is not None:
         row = headroom_row(part, ident, threshold, method)
-        out.update(days_to_threshold=row["days_to_threshold"], p_cross_30d=row["p_cross_30d"],
-                   p_cross_90d=row["p_cross_90d"])
+        out.update(
+            days_to_threshold=row["days_to_threshold"],
+            p_cross_30d=row["p_cross_30d"],
+            p_cross_90d=row["p_cross_90d"],
+        )
     return out
 
 
-def scenario_rows(daily: pl.DataFrame, scenarios, rules, capped: set[str],
-                  method: str = "blend") -> list[dict]:
+def scenario_rows(
+    daily: pl.DataFrame, scenarios, rules, capped: set[str], method: str = "blend"
+) -> list[dict]:
     rows = []
     for scenario in scenarios:
         changed = apply_scenario(daily, scenario, capped)
@@ -48,10 +52,18 @@ def scenario_rows(daily: pl.DataFrame, scenarios, rules, capped: set[str],
             base = daily.filter(pl.col("series_id") == series_id, pl.col("origin") == origin)
             now = _summary(part, threshold, ident, method)
             before = _summary(base, threshold, ident, method)
-            rows.append({"scenario": scenario.name, "kind": scenario.kind, **ident, "origin": origin,
-                         "capacity_threshold": threshold, **now,
-                         **{f"baseline_{k}": v for k, v in before.items()},
-                         "partition_date": origin})
+            rows.append(
+                {
+                    "scenario": scenario.name,
+                    "kind": scenario.kind,
+                    **ident,
+                    "origin": origin,
+                    "capacity_threshold": threshold,
+                    **now,
+                    **{f"baseline_{k}": v for k, v in before.items()},
+                    "partition_date": origin,
+                }
+            )
     return rows
 
 
@@ -76,40 +88,68 @@ def _plots(storage, day, daily, frame, scenarios, capped) -> dict:
         path.write_bytes(png)
         paths[scenario.name] = str(path)
         markdown.append(f"**{title}**\n\n{markdown_image(png, scenario.name)}")
-    return {"scenario_plots": dg.MetadataValue.md("\n\n".join(markdown) or "_none_"),
-            "plot_files": dg.MetadataValue.json(paths)}
+    return {
+        "scenario_plots": dg.MetadataValue.md("\n\n".join(markdown) or "_none_"),
+        "plot_files": dg.MetadataValue.json(paths),
+    }
 
 
-@dg.asset(group_name="metrics", partitions_def=daily_partitions, backfill_policy=single_run,
-          io_manager_key="lake_io_manager", kinds={"polars", "parquet"},
-          description="What-if scenarios (growth from a date, step, resource removed; run config "
-                      "or resources/forecasting/capacity_scenarios.yaml): per scenario and series "
-                      "touched, the 90-day peak, days to threshold and crossing probabilities "
-                      "beside the baseline's. Schema: CAPACITY_SCENARIOS.")
-def capacity_scenarios(context: dg.AssetExecutionContext, config: ScenariosConfig,
-                       capacity_forecasts: pl.DataFrame, storage: LakehouseStorage,
-                       forecasting: ForecastSettings) -> pl.DataFrame:
+@dg.asset(
+    group_name="metrics",
+    partitions_def=daily_partitions,
+    backfill_policy=single_run,
+    io_manager_key="lake_io_manager",
+    kinds={"polars", "parquet"},
+    description="What-if scenarios (growth from a date, step, resource removed; run config "
+    "or resources/forecasting/capacity_scenarios.yaml): per scenario and series "
+    "touched, the 90-day peak, days to threshold and crossing probabilities "
+    "beside the baseline's. Schema: CAPACITY_SCENARIOS.",
+)
+def capacity_scenarios(
+    context: dg.AssetExecutionContext,
+    config: ScenariosConfig,
+    capacity_forecasts: pl.DataFrame,
+    storage: LakehouseStorage,
+    forecasting: ForecastSettings,
+) -> pl.DataFrame:
     days = context_days(context)
-    scenarios = (parse_scenarios(config.scenarios, "run config scenarios") if config.scenarios
-                 else load_scenarios(config.scenarios_file or SHIPPED))
+    scenarios = (
+        parse_scenarios(config.scenarios, "run config scenarios")
+        if config.scenarios
+        else load_scenarios(config.scenarios_file or SHIPPED)
+    )
     rules = load_thresholds(forecasting.thresholds_file)
     daily = capacity_forecasts.filter(pl.col("grain") == "daily")
     capped = {s for s in daily["series_id"].unique().to_list() if s.startswith("cpu_utilisation/")}
     schema = CAPACITY_SCENARIOS.with_partition
     rows = scenario_rows(daily, scenarios, rules, capped, forecasting.crossing_method)
     frame = (pl.DataFrame(rows, schema=schema) if rows else pl.DataFrame(schema=schema)).sort(
-        "origin", "scenario", "series_id")
-    context.add_output_metadata({
-        "dagster/row_count": frame.height, "scenarios": len(scenarios),
-        "comparison": dg.MetadataValue.md(frame.filter(pl.col("origin") == days[-1]).drop(
-            "partition_date").to_pandas().to_markdown(index=False) if frame.height else "_none_"),
-        **(_plots(storage, days[-1], daily, frame, scenarios, capped) if frame.height else {}),
-    })
+        "origin", "scenario", "series_id"
+    )
+    context.add_output_metadata(
+        {
+            "dagster/row_count": frame.height,
+            "scenarios": len(scenarios),
+            "comparison": dg.MetadataValue.md(
+                frame.filter(pl.col("origin") == days[-1])
+                .drop("partition_date")
+                .to_pandas()
+                .to_markdown(index=False)
+                if frame.height
+                else "_none_"
+            ),
+            **(_plots(storage, days[-1], daily, frame, scenarios, capped) if frame.height else {}),
+        }
+    )
     return frame
 
 
 scenario_checks = [
     build_contract_check(CAPACITY_SCENARIOS, daily_partitions),
-    build_drift_check("capacity_scenarios", daily_partitions,
-                      numeric=["peak_forecast_90d"], categorical=["scenario", "kind"]),
+    build_drift_check(
+        "capacity_scenarios",
+        daily_partitions,
+        numeric=["peak_forecast_90d"],
+        categorical=["scenario", "kind"],
+    ),
 ]

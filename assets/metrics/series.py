@@ -11,25 +11,36 @@ from resources.ml_schemas import METRIC_SERIES
 
 
 @dg.asset(
-    group_name="metrics", partitions_def=daily_partitions, backfill_policy=single_run,
-    io_manager_key="lake_io_manager", kinds={"polars", "parquet"},
+    group_name="metrics",
+    partitions_def=daily_partitions,
+    backfill_policy=single_run,
+    io_manager_key="lake_io_manager",
+    kinds={"polars", "parquet"},
     description="Raw metrics resampled per Paris day: utilisation (%) as daily mean and p95 "
-                "and hourly mean; volumes as daily and hourly sums completed for missing points "
-                "(sum x expected / present). A bucket under 50 % coverage keeps its row with "
-                "value null and missing=true. Hourly rows only for sub-daily sources. "
-                "series_id = metric/resource/agg.")
+    "and hourly mean; volumes as daily and hourly sums completed for missing points "
+    "(sum x expected / present). A bucket under 50 % coverage keeps its row with "
+    "value null and missing=true. Hourly rows only for sub-daily sources. "
+    "series_id = metric/resource/agg.",
+)
 def metric_series(context: dg.AssetExecutionContext, raw_metrics: pl.DataFrame) -> pl.DataFrame:
     out = resample(raw_metrics)
-    context.add_output_metadata({
-        "dagster/row_count": out.height,
-        "series": out["series_id"].n_unique(),
-        "missing_buckets": int(out["missing"].sum()),
-        "mean_coverage": round(float(out["coverage"].mean() or 0.0), 4),
-    })
+    context.add_output_metadata(
+        {
+            "dagster/row_count": out.height,
+            "series": out["series_id"].n_unique(),
+            "missing_buckets": int(out["missing"].sum()),
+            "mean_coverage": round(float(out["coverage"].mean() or 0.0), 4),
+        }
+    )
     return out
 
 
-metric_series_checks = [build_contract_check(METRIC_SERIES, daily_partitions),
-                        build_drift_check("metric_series", daily_partitions,
-                                          numeric=["value", "coverage"],
-                                          categorical=["grain", "agg", "metric"])]
+metric_series_checks = [
+    build_contract_check(METRIC_SERIES, daily_partitions),
+    build_drift_check(
+        "metric_series",
+        daily_partitions,
+        numeric=["value", "coverage"],
+        categorical=["grain", "agg", "metric"],
+    ),
+]

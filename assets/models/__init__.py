@@ -7,5 +7,8 @@ import dagster as dg
 from assets.models.monitoring import live_metrics_hold, model_monitoring, model_monitoring_contract
 from assets.models.rollback import rollback_model
 
-defs = dg.Definitions(assets=[model_monitoring], asset_checks=[live_metrics_hold, model_monitoring_contract],
-                      jobs=[rollback_model])
+defs = dg.Definitions(
+    assets=[model_monitoring],
+    asset_checks=[live_metrics_hold, model_monitoring_contract],
+    jobs=[rollback_model],
+)

@@ -17,7 +17,6 @@ update up to the day. Long format, one row per model and metric:
 live figure falls more than ``margin`` below it.
 """
 
-
 import json
 from datetime import date, timedelta
 
@@ -45,10 +44,14 @@ def known_labels(incidents: pl.DataFrame | None, day: date) -> pl.DataFrame:
     """``number -> label`` for tickets resolved, with a category, in their latest update up to ``day``."""
     if incidents is None or incidents.height == 0:
         return pl.DataFrame(schema={"number": pl.String, "label": pl.String})
-    latest = (incidents.filter(pl.col("partition_date") <= day)
-              .sort("sys_updated_on", "partition_date").unique("number", keep="last"))
+    latest = (
+        incidents.filter(pl.col("partition_date") <= day)
+        .sort("sys_updated_on", "partition_date")
+        .unique("number", keep="last")
+    )
     return latest.filter(pl.col("category").is_not_null() & pl.col("resolved_at").is_not_null()).select(
-        "number", label=pl.col("category"))
+        "number", label=pl.col("category")
+    )
 
 
 def tvd(shares: dict[str, float], other: dict[str, float]) -> float:
@@ -67,8 +70,11 @@ def _champion(registry: ModelRegistry, name: str) -> tuple[str | None, dict, dic
         return None, {}, {}
     found = registry.load(name, version)
     tags = registry.version_tags(name, version)
-    return version, (found.meta.get("validation") or {}).get(found.meta.get("chosen"), {}), \
-        json.loads(tags.get("label_shares", "{}"))
+    return (
+        version,
+        (found.meta.get("validation") or {}).get(found.meta.get("chosen"), {}),
+        json.loads(tags.get("label_shares", "{}")),
+    )
 
 
 def ticket_rows(storage: LakehouseStorage, registry: ModelRegistry, day: date, window: int) -> list[dict]:
@@ -82,16 +88,43 @@ def ticket_rows(storage: LakehouseStorage, registry: ModelRegistry, day: date, w
     answered = known.filter(~pl.col("needs_review"))
     row = {"model": "ticket_category", "version": version, "partition_date": day}
     return [
-        {**row, "metric": "coverage", "value": 1 - float(predictions["needs_review"].mean()),
-         "reference": validation.get("coverage"), "n": predictions.height},
-        {**row, "metric": "live_precision", "n": answered.height, "reference": validation.get("answered_precision"),
-         "value": float((answered["label"] == answered["predicted_category"]).mean()) if answered.height else None},
-        {**row, "metric": "live_accuracy", "n": known.height, "reference": validation.get("accuracy"),
-         "value": float((known["label"] == known["predicted_category"]).mean()) if known.height else None},
-        {**row, "metric": "labels_known_share", "n": predictions.height, "reference": None,
-         "value": known.height / predictions.height},
-        {**row, "metric": "class_share_drift", "n": predictions.height, "reference": None,
-         "value": tvd(shares(predictions["predicted_category"]), trained) if trained else None},
+        {
+            **row,
+            "metric": "coverage",
+            "value": 1 - float(predictions["needs_review"].mean()),
+            "reference": validation.get("coverage"),
+            "n": predictions.height,
+        },
+        {
+            **row,
+            "metric": "live_precision",
+            "n": answered.height,
+            "reference": validation.get("answered_precision"),
+            "value": float((answered["label"] == answered["predicted_category"]).mean())
+            if answered.height
+            else None,
+        },
+        {
+            **row,
+            "metric": "live_accuracy",
+            "n": known.height,
+            "reference": validation.get("accuracy"),
+            "value": float((known["label"] == known["predicted_category"]).mean()) if known.height else None,
+        },
+        {
+            **row,
+            "metric": "labels_known_share",
+            "n": predictions.height,
+            "reference": None,
+            "value": known.height / predictions.height,
+        },
+        {
+            **row,
+            "metric": "class_share_drift",
+            "n": predictions.height,
+            "reference": None,
+            "value": tvd(shares(predictions["predicted_category"]), trained) if trained else None,
+        },
     ]
 
 
@@ -106,10 +139,20 @@ def sentiment_rows(storage: LakehouseStorage, registry: ModelRegistry, day: date
     known = said.filter(pl.col("label").is_not_null())
     row = {"model": "verbatim_sentiment", "version": version, "partition_date": day}
     return [
-        {**row, "metric": "live_accuracy", "n": known.height, "reference": validation.get("accuracy"),
-         "value": float((known["label"] == known["predicted_class"]).mean()) if known.height else None},
-        {**row, "metric": "class_share_drift", "n": frame.height, "reference": None,
-         "value": tvd(shares(frame["predicted_class"]), trained) if trained else None},
+        {
+            **row,
+            "metric": "live_accuracy",
+            "n": known.height,
+            "reference": validation.get("accuracy"),
+            "value": float((known["label"] == known["predicted_class"]).mean()) if known.height else None,
+        },
+        {
+            **row,
+            "metric": "class_share_drift",
+            "n": frame.height,
+            "reference": None,
+            "value": tvd(shares(frame["predicted_class"]), trained) if trained else None,
+        },
     ]
 
 
@@ -119,8 +162,17 @@ def topic_rows(storage: LakehouseStorage, day: date) -> list[dict]:
     if answers is None or answers.height == 0 or assigned is None:
         return []
     covered = answers.join(assigned.select("response_id").unique(), on="response_id", how="semi").height
-    return [{"model": "verbatim_topics", "version": None, "metric": "outlier_share", "reference": None,
-             "value": 1 - covered / answers.height, "n": answers.height, "partition_date": day}]
+    return [
+        {
+            "model": "verbatim_topics",
+            "version": None,
+            "metric": "outlier_share",
+            "reference": None,
+            "value": 1 - covered / answers.height,
+            "n": answers.height,
+            "partition_date": day,
+        }
+    ]
 
 
 def forecast_rows(storage: LakehouseStorage, day: date, window: int) -> list[dict]:
@@ -131,31 +183,56 @@ def forecast_rows(storage: LakehouseStorage, day: date, window: int) -> list[dic
     needed = {"series_id", "grain", "target_time", "forecast", "lo80", "hi80"}
     if forecasts is None or actuals is None or not needed <= set(forecasts.columns):
         return []
-    actual = actuals.filter(~pl.col("missing")).select("series_id", "grain", target_time=pl.col("time"),
-                                                       actual=pl.col("value"))
+    actual = actuals.filter(~pl.col("missing")).select(
+        "series_id", "grain", target_time=pl.col("time"), actual=pl.col("value")
+    )
     both = forecasts.join(actual, on=["series_id", "grain", "target_time"], how="inner").drop_nulls(
-        ["forecast", "actual"])
+        ["forecast", "actual"]
+    )
     if both.height == 0:
         return []
-    scale = (actual.sort("series_id", "grain", "target_time")
-             .with_columns(step=(pl.col("actual") - pl.col("actual").shift(1).over("series_id", "grain")).abs())
-             .group_by("series_id", "grain").agg(scale=pl.col("step").mean()))
+    scale = (
+        actual.sort("series_id", "grain", "target_time")
+        .with_columns(step=(pl.col("actual") - pl.col("actual").shift(1).over("series_id", "grain")).abs())
+        .group_by("series_id", "grain")
+        .agg(scale=pl.col("step").mean())
+    )
     scaled = both.join(scale, on=["series_id", "grain"]).filter(pl.col("scale") > 0)
     inside = ((pl.col("actual") >= pl.col("lo80")) & (pl.col("actual") <= pl.col("hi80"))).mean()
     row = {"model": "capacity_forecasts", "version": None, "partition_date": day, "n": both.height}
-    return [{**row, "metric": "interval_coverage_80", "reference": 0.8, "value": float(both.select(inside).item())},
-            {**row, "metric": "mase", "reference": None, "value": float(scaled.select(
-                ((pl.col("forecast") - pl.col("actual")).abs() / pl.col("scale")).mean()).item())
-             if scaled.height else None}]
+    return [
+        {
+            **row,
+            "metric": "interval_coverage_80",
+            "reference": 0.8,
+            "value": float(both.select(inside).item()),
+        },
+        {
+            **row,
+            "metric": "mase",
+            "reference": None,
+            "value": float(
+                scaled.select(((pl.col("forecast") - pl.col("actual")).abs() / pl.col("scale")).mean()).item()
+            )
+            if scaled.height
+            else None,
+        },
+    ]
 
 
-@dg.asset(group_name="appops360", partitions_def=daily_partitions, backfill_policy=single_run,
-          io_manager_key="lake_io_manager", kinds={"mlflow", "polars"},
-          deps=["ticket_predictions", "verbatim_sentiment", "raw_incidents"],
-          description="Live precision, coverage, class-share drift, topic outliers and forecast "
-                      "accuracy per model and day, against the labels and actuals known that day.")
-def model_monitoring(context: dg.AssetExecutionContext, config: MonitoringConfig,
-                     storage: LakehouseStorage) -> pl.DataFrame:
+@dg.asset(
+    group_name="appops360",
+    partitions_def=daily_partitions,
+    backfill_policy=single_run,
+    io_manager_key="lake_io_manager",
+    kinds={"mlflow", "polars"},
+    deps=["ticket_predictions", "verbatim_sentiment", "raw_incidents"],
+    description="Live precision, coverage, class-share drift, topic outliers and forecast "
+    "accuracy per model and day, against the labels and actuals known that day.",
+)
+def model_monitoring(
+    context: dg.AssetExecutionContext, config: MonitoringConfig, storage: LakehouseStorage
+) -> pl.DataFrame:
     registry = ModelRegistry(storage.root)
     rows = []
     for day in context_days(context):
@@ -170,27 +247,44 @@ def model_monitoring(context: dg.AssetExecutionContext, config: MonitoringConfig
 
 def below_reference(frame: pl.DataFrame, margin: float) -> pl.DataFrame:
     """Rows whose live value falls more than ``margin`` below the champion's validation figure."""
-    return frame.filter(pl.col("value").is_not_null() & pl.col("reference").is_not_null()
-                        & (pl.col("value") < pl.col("reference") - margin))
+    return frame.filter(
+        pl.col("value").is_not_null()
+        & pl.col("reference").is_not_null()
+        & (pl.col("value") < pl.col("reference") - margin)
+    )
 
 
 class MonitoringCheckConfig(dg.Config):
     margin: float = 0.10
 
 
-@dg.asset_check(asset=model_monitoring, partitions_def=daily_partitions, blocking=False,
-                description="Warn when a live figure falls more than `margin` below the champion's "
-                            "validation figure (precision, accuracy, coverage).")
-def live_metrics_hold(context: dg.AssetCheckExecutionContext, config: MonitoringCheckConfig,
-                      storage: LakehouseStorage) -> dg.AssetCheckResult:
+@dg.asset_check(
+    asset=model_monitoring,
+    partitions_def=daily_partitions,
+    blocking=False,
+    description="Warn when a live figure falls more than `margin` below the champion's "
+    "validation figure (precision, accuracy, coverage).",
+)
+def live_metrics_hold(
+    context: dg.AssetCheckExecutionContext, config: MonitoringCheckConfig, storage: LakehouseStorage
+) -> dg.AssetCheckResult:
     frame = storage.read_lake_days("model_monitoring", context_days(context))
     frame = frame if frame is not None else pl.DataFrame(schema=SCHEMA)
     low = below_reference(frame, config.margin)
     return dg.AssetCheckResult(
-        passed=low.height == 0, severity=dg.AssetCheckSeverity.WARN,
-        metadata={"below_reference": dg.MetadataValue.json(
-            [{k: (str(v) if isinstance(v, date) else v) for k, v in r.items()} for r in low.iter_rows(named=True)]),
-            "margin": config.margin, "rows": frame.height})
+        passed=low.height == 0,
+        severity=dg.AssetCheckSeverity.WARN,
+        metadata={
+            "below_reference": dg.MetadataValue.json(
+                [
+                    {k: (str(v) if isinstance(v, date) else v) for k, v in r.items()}
+                    for r in low.iter_rows(named=True)
+                ]
+            ),
+            "margin": config.margin,
+            "rows": frame.height,
+        },
+    )
 
 
 model_monitoring_contract = build_contract_check(MODEL_MONITORING, daily_partitions)

@@ -2,7 +2,6 @@
 
 import dagster as dg
 
-from assets.obsolescence.raw import raw_eol_catalog, raw_software_inventory, raw_obsolescence_checks
+from assets.obsolescence.raw import raw_eol_catalog, raw_obsolescence_checks, raw_software_inventory
 
-defs = dg.Definitions(assets=[raw_software_inventory, raw_eol_catalog],
-                      asset_checks=raw_obsolescence_checks)
+defs = dg.Definitions(assets=[raw_software_inventory, raw_eol_catalog], asset_checks=raw_obsolescence_checks)

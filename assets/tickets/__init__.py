@@ -12,9 +12,21 @@ from assets.tickets.raw import raw_incidents, raw_incidents_checks
 from sensors.new_causes import new_root_cause_sensor
 
 defs = dg.Definitions(
-    assets=[raw_incidents, ticket_embeddings, ticket_classifier, ticket_predictions,
-            root_cause_clusters, incident_index],
-    asset_checks=[*raw_incidents_checks, *ticket_embeddings_checks, *ticket_classifier_checks,
-                  *ticket_predictions_checks, *root_cause_clusters_checks, *incident_index_checks],
+    assets=[
+        raw_incidents,
+        ticket_embeddings,
+        ticket_classifier,
+        ticket_predictions,
+        root_cause_clusters,
+        incident_index,
+    ],
+    asset_checks=[
+        *raw_incidents_checks,
+        *ticket_embeddings_checks,
+        *ticket_classifier_checks,
+        *ticket_predictions_checks,
+        *root_cause_clusters_checks,
+        *incident_index_checks,
+    ],
     sensors=[new_root_cause_sensor],
 )

@@ -19,8 +19,11 @@ def save_centroids(storage: LakehouseStorage, day: date, centroids: dict[str, np
     path.parent.mkdir(parents=True, exist_ok=True)
     ids = sorted(centroids)
     with path.open("wb") as handle:
-        np.savez(handle, ids=np.array(ids, dtype=str),
-                 vectors=np.stack([centroids[i] for i in ids]) if ids else np.zeros((0, 0)))
+        np.savez(
+            handle,
+            ids=np.array(ids, dtype=str),
+            vectors=np.stack([centroids[i] for i in ids]) if ids else np.zeros((0, 0)),
+        )
 
 
 def previous_centroids(storage: LakehouseStorage, day: date) -> dict[str, np.ndarray] | None:

@@ -51,8 +51,9 @@ def label_shares(frame: pl.DataFrame) -> dict[str, float]:
     return {c: n / total for c, n in zip(counts["category"].to_list(), counts["count"].to_list())}
 
 
-def retrain_reason(meta: dict | None, day: date, recent: dict[str, float],
-                   config: ClassifierConfig) -> str | None:
+def retrain_reason(
+    meta: dict | None, day: date, recent: dict[str, float], config: ClassifierConfig
+) -> str | None:
     """Why the model in use must be replaced on ``day``, or None to keep it. ``meta``:
     ``trained_on`` (ISO day) and ``label_shares`` of the model in use."""
     if meta is None:
@@ -70,66 +71,111 @@ def retrain_reason(meta: dict | None, day: date, recent: dict[str, float],
 
 
 def params_of(config: ClassifierConfig, embedding: EmbeddingModel) -> TrainingParams:
-    return TrainingParams(encoder_path=embedding.name_or_path, candidates=tuple(config.candidates),
-                          val_share=config.val_share, target_precision=config.target_precision,
-                          class_targets=dict(config.class_targets), setfit_steps=config.setfit_steps,
-                          max_train_rows=config.max_train_rows, gate_bootstrap=config.gate_bootstrap,
-                          gate_level=config.gate_level, gate_min_delta=config.gate_min_delta)
+    return TrainingParams(
+        encoder_path=embedding.name_or_path,
+        candidates=tuple(config.candidates),
+        val_share=config.val_share,
+        target_precision=config.target_precision,
+        class_targets=dict(config.class_targets),
+        setfit_steps=config.setfit_steps,
+        max_train_rows=config.max_train_rows,
+        gate_bootstrap=config.gate_bootstrap,
+        gate_level=config.gate_level,
+        gate_min_delta=config.gate_min_delta,
+    )
 
 
-@dg.asset(group_name="tickets", partitions_def=daily_partitions, backfill_policy=single_run,
-          io_manager_key="lake_io_manager", deps=["raw_incidents"], kinds={"mlflow", "scikitlearn"},
-          description="Ticket category/subcategory/group models in the MLflow registry; one row "
-                      "per day: champion serving, challenger in shadow, the gate's decision.")
-def ticket_classifier(context: dg.AssetExecutionContext, config: ClassifierConfig,
-                      storage: LakehouseStorage, embedding_model: EmbeddingModel) -> pl.DataFrame:
+@dg.asset(
+    group_name="tickets",
+    partitions_def=daily_partitions,
+    backfill_policy=single_run,
+    io_manager_key="lake_io_manager",
+    deps=["raw_incidents"],
+    kinds={"mlflow", "scikitlearn"},
+    description="Ticket category/subcategory/group models in the MLflow registry; one row "
+    "per day: champion serving, challenger in shadow, the gate's decision.",
+)
+def ticket_classifier(
+    context: dg.AssetExecutionContext,
+    config: ClassifierConfig,
+    storage: LakehouseStorage,
+    embedding_model: EmbeddingModel,
+) -> pl.DataFrame:
     registry, days = reg.open_registry(storage), context_days(context)
     raw = read_history(storage, days, config.history_days)
     rows, decisions, events = [], [], []
     for day in days:
         current = reg.version_as_of(registry, reg.CATEGORY, day)
-        meta = ({"trained_on": reg.trained_on(registry, reg.CATEGORY, current).isoformat(),
-                 "label_shares": reg.label_shares(registry, reg.CATEGORY, current)} if current else None)
+        meta = (
+            {
+                "trained_on": reg.trained_on(registry, reg.CATEGORY, current).isoformat(),
+                "label_shares": reg.label_shares(registry, reg.CATEGORY, current),
+            }
+            if current
+            else None
+        )
         history = labelled(as_of(raw, day, config.history_days))
         recent = history.filter(pl.col("partition_date").is_in(days_before(day, 7)))
         reason = retrain_reason(meta, day, label_shares(recent) if recent.height else {}, config)
         note = reason or "kept"
         if reason and (history.height < config.min_labelled or history["category"].n_unique() < 2):
-            note = (f"{reason}, but only {history.height} labelled ticket(s) (< {config.min_labelled}): "
-                    f"{'current model kept' if current else 'no model yet'}")
+            note = (
+                f"{reason}, but only {history.height} labelled ticket(s) (< {config.min_labelled}): "
+                f"{'current model kept' if current else 'no model yet'}"
+            )
             reason = None
         decision = None
         if reason:
             trained = train_all(registry, history, day, params_of(config, embedding_model), context.log)
             for name, found in trained.items():
                 if found:
-                    decisions.append({k: v for k, v in found[1].items() if k not in ("validation", "candidates")})
-                    events.append({"model": name, "version": found[0], **{k: found[1][k] for k in (
-                        "action", "reason", "validation", "candidates")}})
+                    decisions.append(
+                        {k: v for k, v in found[1].items() if k not in ("validation", "candidates")}
+                    )
+                    events.append(
+                        {
+                            "model": name,
+                            "version": found[0],
+                            **{k: found[1][k] for k in ("action", "reason", "validation", "candidates")},
+                        }
+                    )
             decision = (trained.get(reg.CATEGORY) or (None, {}))[1].get("action")
             current = reg.version_as_of(registry, reg.CATEGORY, day)
         versions = {n: reg.version_as_of(registry, n, day) for n in (reg.SUBCATEGORY, reg.GROUP)}
         challenger = reg.version_as_of(registry, reg.CATEGORY, day, CHALLENGER)
         validation = registry.load(reg.CATEGORY, current).meta.get("validation", {}) if current else {}
         chosen = registry.load(reg.CATEGORY, current).meta.get("chosen") if current else None
-        rows.append({"model_version": current, "subcategory_version": versions[reg.SUBCATEGORY],
-                     "group_version": versions[reg.GROUP], "challenger_version": challenger,
-                     "retrained": bool(reason), "decision": decision, "reason": note,
-                     "category_macro_f1": (validation.get(chosen) or {}).get("macro_f1"),
-                     "baseline_category_macro_f1": (validation.get("tfidf") or {}).get("macro_f1"),
-                     "n_train": registry.load(reg.CATEGORY, current).meta.get("n_train") if current else None,
-                     "partition_date": day})
+        rows.append(
+            {
+                "model_version": current,
+                "subcategory_version": versions[reg.SUBCATEGORY],
+                "group_version": versions[reg.GROUP],
+                "challenger_version": challenger,
+                "retrained": bool(reason),
+                "decision": decision,
+                "reason": note,
+                "category_macro_f1": (validation.get(chosen) or {}).get("macro_f1"),
+                "baseline_category_macro_f1": (validation.get("tfidf") or {}).get("macro_f1"),
+                "n_train": registry.load(reg.CATEGORY, current).meta.get("n_train") if current else None,
+                "partition_date": day,
+            }
+        )
     write_decisions(storage, "ticket_classifier", decisions, replace_days=days)
-    context.add_output_metadata({"retrained_days": sum(r["retrained"] for r in rows),
-                                 "decisions": dg.MetadataValue.json(events),
-                                 "champion": rows[-1]["model_version"] if rows else None,
-                                 "challenger": rows[-1]["challenger_version"] if rows else None,
-                                 "mlflow_tracking_uri": registry.tracking_uri})
+    context.add_output_metadata(
+        {
+            "retrained_days": sum(r["retrained"] for r in rows),
+            "decisions": dg.MetadataValue.json(events),
+            "champion": rows[-1]["model_version"] if rows else None,
+            "challenger": rows[-1]["challenger_version"] if rows else None,
+            "mlflow_tracking_uri": registry.tracking_uri,
+        }
+    )
     return pl.DataFrame(rows, schema=SCHEMA)
 
 
 ticket_classifier_checks = [
     build_contract_check(TICKET_CLASSIFIER, daily_partitions),
-    build_drift_check("ticket_classifier", daily_partitions,
-                      numeric=["category_macro_f1", "baseline_category_macro_f1"]),
+    build_drift_check(
+        "ticket_classifier", daily_partitions, numeric=["category_macro_f1", "baseline_category_macro_f1"]
+    ),
 ]

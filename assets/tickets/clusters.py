@@ -25,8 +25,7 @@ from assets.tickets.centroids import previous_centroids, save_centroids
 from assets.tickets.history import days_before
 from resources.ml_schemas import ROOT_CAUSE_CLUSTERS
 from resources.nlp.stopwords import stop_words
-from resources.nlp.topics import (ClusterResult, carve_groups, cluster_documents, match_clusters,
-                                  novel_groups)
+from resources.nlp.topics import ClusterResult, carve_groups, cluster_documents, match_clusters, novel_groups
 from resources.progress import progress
 from resources.storage import LakehouseStorage
 
@@ -45,8 +44,14 @@ class ClusterConfig(dg.Config):
     backfill_cadence_days: int = 7  # in runs of over 14 days, cluster weekly (assets/cadence.py)
 
 
-def describe(window: pl.DataFrame, found: ClusterResult, ids: dict[int, str], day: date,
-             is_new: set[int], config: ClusterConfig) -> pl.DataFrame:
+def describe(
+    window: pl.DataFrame,
+    found: ClusterResult,
+    ids: dict[int, str],
+    day: date,
+    is_new: set[int],
+    config: ClusterConfig,
+) -> pl.DataFrame:
     """One row per cluster of ``found`` (outliers left out)."""
     rows = []
     week, before = day - timedelta(days=7), day - timedelta(days=14)
@@ -56,58 +61,93 @@ def describe(window: pl.DataFrame, found: ClusterResult, ids: dict[int, str], da
         previous = members.filter(pl.col("partition_date").is_between(before, week, closed="right")).height
         apps = members["application"].drop_nulls().mode().sort()
         keywords = found.keywords.get(c, [])
-        rows.append({
-            "cluster_id": ids[c], "label": " / ".join(keywords[:3]) or ids[c],
-            "keywords": ", ".join(keywords), "size_window": members.height,
-            "size_day": members.filter(pl.col("partition_date") == day).height,
-            "representative_numbers": ", ".join(window["number"][i] for i in found.representatives[c]),
-            "top_application": apps[0] if apps.len() else None, "is_new": c in is_new,
-            "is_growing": recent >= config.min_cluster_size and recent >= config.growth_factor * max(previous, 1),
-            "partition_date": day})
+        rows.append(
+            {
+                "cluster_id": ids[c],
+                "label": " / ".join(keywords[:3]) or ids[c],
+                "keywords": ", ".join(keywords),
+                "size_window": members.height,
+                "size_day": members.filter(pl.col("partition_date") == day).height,
+                "representative_numbers": ", ".join(window["number"][i] for i in found.representatives[c]),
+                "top_application": apps[0] if apps.len() else None,
+                "is_new": c in is_new,
+                "is_growing": recent >= config.min_cluster_size
+                and recent >= config.growth_factor * max(previous, 1),
+                "partition_date": day,
+            }
+        )
     return pl.DataFrame(rows, schema=ROOT_CAUSE_CLUSTERS.with_partition)
 
 
-def cluster_day(embeddings: pl.DataFrame, day: date,
-                previous: dict[str, np.ndarray] | None, config: ClusterConfig,
-                cadence: Cadence | None = None):
+def cluster_day(
+    embeddings: pl.DataFrame,
+    day: date,
+    previous: dict[str, np.ndarray] | None,
+    config: ClusterConfig,
+    cadence: Cadence | None = None,
+):
     """(clusters frame, {id: centroid}) of ``day``'s window (with ``cadence``, clusters found on
     an earlier day of a long run may be reused, assets/cadence.py)."""
-    window = (embeddings.filter(pl.col("partition_date").is_in(days_before(day, config.window_days)))
-              .sort("partition_date", "number").unique("number", keep="last", maintain_order=True))
+    window = (
+        embeddings.filter(pl.col("partition_date").is_in(days_before(day, config.window_days)))
+        .sort("partition_date", "number")
+        .unique("number", keep="last", maintain_order=True)
+    )
     vectors = window["embedding"].to_numpy() if window.height else np.zeros((0, 1), np.float32)
     texts = window["text"].to_list()
-    found = cluster_documents(vectors, texts, seed=config.seed,
-                              min_cluster_size=config.min_cluster_size,
-                              stop_words=stop_words(), umap_dims=config.umap_dims)
+    found = cluster_documents(
+        vectors,
+        texts,
+        seed=config.seed,
+        min_cluster_size=config.min_cluster_size,
+        stop_words=stop_words(),
+        umap_dims=config.umap_dims,
+    )
     if window.height:
         recent = (window["partition_date"] > day - timedelta(days=config.novelty_days)).to_numpy()
-        groups = novel_groups(vectors, recent, config.novelty, config.novelty_link,
-                              config.novelty_min_size)
+        groups = novel_groups(vectors, recent, config.novelty, config.novelty_link, config.novelty_min_size)
         found = carve_groups(found, vectors, texts, groups, stop_words())
+
     def fit():
-        return cluster_documents(vectors, window["text"].to_list(), seed=config.seed,
-                                 min_cluster_size=config.min_cluster_size,
-                                 stop_words=stop_words(), umap_dims=config.umap_dims)
+        return cluster_documents(
+            vectors,
+            window["text"].to_list(),
+            seed=config.seed,
+            min_cluster_size=config.min_cluster_size,
+            stop_words=stop_words(),
+            umap_dims=config.umap_dims,
+        )
+
     found = cadence.result(day, vectors, fit) if cadence else fit()
-    ids = match_clusters(previous or {}, found.centroids, config.match_threshold,
-                         new_prefix=f"RC{day:%Y%m%d}")
+    ids = match_clusters(
+        previous or {}, found.centroids, config.match_threshold, new_prefix=f"RC{day:%Y%m%d}"
+    )
     # on the very first day there is nothing to compare with: nothing is "new" yet
     is_new = {c for c, i in ids.items() if previous is not None and i.startswith(f"RC{day:%Y%m%d}-")}
     frame = describe(window, found, ids, day, is_new, config)
     return frame, {ids[c]: v for c, v in found.centroids.items()}
 
 
-@dg.asset(group_name="tickets", partitions_def=daily_partitions, backfill_policy=single_run,
-          io_manager_key="lake_io_manager", deps=["ticket_embeddings"], kinds={"umap", "hdbscan"},
-          description="Root-cause clusters of the last 30 days of incidents, with stable ids.")
-def root_cause_clusters(context: dg.AssetExecutionContext, config: ClusterConfig,
-                        storage: LakehouseStorage) -> pl.DataFrame:
+@dg.asset(
+    group_name="tickets",
+    partitions_def=daily_partitions,
+    backfill_policy=single_run,
+    io_manager_key="lake_io_manager",
+    deps=["ticket_embeddings"],
+    kinds={"umap", "hdbscan"},
+    description="Root-cause clusters of the last 30 days of incidents, with stable ids.",
+)
+def root_cause_clusters(
+    context: dg.AssetExecutionContext, config: ClusterConfig, storage: LakehouseStorage
+) -> pl.DataFrame:
     days = context_days(context)
     wanted = days_before(days[-1], config.window_days + len(days) - 1)
     embeddings = storage.read_lake_days("ticket_embeddings", wanted)
     if embeddings is None:
-        raise FileNotFoundError("root_cause_clusters: no ticket_embeddings file in the lake for "
-                                f"{wanted[0]}..{wanted[-1]}; materialise ticket_embeddings first")
+        raise FileNotFoundError(
+            "root_cause_clusters: no ticket_embeddings file in the lake for "
+            f"{wanted[0]}..{wanted[-1]}; materialise ticket_embeddings first"
+        )
     frames, previous = [], previous_centroids(storage, days[0])
     cadence = Cadence(days, config.backfill_cadence_days)
     for day in progress(context.log, "root_cause_clusters", days, unit="days"):
@@ -116,9 +156,13 @@ def root_cause_clusters(context: dg.AssetExecutionContext, config: ClusterConfig
         frames.append(frame)
         previous = centroids
     out = pl.concat(frames)
-    context.add_output_metadata({"dagster/row_count": out.height,
-                                 "new_clusters": int(out["is_new"].sum()),
-                                 "growing_clusters": int(out["is_growing"].sum())})
+    context.add_output_metadata(
+        {
+            "dagster/row_count": out.height,
+            "new_clusters": int(out["is_new"].sum()),
+            "growing_clusters": int(out["is_growing"].sum()),
+        }
+    )
     return out
 
 

@@ -12,15 +12,20 @@ from resources.storage import LakehouseStorage
 
 def with_text(frame: pl.DataFrame) -> pl.DataFrame:
     """Add ``text``: short description and description, greetings/signatures/boilerplate removed."""
-    texts = [clean_ticket_text(s, d) for s, d in
-             zip(frame["short_description"].to_list(), frame["description"].to_list())]
+    texts = [
+        clean_ticket_text(s, d)
+        for s, d in zip(frame["short_description"].to_list(), frame["description"].to_list())
+    ]
     return frame.with_columns(text=pl.Series("text", texts, dtype=pl.String))
 
 
 def latest_per_number(frame: pl.DataFrame) -> pl.DataFrame:
     """Keep the last update of each incident (a ticket is updated on several days)."""
-    return (frame.sort("sys_updated_on", "partition_date", nulls_last=False)
-            .unique("number", keep="last", maintain_order=True).sort("opened_at", "number"))
+    return (
+        frame.sort("sys_updated_on", "partition_date", nulls_last=False)
+        .unique("number", keep="last", maintain_order=True)
+        .sort("opened_at", "number")
+    )
 
 
 def days_before(day: date, n: int) -> list[date]:

@@ -15,32 +15,57 @@ from assets.tickets.history import latest_per_number, with_text
 from resources.retrieval.schemas import INCIDENT_INDEX
 
 RESOLVED_STATES = ("6", "7", "resolved", "closed", "résolu", "clos")
-COLUMNS = ["number", "opened_at", "resolved_at", "short_description", "text", "category",
-           "subcategory", "assignment_group", "cmdb_ci", "close_code", "close_notes",
-           "model_id", "embedding", "partition_date"]
+COLUMNS = [
+    "number",
+    "opened_at",
+    "resolved_at",
+    "short_description",
+    "text",
+    "category",
+    "subcategory",
+    "assignment_group",
+    "cmdb_ci",
+    "close_code",
+    "close_notes",
+    "model_id",
+    "embedding",
+    "partition_date",
+]
 
 
 def resolved_incidents(incidents: pl.DataFrame, embeddings: pl.DataFrame) -> pl.DataFrame:
     """Latest version per number of the resolved rows, with the day's embedding of the text."""
     latest = with_text(latest_per_number(incidents))
-    resolved = latest.filter(pl.col("resolved_at").is_not_null()
-                             | pl.col("state").str.to_lowercase().is_in(RESOLVED_STATES))
+    resolved = latest.filter(
+        pl.col("resolved_at").is_not_null() | pl.col("state").str.to_lowercase().is_in(RESOLVED_STATES)
+    )
     vectors = embeddings.select("number", "model_id", "embedding").unique("number", keep="last")
     return resolved.join(vectors, on="number", how="left").select(COLUMNS)
 
 
-@dg.asset(group_name="tickets", partitions_def=daily_partitions, backfill_policy=single_run,
-          io_manager_key="lake_io_manager", kinds={"polars"},
-          description="Resolved incidents with text, embedding, labels and close notes, "
-                      "for similar-incident search.")
-def incident_index(context: dg.AssetExecutionContext, raw_incidents: pl.DataFrame,
-                   ticket_embeddings: pl.DataFrame) -> pl.DataFrame:
-    frames = [resolved_incidents(raw_incidents.filter(pl.col("partition_date") == day),
-                                 ticket_embeddings.filter(pl.col("partition_date") == day))
-              for day in context_days(context)]
+@dg.asset(
+    group_name="tickets",
+    partitions_def=daily_partitions,
+    backfill_policy=single_run,
+    io_manager_key="lake_io_manager",
+    kinds={"polars"},
+    description="Resolved incidents with text, embedding, labels and close notes, "
+    "for similar-incident search.",
+)
+def incident_index(
+    context: dg.AssetExecutionContext, raw_incidents: pl.DataFrame, ticket_embeddings: pl.DataFrame
+) -> pl.DataFrame:
+    frames = [
+        resolved_incidents(
+            raw_incidents.filter(pl.col("partition_date") == day),
+            ticket_embeddings.filter(pl.col("partition_date") == day),
+        )
+        for day in context_days(context)
+    ]
     out = pl.concat(frames, how="vertical_relaxed")
-    context.add_output_metadata({"dagster/row_count": out.height,
-                                 "without_embedding": int(out["embedding"].null_count())})
+    context.add_output_metadata(
+        {"dagster/row_count": out.height, "without_embedding": int(out["embedding"].null_count())}
+    )
     return out
 
 

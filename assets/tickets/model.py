@@ -20,10 +20,15 @@ class TicketModels:
 
     def predict(self, texts: list[str]) -> dict[str, list]:
         n = len(texts)
-        out: dict[str, list] = {"predicted_category": [], "category_confidence": [],
-                                "predicted_subcategory": [None] * n, "subcategory_confidence": [None] * n,
-                                "predicted_assignment_group": [None] * n, "needs_review": [],
-                                "review_reason": []}
+        out: dict[str, list] = {
+            "predicted_category": [],
+            "category_confidence": [],
+            "predicted_subcategory": [None] * n,
+            "subcategory_confidence": [None] * n,
+            "predicted_assignment_group": [None] * n,
+            "needs_review": [],
+            "review_reason": [],
+        }
         if n == 0:
             return out
         proba = self.category.predict_proba(texts)
@@ -31,8 +36,9 @@ class TicketModels:
         best = proba.argmax(axis=1)
         out["predicted_category"] = [str(classes[i]) for i in best]
         out["category_confidence"] = proba[np.arange(n), best].tolist()
-        reasons = review_reasons(out["predicted_category"], out["category_confidence"],
-                                 self.category.thresholds)
+        reasons = review_reasons(
+            out["predicted_category"], out["category_confidence"], self.category.thresholds
+        )
         if self.subcategory is not None:
             sub_proba = self.subcategory.predict_proba(texts)
             sub_classes = np.asarray(self.subcategory.classes_, dtype=object)
@@ -44,8 +50,9 @@ class TicketModels:
                     out["predicted_subcategory"][i] = str(sub_classes[j]).split("/", 1)[1]
                     out["subcategory_confidence"][i] = conf
                     if reasons[i] is None:
-                        sub_reason = review_reasons([str(sub_classes[j])], [float(sub_proba[i, j])],
-                                                    self.subcategory.thresholds)[0]
+                        sub_reason = review_reasons(
+                            [str(sub_classes[j])], [float(sub_proba[i, j])], self.subcategory.thresholds
+                        )[0]
                         reasons[i] = f"subcategory: {sub_reason}" if sub_reason else None
         if self.group is not None:
             out["predicted_assignment_group"] = self.group.predict(texts)

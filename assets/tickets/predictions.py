@@ -24,31 +24,48 @@ from resources.storage import LakehouseStorage
 def models_of(registry: ModelRegistry, row: dict) -> TicketModels:
     def get(name, key):
         return registry.load(name, row[key]) if row.get(key) else None
-    return TicketModels(category=get(reg.CATEGORY, "model_version"),
-                        subcategory=get(reg.SUBCATEGORY, "subcategory_version"),
-                        group=get(reg.GROUP, "group_version"))
+
+    return TicketModels(
+        category=get(reg.CATEGORY, "model_version"),
+        subcategory=get(reg.SUBCATEGORY, "subcategory_version"),
+        group=get(reg.GROUP, "group_version"),
+    )
 
 
-def predict_day(models: TicketModels, row: dict, incidents: pl.DataFrame,
-                challenger=None) -> pl.DataFrame:
+def predict_day(models: TicketModels, row: dict, incidents: pl.DataFrame, challenger=None) -> pl.DataFrame:
     found = models.predict(incidents["text"].to_list())
     shadow = challenger.predict(incidents["text"].to_list()) if challenger else [None] * incidents.height
-    return pl.DataFrame({"number": incidents["number"], **found,
-                         "category": incidents["category"], "subcategory": incidents["subcategory"],
-                         "model_version": [row["model_version"]] * incidents.height,
-                         "challenger_category": shadow,
-                         "challenger_version": [row.get("challenger_version") if challenger else None]
-                         * incidents.height,
-                         "partition_date": incidents["partition_date"]},
-                        schema_overrides=TICKET_PREDICTIONS.with_partition, strict=False)
+    return pl.DataFrame(
+        {
+            "number": incidents["number"],
+            **found,
+            "category": incidents["category"],
+            "subcategory": incidents["subcategory"],
+            "model_version": [row["model_version"]] * incidents.height,
+            "challenger_category": shadow,
+            "challenger_version": [row.get("challenger_version") if challenger else None] * incidents.height,
+            "partition_date": incidents["partition_date"],
+        },
+        schema_overrides=TICKET_PREDICTIONS.with_partition,
+        strict=False,
+    )
 
 
-@dg.asset(group_name="tickets", partitions_def=daily_partitions, backfill_policy=single_run,
-          io_manager_key="lake_io_manager", kinds={"mlflow", "polars"},
-          description="Predicted category, subcategory and assignment group of each day's incidents, "
-                      "needs_review with its reason, and the challenger's category in shadow.")
-def ticket_predictions(context: dg.AssetExecutionContext, storage: LakehouseStorage,
-                       raw_incidents: pl.DataFrame, ticket_classifier: pl.DataFrame) -> pl.DataFrame:
+@dg.asset(
+    group_name="tickets",
+    partitions_def=daily_partitions,
+    backfill_policy=single_run,
+    io_manager_key="lake_io_manager",
+    kinds={"mlflow", "polars"},
+    description="Predicted category, subcategory and assignment group of each day's incidents, "
+    "needs_review with its reason, and the challenger's category in shadow.",
+)
+def ticket_predictions(
+    context: dg.AssetExecutionContext,
+    storage: LakehouseStorage,
+    raw_incidents: pl.DataFrame,
+    ticket_classifier: pl.DataFrame,
+) -> pl.DataFrame:
     registry = reg.open_registry(storage)
     rows = {r["partition_date"]: r for r in ticket_classifier.iter_rows(named=True)}
     frames, skipped = [], []
@@ -61,20 +78,27 @@ def ticket_predictions(context: dg.AssetExecutionContext, storage: LakehouseStor
             skipped.append(str(day))
             continue
         incidents = with_text(latest_per_number(incidents))
-        challenger = (registry.load(reg.CATEGORY, row["challenger_version"])
-                      if row.get("challenger_version") else None)
+        challenger = (
+            registry.load(reg.CATEGORY, row["challenger_version"]) if row.get("challenger_version") else None
+        )
         frames.append(predict_day(models_of(registry, row), row, incidents, challenger))
     if skipped:
-        context.log.warning(f"no ticket model yet for {len(skipped)} day(s) ({skipped[0]}...): "
-                            "not enough labelled history; their predictions are empty")
+        context.log.warning(
+            f"no ticket model yet for {len(skipped)} day(s) ({skipped[0]}...): "
+            "not enough labelled history; their predictions are empty"
+        )
     schema = TICKET_PREDICTIONS.with_partition
     out = pl.concat(frames).select(schema.keys()).cast(schema) if frames else TICKET_PREDICTIONS.empty()
-    context.add_output_metadata({
-        "dagster/row_count": out.height, "days_without_model": len(skipped),
-        "needs_review_share": round(float(out["needs_review"].mean()), 4) if out.height else 0.0,
-        "coverage": round(1 - float(out["needs_review"].mean()), 4) if out.height else 0.0,
-        "agreement_with_labels": _agreement(out),
-        "answered_precision": _agreement(out.filter(~pl.col("needs_review")))})
+    context.add_output_metadata(
+        {
+            "dagster/row_count": out.height,
+            "days_without_model": len(skipped),
+            "needs_review_share": round(float(out["needs_review"].mean()), 4) if out.height else 0.0,
+            "coverage": round(1 - float(out["needs_review"].mean()), 4) if out.height else 0.0,
+            "agreement_with_labels": _agreement(out),
+            "answered_precision": _agreement(out.filter(~pl.col("needs_review"))),
+        }
+    )
     return out
 
 
@@ -86,7 +110,10 @@ def _agreement(frame: pl.DataFrame) -> float:
 
 ticket_predictions_checks = [
     build_contract_check(TICKET_PREDICTIONS, daily_partitions),
-    build_drift_check("ticket_predictions", daily_partitions,
-                      numeric=["category_confidence", "subcategory_confidence"],
-                      categorical=["predicted_category", "predicted_subcategory", "needs_review"]),
+    build_drift_check(
+        "ticket_predictions",
+        daily_partitions,
+        numeric=["category_confidence", "subcategory_confidence"],
+        categorical=["predicted_category", "predicted_subcategory", "needs_review"],
+    ),
 ]

@@ -54,10 +54,19 @@ def target_rows(history: pl.DataFrame, name: str, min_count: int) -> pl.DataFram
     """``text`` and ``label`` for one model, oldest first (subcategory labels are hierarchical)."""
     column = TARGETS[name]
     if column not in history.columns:
-        return pl.DataFrame(schema={"text": pl.String, "label": pl.String, "opened_at": pl.Datetime("us", "UTC"),
-                                    "partition_date": pl.Date})
-    label = (pl.concat_str("category", "subcategory", separator="/") if name == SUBCATEGORY
-             else pl.col(column).cast(pl.String))
+        return pl.DataFrame(
+            schema={
+                "text": pl.String,
+                "label": pl.String,
+                "opened_at": pl.Datetime("us", "UTC"),
+                "partition_date": pl.Date,
+            }
+        )
+    label = (
+        pl.concat_str("category", "subcategory", separator="/")
+        if name == SUBCATEGORY
+        else pl.col(column).cast(pl.String)
+    )
     rows = history.sort("opened_at", "number").select("text", "opened_at", "partition_date", label=label)
     rows = rows.filter(pl.col("label").is_not_null())
     counts = rows["label"].value_counts()
@@ -65,8 +74,9 @@ def target_rows(history: pl.DataFrame, name: str, min_count: int) -> pl.DataFram
     return rows.filter(pl.col("label").is_in(keep.implode()))
 
 
-def train_and_gate(registry: ModelRegistry, name: str, rows: pl.DataFrame, day: date,
-                   params: TrainingParams, log) -> tuple[str, dict] | None:
+def train_and_gate(
+    registry: ModelRegistry, name: str, rows: pl.DataFrame, day: date, params: TrainingParams, log
+) -> tuple[str, dict] | None:
     """Train ``name`` on ``rows`` (oldest first), register it and run the gate; None when the
     rows cannot train a model (fewer than 2 labels)."""
     rows = rows.tail(params.max_train_rows)
@@ -74,10 +84,17 @@ def train_and_gate(registry: ModelRegistry, name: str, rows: pl.DataFrame, day: 
     if len(set(labels)) < 2 or len(texts) < 10:
         log.warning(f"{name}: {len(texts)} labelled row(s), {len(set(labels))} label(s): not trained")
         return None
-    chosen = select(texts, labels, names=params.candidates, val_share=params.val_share,
-                    target=params.target_precision, targets=params.class_targets,
-                    encoder_path=params.encoder_path, setfit_steps=params.setfit_steps,
-                    log=lambda m: log.info(f"{name} {day}: {m}"))
+    chosen = select(
+        texts,
+        labels,
+        names=params.candidates,
+        val_share=params.val_share,
+        target=params.target_precision,
+        targets=params.class_targets,
+        encoder_path=params.encoder_path,
+        setfit_steps=params.setfit_steps,
+        log=lambda m: log.info(f"{name} {day}: {m}"),
+    )
     cut = chosen.n_train
     val = rows.slice(cut)
     shares = {k: round(v / len(labels), 4) for k, v in pl.Series(labels).value_counts().iter_rows()}
@@ -86,32 +103,63 @@ def train_and_gate(registry: ModelRegistry, name: str, rows: pl.DataFrame, day: 
     files = {}
     if name == CATEGORY:
         found = evaluate(chosen.val_truth, predicted)
-        files["confusion_category.png"] = confusion_matrix_png(found["confusion_matrix"], found["labels"],
-                                                               f"category, validation ({day})")
-    tags = {"trained_on": day.isoformat(), "candidate": chosen.chosen,
-            "label_shares": json.dumps(shares, sort_keys=True),
-            "evaluation_window": f"{val['opened_at'].min()} .. {val['opened_at'].max()}",
-            "training_partitions": f"{rows['partition_date'].min()} .. {rows['partition_date'].max()}"}
+        files["confusion_category.png"] = confusion_matrix_png(
+            found["confusion_matrix"], found["labels"], f"category, validation ({day})"
+        )
+    tags = {
+        "trained_on": day.isoformat(),
+        "candidate": chosen.chosen,
+        "label_shares": json.dumps(shares, sort_keys=True),
+        "evaluation_window": f"{val['opened_at'].min()} .. {val['opened_at'].max()}",
+        "training_partitions": f"{rows['partition_date'].min()} .. {rows['partition_date'].max()}",
+    }
     metrics = {k: v for k, v in scores.items() if isinstance(v, (int, float))}
     metrics.update({f"{n}_macro_f1": s["macro_f1"] for n, s in chosen.validation.items() if "macro_f1" in s})
     version = registry.log_version(
-        name, chosen.model, thresholds=chosen.thresholds, tags=tags, metrics=metrics, files=files,
-        params={"candidates": ",".join(params.candidates), "val_share": params.val_share,
-                "target_precision": params.target_precision, "n_rows": len(texts),
-                "encoder": params.encoder_path or "bundled MiniLM"},
+        name,
+        chosen.model,
+        thresholds=chosen.thresholds,
+        tags=tags,
+        metrics=metrics,
+        files=files,
+        params={
+            "candidates": ",".join(params.candidates),
+            "val_share": params.val_share,
+            "target_precision": params.target_precision,
+            "n_rows": len(texts),
+            "encoder": params.encoder_path or "bundled MiniLM",
+        },
         meta={**chosen.report, "model": chosen.model.describe()},
-        validation={"truth": chosen.val_truth, "predicted": predicted})
+        validation={"truth": chosen.val_truth, "predicted": predicted},
+    )
     val_texts = texts[cut:]
-    row = gate(registry, name, version, day, val_texts, chosen.val_truth, predicted,
-               n_boot=params.gate_bootstrap, level=params.gate_level, min_delta=params.gate_min_delta)
+    row = gate(
+        registry,
+        name,
+        version,
+        day,
+        val_texts,
+        chosen.val_truth,
+        predicted,
+        n_boot=params.gate_bootstrap,
+        level=params.gate_level,
+        min_delta=params.gate_min_delta,
+    )
     log.info(f"{name} {day}: version {version} ({chosen.chosen}) {row['action']}: {row['reason']}")
-    return version, {**row, "validation": scores, "candidates": {n: s.get("macro_f1")
-                                                                  for n, s in chosen.validation.items()}}
+    return version, {
+        **row,
+        "validation": scores,
+        "candidates": {n: s.get("macro_f1") for n, s in chosen.validation.items()},
+    }
 
 
-def train_all(registry: ModelRegistry, history: pl.DataFrame, day: date, params: TrainingParams,
-              log) -> dict[str, tuple[str, dict] | None]:
+def train_all(
+    registry: ModelRegistry, history: pl.DataFrame, day: date, params: TrainingParams, log
+) -> dict[str, tuple[str, dict] | None]:
     """Category, subcategory and assignment-group models trained and gated on ``history``."""
-    return {name: train_and_gate(registry, name, target_rows(history, name, params.min_per_target),
-                                 day, params, log)
-            for name in (CATEGORY, SUBCATEGORY, GROUP)}
+    return {
+        name: train_and_gate(
+            registry, name, target_rows(history, name, params.min_per_target), day, params, log
+        )
+        for name in (CATEGORY, SUBCATEGORY, GROUP)
+    }

@@ -11,8 +11,13 @@ from assets.verbatims.topics import verbatim_topics, verbatim_topics_checks
 from resources.llm import llm_from_env
 
 defs = dg.Definitions(
-    assets=[raw_verbatims, verbatim_sentiment, verbatim_entities, verbatim_topics,
-            topic_summaries],
-    asset_checks=[*raw_verbatims_checks, *verbatim_sentiment_checks, *verbatim_entities_checks,
-                  *verbatim_topics_checks, *topic_summaries_checks],
-    resources={"llm": llm_from_env()})
+    assets=[raw_verbatims, verbatim_sentiment, verbatim_entities, verbatim_topics, topic_summaries],
+    asset_checks=[
+        *raw_verbatims_checks,
+        *verbatim_sentiment_checks,
+        *verbatim_entities_checks,
+        *verbatim_topics_checks,
+        *topic_summaries_checks,
+    ],
+    resources={"llm": llm_from_env()},
+)

@@ -42,8 +42,9 @@ class Gazetteer:
             for entity, phrases in entities.items():
                 if not isinstance(phrases, list) or not phrases:
                     raise ValueError(f"gazetteer {path}: {kind}/{entity}: expected a list of phrases")
-                alternatives = [p[3:] if p.startswith("re:") else rf"\b{re.escape(fold(p))}\b"
-                                for p in map(str, phrases)]
+                alternatives = [
+                    p[3:] if p.startswith("re:") else rf"\b{re.escape(fold(p))}\b" for p in map(str, phrases)
+                ]
                 patterns.append((kind, str(entity), re.compile("|".join(alternatives))))
         return cls(tuple(patterns))
 

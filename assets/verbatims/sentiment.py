@@ -40,67 +40,104 @@ class SentimentConfig(dg.Config):
     contradiction_confidence: float = 0.7
 
 
-def model_for_block(start: date, config: SentimentConfig, storage: LakehouseStorage,
-                    registry: ModelRegistry, embedding: EmbeddingModel, log) -> tuple[dict | None, str]:
+def model_for_block(
+    start: date,
+    config: SentimentConfig,
+    storage: LakehouseStorage,
+    registry: ModelRegistry,
+    embedding: EmbeddingModel,
+    log,
+) -> tuple[dict | None, str]:
     """Train (or reuse) the block's model when due; returns (decision row or None, note)."""
     champion, _ = sm.serving(registry, start)
     if champion is not None:
-        age = (start - date.fromisoformat(registry.version_tags(sm.MODEL, champion.version)["trained_on"])).days
+        age = (
+            start - date.fromisoformat(registry.version_tags(sm.MODEL, champion.version)["trained_on"])
+        ).days
         if age < config.retrain_days:
             return None, f"champion {champion.version} kept ({age} days old)"
     history = sm.training_rows(texts_of_days(storage, days_before(start, config.history_days)))
     in_sample = False
     if history.height < config.min_train:
         if champion is not None:
-            return None, (f"only {history.height} scored answers before {start} (< {config.min_train}): "
-                          f"champion {champion.version} kept")
+            return None, (
+                f"only {history.height} scored answers before {start} (< {config.min_train}): "
+                f"champion {champion.version} kept"
+            )
         block = [start + timedelta(days=i) for i in range(config.retrain_days)]
-        history = sm.training_rows(pl.concat([texts_of_days(storage, days_before(start, config.history_days)),
-                                              texts_of_days(storage, block)]))
+        history = sm.training_rows(
+            pl.concat(
+                [
+                    texts_of_days(storage, days_before(start, config.history_days)),
+                    texts_of_days(storage, block),
+                ]
+            )
+        )
         in_sample = True
     if history["label"].n_unique() < 2:
         if champion is not None:
             return None, f"scored answers of a single class before {start}: champion kept"
-        raise ValueError(f"verbatim_sentiment: block from {start}: need scored verbatims of at "
-                         f"least 2 classes in raw_verbatims to train, found {history.height} rows")
+        raise ValueError(
+            f"verbatim_sentiment: block from {start}: need scored verbatims of at "
+            f"least 2 classes in raw_verbatims to train, found {history.height} rows"
+        )
     if (found := sm.find_block_version(registry, start, sm.data_digest(history))) is not None:
         return None, f"version {found} already trained for this block"
-    params = sm.SentimentParams(candidates=tuple(config.candidates), encoder_path=embedding.name_or_path,
-                                spacy_model=config.spacy_model, val_share=config.val_share,
-                                target_precision=config.target_precision, setfit_steps=config.setfit_steps)
+    params = sm.SentimentParams(
+        candidates=tuple(config.candidates),
+        encoder_path=embedding.name_or_path,
+        spacy_model=config.spacy_model,
+        val_share=config.val_share,
+        target_precision=config.target_precision,
+        setfit_steps=config.setfit_steps,
+    )
     version, row = sm.train_and_gate(registry, history, start, in_sample, params, log)
     return row, f"trained {version} on {history.height} answers{' (in sample)' if in_sample else ''}"
 
 
-def predict_days(days: list[date], champion, challenger, storage: LakehouseStorage,
-                 threshold: float) -> pl.DataFrame:
+def predict_days(
+    days: list[date], champion, challenger, storage: LakehouseStorage, threshold: float
+) -> pl.DataFrame:
     answers = texts_of_days(storage, days)
     texts = answers["text"].to_list()
     found = champion.predict_with_reasons(texts)
     shadow = challenger.predict(texts) if challenger is not None else [None] * len(texts)
     said = pl.col("score_class").replace_strict(SCORE_TO_SENTIMENT, default=None)
-    frame = answers.with_columns(predicted_class=pl.Series(found["predicted"], dtype=pl.String),
-                                 confidence=pl.Series(found["confidence"], dtype=pl.Float64),
-                                 challenger_class=pl.Series(shadow, dtype=pl.String))
+    frame = answers.with_columns(
+        predicted_class=pl.Series(found["predicted"], dtype=pl.String),
+        confidence=pl.Series(found["confidence"], dtype=pl.Float64),
+        challenger_class=pl.Series(shadow, dtype=pl.String),
+    )
     contradiction = (pl.col("confidence") >= threshold) & (
         ((said == "positive") & (pl.col("predicted_class") == "negative"))
-        | ((said == "negative") & (pl.col("predicted_class") == "positive")))
-    frame = frame.with_columns(contradiction=contradiction.fill_null(False),
-                               model_version=pl.lit(champion.version),
-                               challenger_version=pl.lit(challenger.version if challenger else None,
-                                                         dtype=pl.String))
+        | ((said == "negative") & (pl.col("predicted_class") == "positive"))
+    )
+    frame = frame.with_columns(
+        contradiction=contradiction.fill_null(False),
+        model_version=pl.lit(champion.version),
+        challenger_version=pl.lit(challenger.version if challenger else None, dtype=pl.String),
+    )
     return frame.select(list(VERBATIM_SENTIMENT.with_partition)).cast(VERBATIM_SENTIMENT.with_partition)
 
 
 @dg.asset(
-    group_name="verbatims", partitions_def=daily_partitions, backfill_policy=single_run,
-    io_manager_key="lake_io_manager", deps=["raw_verbatims"], kinds={"mlflow", "polars"},
+    group_name="verbatims",
+    partitions_def=daily_partitions,
+    backfill_policy=single_run,
+    io_manager_key="lake_io_manager",
+    deps=["raw_verbatims"],
+    kinds={"mlflow", "polars"},
     description="Satisfaction class (negative/neutral/positive) read from each verbatim by the "
-                "registry's champion (candidates trained on scored history, French "
-                "representations), the score's own class, contradictions, and the challenger's "
-                "class in shadow.")
-def verbatim_sentiment(context: dg.AssetExecutionContext, config: SentimentConfig,
-                       storage: LakehouseStorage, embedding_model: EmbeddingModel) -> pl.DataFrame:
+    "registry's champion (candidates trained on scored history, French "
+    "representations), the score's own class, contradictions, and the challenger's "
+    "class in shadow.",
+)
+def verbatim_sentiment(
+    context: dg.AssetExecutionContext,
+    config: SentimentConfig,
+    storage: LakehouseStorage,
+    embedding_model: EmbeddingModel,
+) -> pl.DataFrame:
     registry, days = ModelRegistry(storage.root), context_days(context)
     blocks: dict[date, list[date]] = {}
     for day in days:
@@ -109,29 +146,37 @@ def verbatim_sentiment(context: dg.AssetExecutionContext, config: SentimentConfi
     for start, block_days in blocks.items():
         if texts_of_days(storage, block_days).is_empty():
             continue  # nothing to classify: no model needed
-        row, notes[start.isoformat()] = model_for_block(start, config, storage, registry,
-                                                        embedding_model, context.log)
+        row, notes[start.isoformat()] = model_for_block(
+            start, config, storage, registry, embedding_model, context.log
+        )
         if row is not None:
             decisions.append({**row, "partition_date": block_days[0]})
         champion, challenger = sm.serving(registry, start)
         if champion is None:
             continue
-        frames.append(predict_days(block_days, champion, challenger, storage,
-                                   config.contradiction_confidence))
+        frames.append(
+            predict_days(block_days, champion, challenger, storage, config.contradiction_confidence)
+        )
     write_decisions(storage, sm.MODEL, decisions, replace_days=days)
     frame = pl.concat(frames) if frames else VERBATIM_SENTIMENT.empty()
-    context.add_output_metadata({
-        "dagster/row_count": frame.height,
-        "blocks": dg.MetadataValue.json(notes),
-        "decisions": dg.MetadataValue.json([{k: str(v) for k, v in d.items()} for d in decisions]),
-        "contradictions": int(frame["contradiction"].sum()),
-        "class_counts": dg.MetadataValue.json(dict(frame["predicted_class"].value_counts().iter_rows())),
-    })
+    context.add_output_metadata(
+        {
+            "dagster/row_count": frame.height,
+            "blocks": dg.MetadataValue.json(notes),
+            "decisions": dg.MetadataValue.json([{k: str(v) for k, v in d.items()} for d in decisions]),
+            "contradictions": int(frame["contradiction"].sum()),
+            "class_counts": dg.MetadataValue.json(dict(frame["predicted_class"].value_counts().iter_rows())),
+        }
+    )
     return frame
 
 
 verbatim_sentiment_checks = [
     build_contract_check(VERBATIM_SENTIMENT, daily_partitions),
-    build_drift_check("verbatim_sentiment", daily_partitions, numeric=["confidence"],
-                      categorical=["predicted_class", "score_class", "contradiction"]),
+    build_drift_check(
+        "verbatim_sentiment",
+        daily_partitions,
+        numeric=["confidence"],
+        categorical=["predicted_class", "score_class", "contradiction"],
+    ),
 ]

@@ -21,21 +21,26 @@ from resources.nlp.embeddings import EmbeddingModel
 from resources.redaction import redact
 from resources.storage import LakehouseStorage
 
-SYSTEM = ("Tu es analyste de la satisfaction client d'une banque. À partir de verbatims "
-          "clients (données personnelles déjà masquées), réponds en JSON: {\"summary\": "
-          "\"2 phrases en français\", \"actions\": [\"action concrète\", ...]} (3 actions au plus).")
+SYSTEM = (
+    "Tu es analyste de la satisfaction client d'une banque. À partir de verbatims "
+    'clients (données personnelles déjà masquées), réponds en JSON: {"summary": '
+    '"2 phrases en français", "actions": ["action concrète", ...]} (3 actions au plus).'
+)
 
 
-def central_texts(texts: list[str], vectors: np.ndarray, k: int = 3,
-                  duplicate_cosine: float = 0.95) -> list[int]:
+def central_texts(
+    texts: list[str], vectors: np.ndarray, k: int = 3, duplicate_cosine: float = 0.95
+) -> list[int]:
     """Indexes of the ``k`` texts closest to the centroid, skipping near-duplicates."""
     centroid = vectors.mean(axis=0)
     centroid /= np.linalg.norm(centroid) or 1.0
     picked: list[int] = []
     for i in np.argsort(-(vectors @ centroid), kind="stable"):
         folded = " ".join(texts[i].lower().split())
-        if any(folded == " ".join(texts[j].lower().split())
-               or float(vectors[i] @ vectors[j]) >= duplicate_cosine for j in picked):
+        if any(
+            folded == " ".join(texts[j].lower().split()) or float(vectors[i] @ vectors[j]) >= duplicate_cosine
+            for j in picked
+        ):
             continue
         picked.append(int(i))
         if len(picked) == k:
@@ -48,23 +53,23 @@ def abstractive(llm: LLMResource, label: str, texts: list[str]) -> tuple[str, st
     prompt = f"Thème : {label}\nVerbatims :\n" + "\n".join(f"- {redact(t)[0]}" for t in texts)
     reply = llm.chat(SYSTEM, prompt)
     try:
-        parsed = json.loads(reply[reply.index("{"):reply.rindex("}") + 1])
+        parsed = json.loads(reply[reply.index("{") : reply.rindex("}") + 1])
         summary, actions = str(parsed.get("summary", "")), "; ".join(map(str, parsed.get("actions", [])))
     except ValueError:
         summary, actions = reply, ""
     return redact(summary)[0], redact(actions)[0]
 
 
-def summarise_day(day, storage: LakehouseStorage, embedding: EmbeddingModel,
-                  llm: LLMResource) -> pl.DataFrame:
+def summarise_day(
+    day, storage: LakehouseStorage, embedding: EmbeddingModel, llm: LLMResource
+) -> pl.DataFrame:
     week_days = [day - timedelta(days=i) for i in range(day.weekday(), -1, -1)]
     assigned = storage.read_lake_days("verbatim_topic_assignments", week_days)
     topics = storage.read_lake_days("verbatim_topics", week_days)
     if assigned is None or topics is None or assigned.is_empty():
         return TOPIC_SUMMARIES.empty()
     labels = dict(topics.sort("partition_date").select("topic_id", "label").iter_rows())
-    answers = texts_of_days(storage, week_days).join(assigned.drop("partition_date"),
-                                                     on="response_id")
+    answers = texts_of_days(storage, week_days).join(assigned.drop("partition_date"), on="response_id")
     answers = answers.sort("response_id")
     vectors = embed_answers(storage, embedding, answers)
     rows = []
@@ -74,30 +79,48 @@ def summarise_day(day, storage: LakehouseStorage, embedding: EmbeddingModel,
         texts = members["text"].to_list()
         central = central_texts(texts, vectors[mask], k=10)
         picked, label = central[:3], labels.get(topic_id, "")
-        summary, actions = (abstractive(llm, label, [texts[i] for i in central])
-                            if llm.enabled else (None, None))
-        rows.append((topic_id, label, iso_week(day), members.height,
-                     " • ".join(texts[i] for i in picked),
-                     ", ".join(members["response_id"][i] for i in picked), summary, actions,
-                     llm.model if llm.enabled else "extractive", day))
+        summary, actions = (
+            abstractive(llm, label, [texts[i] for i in central]) if llm.enabled else (None, None)
+        )
+        rows.append(
+            (
+                topic_id,
+                label,
+                iso_week(day),
+                members.height,
+                " • ".join(texts[i] for i in picked),
+                ", ".join(members["response_id"][i] for i in picked),
+                summary,
+                actions,
+                llm.model if llm.enabled else "extractive",
+                day,
+            )
+        )
     return pl.DataFrame(rows, schema=TOPIC_SUMMARIES.with_partition, orient="row")
 
 
 @dg.asset(
-    group_name="verbatims", partitions_def=daily_partitions, backfill_policy=single_run,
-    io_manager_key="lake_io_manager", kinds={"polars"},
+    group_name="verbatims",
+    partitions_def=daily_partitions,
+    backfill_policy=single_run,
+    io_manager_key="lake_io_manager",
+    kinds={"polars"},
     deps=["raw_verbatims", "verbatim_topics", "verbatim_topic_assignments"],
     description="Per topic and ISO week (to date): the most central verbatims, de-duplicated; "
-                "plus an LLM summary and suggested actions when APPOPS_LLM_URL is set.")
-def topic_summaries(context: dg.AssetExecutionContext, storage: LakehouseStorage,
-                    embedding_model: EmbeddingModel, llm: LLMResource) -> pl.DataFrame:
-    frame = pl.concat([summarise_day(day, storage, embedding_model, llm)
-                       for day in context_days(context)])
-    context.add_output_metadata({"dagster/row_count": frame.height,
-                                 "abstractive": llm.enabled})
+    "plus an LLM summary and suggested actions when APPOPS_LLM_URL is set.",
+)
+def topic_summaries(
+    context: dg.AssetExecutionContext,
+    storage: LakehouseStorage,
+    embedding_model: EmbeddingModel,
+    llm: LLMResource,
+) -> pl.DataFrame:
+    frame = pl.concat([summarise_day(day, storage, embedding_model, llm) for day in context_days(context)])
+    context.add_output_metadata({"dagster/row_count": frame.height, "abstractive": llm.enabled})
     return frame
 
 
-topic_summaries_checks = [build_contract_check(TOPIC_SUMMARIES, daily_partitions),
-                          build_drift_check("topic_summaries", daily_partitions,
-                                            numeric=["n_verbatims"])]
+topic_summaries_checks = [
+    build_contract_check(TOPIC_SUMMARIES, daily_partitions),
+    build_drift_check("topic_summaries", daily_partitions, numeric=["n_verbatims"]),
+]

@@ -23,7 +23,7 @@ from assets.checks.contracts import build_contract_check
 from assets.checks.drift import build_drift_check
 from assets.partitions import context_days, daily_partitions, single_run
 from assets.verbatims.common import days_before, embed_answers, texts_of_days
-from resources.ml_schemas import VERBATIM_TOPICS, VERBATIM_TOPIC_ASSIGNMENTS
+from resources.ml_schemas import VERBATIM_TOPIC_ASSIGNMENTS, VERBATIM_TOPICS
 from resources.nlp.embeddings import EmbeddingModel
 from resources.nlp.stopwords import stop_words
 from resources.nlp.topics import cluster_documents, match_clusters
@@ -69,19 +69,29 @@ def save_centroids(storage: LakehouseStorage, day: date, centroids: dict[str, np
     path.write_bytes(buffer.getvalue())
 
 
-def topics_of_day(day: date, window: pl.DataFrame, vectors: np.ndarray,
-                  previous: dict[str, np.ndarray], config: TopicsConfig,
-                  cadence: Cadence | None = None
-                  ) -> tuple[pl.DataFrame, pl.DataFrame, dict[str, np.ndarray]]:
+def topics_of_day(
+    day: date,
+    window: pl.DataFrame,
+    vectors: np.ndarray,
+    previous: dict[str, np.ndarray],
+    config: TopicsConfig,
+    cadence: Cadence | None = None,
+) -> tuple[pl.DataFrame, pl.DataFrame, dict[str, np.ndarray]]:
     """Topics of the window ending on ``day``, the day's assignments and the topic centroids
     (with ``cadence``, topics found on an earlier day of a long run may be reused)."""
+
     def fit():
-        return cluster_documents(vectors, window["text"].to_list(), seed=config.seed,
-                                 min_cluster_size=config.min_cluster_size,
-                                 stop_words=stop_words(), umap_dims=config.umap_dims)
+        return cluster_documents(
+            vectors,
+            window["text"].to_list(),
+            seed=config.seed,
+            min_cluster_size=config.min_cluster_size,
+            stop_words=stop_words(),
+            umap_dims=config.umap_dims,
+        )
+
     result = cadence.result(day, vectors, fit) if cadence else fit()
-    ids = match_clusters(previous, result.centroids, config.match_threshold,
-                         new_prefix=f"T{day:%Y%m%d}")
+    ids = match_clusters(previous, result.centroids, config.match_threshold, new_prefix=f"T{day:%Y%m%d}")
     labelled = window.with_columns(topic=pl.Series(result.labels))
     today = labelled["partition_date"] == day
     n_days = max(window["partition_date"].n_unique(), 1)
@@ -91,36 +101,55 @@ def topics_of_day(day: date, window: pl.DataFrame, vectors: np.ndarray,
         size_day = int(((labelled["topic"] == c) & today).sum())
         daily_mean = (size_window - size_day) / max(n_days - 1, 1)
         emerging = size_day >= config.emerging_min and (
-            topic_id.startswith(f"T{day:%Y%m%d}") or size_day > config.emerging_ratio * daily_mean)
+            topic_id.startswith(f"T{day:%Y%m%d}") or size_day > config.emerging_ratio * daily_mean
+        )
         keywords = result.keywords.get(c, [])
-        rows.append((topic_id, readable_label(keywords), ", ".join(keywords), size_window,
-                     size_day, emerging, day))
+        rows.append(
+            (topic_id, readable_label(keywords), ", ".join(keywords), size_window, size_day, emerging, day)
+        )
     topics = pl.DataFrame(rows, schema=VERBATIM_TOPICS.with_partition, orient="row")
     # An explicit String mapping: ``replace_strict`` with an empty mapping (a day without
     # answers, or only outliers) returns the Int64 labels unchanged and breaks the concat.
-    names = pl.DataFrame({"topic": list(ids), "topic_id": list(ids.values())},
-                         schema={"topic": pl.Int64(), "topic_id": pl.String()})
-    assigned = (labelled.filter(today & (pl.col("topic") >= 0))
-                .with_columns(pl.col("topic").cast(pl.Int64))
-                .join(names, on="topic", how="inner", maintain_order="left")
-                .select("response_id", "topic_id", "partition_date")
-                .cast(VERBATIM_TOPIC_ASSIGNMENTS.with_partition))
+    names = pl.DataFrame(
+        {"topic": list(ids), "topic_id": list(ids.values())},
+        schema={"topic": pl.Int64(), "topic_id": pl.String()},
+    )
+    assigned = (
+        labelled.filter(today & (pl.col("topic") >= 0))
+        .with_columns(pl.col("topic").cast(pl.Int64))
+        .join(names, on="topic", how="inner", maintain_order="left")
+        .select("response_id", "topic_id", "partition_date")
+        .cast(VERBATIM_TOPIC_ASSIGNMENTS.with_partition)
+    )
     return topics, assigned, {ids[c]: v for c, v in result.centroids.items()}
 
 
 @dg.multi_asset(
-    outs={"verbatim_topics": dg.AssetOut(io_manager_key="lake_io_manager", kinds={"polars"},
-                                         description="Topics of the rolling window, per day: "
-                                         "label, keywords, size in the window and on the day, "
-                                         "emerging flag."),
-          "verbatim_topic_assignments": dg.AssetOut(io_manager_key="lake_io_manager",
-                                                    kinds={"polars"},
-                                                    description="The topic of each answer of "
-                                                    "the day (outliers have none).")},
-    deps=["raw_verbatims"], group_name="verbatims", partitions_def=daily_partitions,
-    backfill_policy=single_run)
-def verbatim_topics(context: dg.AssetExecutionContext, config: TopicsConfig,
-                    storage: LakehouseStorage, embedding_model: EmbeddingModel):
+    outs={
+        "verbatim_topics": dg.AssetOut(
+            io_manager_key="lake_io_manager",
+            kinds={"polars"},
+            description="Topics of the rolling window, per day: "
+            "label, keywords, size in the window and on the day, "
+            "emerging flag.",
+        ),
+        "verbatim_topic_assignments": dg.AssetOut(
+            io_manager_key="lake_io_manager",
+            kinds={"polars"},
+            description="The topic of each answer of the day (outliers have none).",
+        ),
+    },
+    deps=["raw_verbatims"],
+    group_name="verbatims",
+    partitions_def=daily_partitions,
+    backfill_policy=single_run,
+)
+def verbatim_topics(
+    context: dg.AssetExecutionContext,
+    config: TopicsConfig,
+    storage: LakehouseStorage,
+    embedding_model: EmbeddingModel,
+):
     days = context_days(context)
     answers = texts_of_days(storage, days_before(days[0], config.window_days - 1) + days)
     vectors = embed_answers(storage, embedding_model, answers)
@@ -129,27 +158,39 @@ def verbatim_topics(context: dg.AssetExecutionContext, config: TopicsConfig,
     for day in progress(context.log, "verbatim_topics", days, unit="days"):
         start = day - timedelta(days=config.window_days - 1)
         mask = ((answers["partition_date"] >= start) & (answers["partition_date"] <= day)).to_numpy()
-        day_topics, day_assigned, previous = topics_of_day(day, answers.filter(mask),
-                                                           vectors[mask], previous, config, cadence)
+        day_topics, day_assigned, previous = topics_of_day(
+            day, answers.filter(mask), vectors[mask], previous, config, cadence
+        )
         save_centroids(storage, day, previous)
         topics.append(day_topics)
         assigned.append(day_assigned)
     topics_frame = pl.concat(topics).cast(VERBATIM_TOPICS.with_partition)
-    last = topics_frame.filter(pl.col("partition_date") == days[-1]).sort("size_window",
-                                                                          descending=True)
-    yield dg.Output(topics_frame, output_name="verbatim_topics", metadata={
-        "dagster/row_count": topics_frame.height, "embedding_model": embedding_model.model_id,
-        "topics_last_day": last.height, "emerging_last_day": int(last["is_emerging"].sum()),
-        "last_day": dg.MetadataValue.md(last.drop("partition_date").to_pandas()
-                                        .to_markdown(index=False) if last.height else "_none_")})
+    last = topics_frame.filter(pl.col("partition_date") == days[-1]).sort("size_window", descending=True)
+    yield dg.Output(
+        topics_frame,
+        output_name="verbatim_topics",
+        metadata={
+            "dagster/row_count": topics_frame.height,
+            "embedding_model": embedding_model.model_id,
+            "topics_last_day": last.height,
+            "emerging_last_day": int(last["is_emerging"].sum()),
+            "last_day": dg.MetadataValue.md(
+                last.drop("partition_date").to_pandas().to_markdown(index=False) if last.height else "_none_"
+            ),
+        },
+    )
     assigned_frame = pl.concat(assigned).cast(VERBATIM_TOPIC_ASSIGNMENTS.with_partition)
-    yield dg.Output(assigned_frame, output_name="verbatim_topic_assignments",
-                    metadata={"dagster/row_count": assigned_frame.height})
+    yield dg.Output(
+        assigned_frame,
+        output_name="verbatim_topic_assignments",
+        metadata={"dagster/row_count": assigned_frame.height},
+    )
 
 
 verbatim_topics_checks = [
     build_contract_check(VERBATIM_TOPICS, daily_partitions),
     build_contract_check(VERBATIM_TOPIC_ASSIGNMENTS, daily_partitions),
-    build_drift_check("verbatim_topics", daily_partitions, numeric=["size_window", "size_day"],
-                      categorical=["is_emerging"]),
+    build_drift_check(
+        "verbatim_topics", daily_partitions, numeric=["size_window", "size_day"], categorical=["is_emerging"]
+    ),
 ]

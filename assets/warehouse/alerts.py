@@ -24,10 +24,19 @@ from resources.storage import LakehouseStorage
 
 EOL_ALERTS = RawSchema(  # one alert per rule and subject and day
     asset="eol_alerts",
-    columns={"alert_id": pl.String(), "rule": pl.String(), "severity": pl.String(),
-             "application": pl.String(), "team": pl.String(), "product": pl.String(),
-             "release_cycle": pl.String(), "components": pl.Int64(), "hosts": pl.Int64(),
-             "min_days_to_eol": pl.Int64(), "message": pl.String()},
+    columns={
+        "alert_id": pl.String(),
+        "rule": pl.String(),
+        "severity": pl.String(),
+        "application": pl.String(),
+        "team": pl.String(),
+        "product": pl.String(),
+        "release_cycle": pl.String(),
+        "components": pl.Int64(),
+        "hosts": pl.Int64(),
+        "min_days_to_eol": pl.Int64(),
+        "message": pl.String(),
+    },
     required=("alert_id", "rule", "severity", "application", "components", "message"),
     key=("alert_id",),
     time_column="",
@@ -46,8 +55,13 @@ class AlertRule(dg.Config):
 
 
 DEFAULT_RULES = [
-    {"name": "production_past_eol", "statuses": ["eol_passed"], "environments": ["production"],
-     "per_cycle": True, "severity": "critical"},
+    {
+        "name": "production_past_eol",
+        "statuses": ["eol_passed"],
+        "environments": ["production"],
+        "per_cycle": True,
+        "severity": "critical",
+    },
     {"name": "many_components_eol_within_90d", "statuses": ["eol_within_90d"], "more_than": 5},
 ]
 
@@ -81,18 +95,34 @@ def evaluate_rule(con: duckdb.DuckDBPyConnection, rule: AlertRule, days: list) -
         group by f.application, f.partition_date, f.subject
         having count(*) > {int(rule.more_than)}
         """).pl()
-    ident = pl.concat_str(pl.lit(rule.name), "application",
-                            pl.col("product").fill_null(""), pl.col("release_cycle").fill_null(""),
-                            separator="|")
-    what = (pl.concat_str(pl.col("product"), pl.col("release_cycle"), separator=" ")
-            if rule.per_cycle else pl.lit(f"{len(rule.statuses)} status(es)"))
+    ident = pl.concat_str(
+        pl.lit(rule.name),
+        "application",
+        pl.col("product").fill_null(""),
+        pl.col("release_cycle").fill_null(""),
+        separator="|",
+    )
+    what = (
+        pl.concat_str(pl.col("product"), pl.col("release_cycle"), separator=" ")
+        if rule.per_cycle
+        else pl.lit(f"{len(rule.statuses)} status(es)")
+    )
     return frame.with_columns(
-        alert_id=ident.map_elements(lambda s: hashlib.sha256(s.encode()).hexdigest()[:16],
-                                      return_dtype=pl.String),
-        rule=pl.lit(rule.name), severity=pl.lit(rule.severity),
-        message=pl.format("{}: {} ({}) has {} component(s) on {} host(s) in {} [{}]",
-                          pl.lit(rule.name), "application", "team", "components", "hosts", what,
-                          pl.lit(", ".join(rule.statuses))),
+        alert_id=ident.map_elements(
+            lambda s: hashlib.sha256(s.encode()).hexdigest()[:16], return_dtype=pl.String
+        ),
+        rule=pl.lit(rule.name),
+        severity=pl.lit(rule.severity),
+        message=pl.format(
+            "{}: {} ({}) has {} component(s) on {} host(s) in {} [{}]",
+            pl.lit(rule.name),
+            "application",
+            "team",
+            "components",
+            "hosts",
+            what,
+            pl.lit(", ".join(rule.statuses)),
+        ),
     ).select([pl.col(c).cast(t) for c, t in ALERT_COLUMNS.items()])
 
 
@@ -100,7 +130,8 @@ def evaluate_rules(serving: Path, rules: list[AlertRule], days: list) -> pl.Data
     with duckdb.connect(str(serving), read_only=True) as con:
         frames = [evaluate_rule(con, rule, days) for rule in rules]
     return pl.concat([pl.DataFrame(schema=ALERT_COLUMNS), *frames]).sort(
-        "partition_date", "severity", "application")
+        "partition_date", "severity", "application"
+    )
 
 
 @dg.asset(
@@ -112,24 +143,28 @@ def evaluate_rules(serving: Path, rules: list[AlertRule], days: list) -> pl.Data
     io_manager_key="lake_io_manager",
     kinds={"duckdb", "polars"},
     description="Alerts raised by the EOL threshold rules, per day; eol_alert_sensor sends "
-                "each new one once (run log, reports/alerts/alerts.jsonl, optional webhook).",
+    "each new one once (run log, reports/alerts/alerts.jsonl, optional webhook).",
 )
-def eol_alerts(context: dg.AssetExecutionContext, config: AlertRulesConfig,
-               storage: LakehouseStorage) -> pl.DataFrame:
+def eol_alerts(
+    context: dg.AssetExecutionContext, config: AlertRulesConfig, storage: LakehouseStorage
+) -> pl.DataFrame:
     days = context_days(context)
     serving = Path(local_path(storage.serving_path, "serving.duckdb"))
     rules = config.parsed()
     alerts = evaluate_rules(serving, rules, days)
-    context.add_output_metadata({
-        "dagster/row_count": alerts.height,
-        "distinct_alerts": alerts["alert_id"].n_unique(),
-        "rules": ", ".join(r.name for r in rules),
-    })
+    context.add_output_metadata(
+        {
+            "dagster/row_count": alerts.height,
+            "distinct_alerts": alerts["alert_id"].n_unique(),
+            "rules": ", ".join(r.name for r in rules),
+        }
+    )
     return alerts
 
 
 eol_alerts_checks = [
     build_contract_check(EOL_ALERTS, daily_partitions),
-    build_drift_check("eol_alerts", daily_partitions, numeric=["components"],
-                      categorical=["rule", "severity"]),
+    build_drift_check(
+        "eol_alerts", daily_partitions, numeric=["components"], categorical=["rule", "severity"]
+    ),
 ]

@@ -40,8 +40,7 @@ def window_vars(start: datetime, end: datetime) -> dict[str, str]:
     return {"min_date": start.date().isoformat(), "max_date": last.isoformat()}
 
 
-def build_args(window_start: datetime | None, window_end: datetime | None,
-               full_refresh: bool) -> list[str]:
+def build_args(window_start: datetime | None, window_end: datetime | None, full_refresh: bool) -> list[str]:
     """``dbt build`` arguments: the window's vars, or every day on a full refresh."""
     if full_refresh:
         return ["build", "--full-refresh"]
@@ -50,11 +49,15 @@ def build_args(window_start: datetime | None, window_end: datetime | None,
     return ["build", "--vars", json.dumps(window_vars(window_start, window_end))]
 
 
-def _run(context: dg.AssetExecutionContext, dbt: DbtCliResource, storage: LakehouseStorage,
-         full_refresh: bool, partitioned: bool) -> Iterable:
+def _run(
+    context: dg.AssetExecutionContext,
+    dbt: DbtCliResource,
+    storage: LakehouseStorage,
+    full_refresh: bool,
+    partitioned: bool,
+) -> Iterable:
     window = context.partition_time_window if partitioned else None
-    args = build_args(window.start if window else None, window.end if window else None,
-                      full_refresh)
+    args = build_args(window.start if window else None, window.end if window else None, full_refresh)
     with warehouse_env(storage):
         yield from dbt.cli(args, context=context).stream()
 
@@ -64,22 +67,39 @@ def build_dbt_assets(defined_keys: frozenset[dg.AssetKey]) -> list[dg.AssetsDefi
     translator = WarehouseTranslator(defined_keys)
     # single_run on the unpartitioned ones too: the CLI runs a partition range (`.ci/demo`) only
     # when every selected asset has that policy.
-    common = dict(manifest=project.manifest_path, project=project, backfill_policy=single_run,
-                  dagster_dbt_translator=translator, pool=WAREHOUSE_POOL)
+    common = dict(
+        manifest=project.manifest_path,
+        project=project,
+        backfill_policy=single_run,
+        dagster_dbt_translator=translator,
+        pool=WAREHOUSE_POOL,
+    )
 
     @dbt_assets(name="warehouse_reference", exclude=f"{DAILY} {SUMMARY}", **common)
-    def warehouse_reference(context: dg.AssetExecutionContext, dbt: DbtCliResource,
-                            storage: LakehouseStorage, config: WarehouseConfig):
+    def warehouse_reference(
+        context: dg.AssetExecutionContext,
+        dbt: DbtCliResource,
+        storage: LakehouseStorage,
+        config: WarehouseConfig,
+    ):
         yield from _run(context, dbt, storage, config.full_refresh, partitioned=False)
 
     @dbt_assets(name="warehouse_daily", select=DAILY, partitions_def=daily_partitions, **common)
-    def warehouse_daily(context: dg.AssetExecutionContext, dbt: DbtCliResource,
-                        storage: LakehouseStorage, config: WarehouseConfig):
+    def warehouse_daily(
+        context: dg.AssetExecutionContext,
+        dbt: DbtCliResource,
+        storage: LakehouseStorage,
+        config: WarehouseConfig,
+    ):
         yield from _run(context, dbt, storage, config.full_refresh, partitioned=True)
 
     @dbt_assets(name="warehouse_summary", select=SUMMARY, **common)
-    def warehouse_summary(context: dg.AssetExecutionContext, dbt: DbtCliResource,
-                          storage: LakehouseStorage, config: WarehouseConfig):
+    def warehouse_summary(
+        context: dg.AssetExecutionContext,
+        dbt: DbtCliResource,
+        storage: LakehouseStorage,
+        config: WarehouseConfig,
+    ):
         yield from _run(context, dbt, storage, config.full_refresh, partitioned=False)
 
     return [warehouse_reference, warehouse_daily, warehouse_summary]

@@ -5,8 +5,16 @@ import polars as pl
 from resources.ml_schemas import ML_OUTPUTS
 from resources.schemas import RAW_SCHEMAS, RawSchema
 
-_TYPES = {pl.String: "VARCHAR", pl.Date: "DATE", pl.Float64: "DOUBLE", pl.Int8: "TINYINT",
-          pl.Int16: "SMALLINT", pl.Int32: "INTEGER", pl.Int64: "BIGINT", pl.Boolean: "BOOLEAN"}
+_TYPES = {
+    pl.String: "VARCHAR",
+    pl.Date: "DATE",
+    pl.Float64: "DOUBLE",
+    pl.Int8: "TINYINT",
+    pl.Int16: "SMALLINT",
+    pl.Int32: "INTEGER",
+    pl.Int64: "BIGINT",
+    pl.Boolean: "BOOLEAN",
+}
 
 
 def duck_type(dtype: pl.DataType) -> str:

@@ -26,8 +26,17 @@ MART_MIN_ROWS = 10
 # mart -> (numeric, categorical) columns compared; the daily-tagged models of dbt_project.
 MART_COLUMNS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "fct_installed_components": (("days_to_eol",), ("eol_status", "environment", "match_status")),
-    "mart_application_daily": (("incidents_opened", "incidents_p1_p2", "incidents_resolved",
-                                "mttr_hours", "components_eol_passed", "satisfaction_10"), ()),
+    "mart_application_daily": (
+        (
+            "incidents_opened",
+            "incidents_p1_p2",
+            "incidents_resolved",
+            "mttr_hours",
+            "components_eol_passed",
+            "satisfaction_10",
+        ),
+        (),
+    ),
     "mart_capacity_forecasts": (("forecast", "hi95", "forecast_peak"), ("model",)),
     "mart_capacity_headroom": (("days_to_threshold", "p_cross_30d"), ()),
     "mart_capacity_scenarios": (("peak_forecast_90d", "p_cross_30d"), ("scenario",)),
@@ -60,8 +69,9 @@ class WarehouseDays:
         self._days: dict[str, set[date]] = {}
 
     def _query(self, sql: str, params: list | None = None) -> pl.DataFrame:
-        with duckdb.connect(str(self.path), read_only=True,
-                            config={"autoinstall_known_extensions": False}) as con:
+        with duckdb.connect(
+            str(self.path), read_only=True, config={"autoinstall_known_extensions": False}
+        ) as con:
             return pl.from_arrow(con.execute(sql, params or []).to_arrow_table())
 
     def days_of(self, table: str) -> set[date]:
@@ -77,26 +87,41 @@ class WarehouseDays:
         wanted = [d for d in days if d in self.days_of(table)]
         if not wanted:
             return None
-        return self._query(f'select * from "{table}" where partition_date in '
-                           f'(select unnest(?::date[]))', [wanted])
+        return self._query(
+            f'select * from "{table}" where partition_date in (select unnest(?::date[]))', [wanted]
+        )
 
     def reports(self, *parts: str):
         return self.storage.reports(*parts)
 
 
-def build_mart_drift_check(mart: str, numeric: tuple[str, ...],
-                           categorical: tuple[str, ...]) -> dg.AssetChecksDefinition:
-    @dg.asset_check(asset=mart, name="drift", partitions_def=daily_partitions, blocking=False,
-                    pool=WAREHOUSE_POOL,
-                    description="Evidently drift of the mart's last day against the 28 days before")
-    def drift(context: dg.AssetCheckExecutionContext,
-              storage: LakehouseStorage) -> dg.AssetCheckResult:
+def build_mart_drift_check(
+    mart: str, numeric: tuple[str, ...], categorical: tuple[str, ...]
+) -> dg.AssetChecksDefinition:
+    @dg.asset_check(
+        asset=mart,
+        name="drift",
+        partitions_def=daily_partitions,
+        blocking=False,
+        pool=WAREHOUSE_POOL,
+        description="Evidently drift of the mart's last day against the 28 days before",
+    )
+    def drift(context: dg.AssetCheckExecutionContext, storage: LakehouseStorage) -> dg.AssetCheckResult:
         day = context_days(context)[-1]
         if not WarehouseDays(storage).path.exists():
-            return dg.AssetCheckResult(passed=True, severity=dg.AssetCheckSeverity.WARN,
-                                       description="no warehouse yet: nothing to compare")
-        return evaluate_drift(WarehouseDays(storage), mart, day, numeric=numeric,
-                              categorical=categorical, min_rows=MART_MIN_ROWS)
+            return dg.AssetCheckResult(
+                passed=True,
+                severity=dg.AssetCheckSeverity.WARN,
+                description="no warehouse yet: nothing to compare",
+            )
+        return evaluate_drift(
+            WarehouseDays(storage),
+            mart,
+            day,
+            numeric=numeric,
+            categorical=categorical,
+            min_rows=MART_MIN_ROWS,
+        )
 
     return drift
 

@@ -25,8 +25,9 @@ def dbt_executable() -> str:
 
 
 def dbt_resource() -> DbtCliResource:
-    return DbtCliResource(project_dir=str(DBT_DIR), profiles_dir=str(DBT_DIR),
-                          dbt_executable=dbt_executable())
+    return DbtCliResource(
+        project_dir=str(DBT_DIR), profiles_dir=str(DBT_DIR), dbt_executable=dbt_executable()
+    )
 
 
 @functools.cache
@@ -55,8 +56,11 @@ def warehouse_env(storage: LakehouseStorage) -> Iterator[None]:
     (also after a failed build, as a local root would keep what dbt wrote)."""
     warehouse = local_path(storage.warehouse_path, "warehouse.duckdb")
     lake = storage.base / "lake"
-    wanted = {"APPOPS_WAREHOUSE": warehouse, "APPOPS_LAKE": str(lake),
-              "APPOPS_DBT_FILESYSTEMS": fsspec_filesystems(lake)}
+    wanted = {
+        "APPOPS_WAREHOUSE": warehouse,
+        "APPOPS_LAKE": str(lake),
+        "APPOPS_DBT_FILESYSTEMS": fsspec_filesystems(lake),
+    }
     try:
         with environment(wanted):
             yield

@@ -25,9 +25,11 @@ from resources.storage import LakehouseStorage
 
 TOP_RISKS = 5
 RISKY = "('eol_passed', 'eol_within_90d', 'eol_within_180d')"
-CSS = ("body{font-family:sans-serif;margin:2em;color:#222}table{border-collapse:collapse;"
-       "font-size:13px;margin-bottom:1em}td,th{border:1px solid #ccc;padding:3px 8px}"
-       "th{background:#eee}h2{margin-top:1.5em}")
+CSS = (
+    "body{font-family:sans-serif;margin:2em;color:#222}table{border-collapse:collapse;"
+    "font-size:13px;margin-bottom:1em}td,th{border:1px solid #ccc;padding:3px 8px}"
+    "th{background:#eee}h2{margin-top:1.5em}"
+)
 
 
 def _table(frame: pd.DataFrame) -> str:
@@ -40,19 +42,28 @@ def gather(con: duckdb.DuckDBPyConnection, day: date) -> dict:
     """The report's tables for ``day``."""
     week_ago = day - timedelta(days=7)
     q = lambda sql, *p: con.execute(sql, list(p)).df()  # noqa: E731
-    scanned = con.execute("select count(*) from fct_installed_components where partition_date = ?",
-                          [week_ago]).fetchone()[0]
+    scanned = con.execute(
+        "select count(*) from fct_installed_components where partition_date = ?", [week_ago]
+    ).fetchone()[0]
     return {
         "week_ago_scanned": scanned > 0,
-        "exposure": q("""pivot (select environment, eol_status, components from mart_eol_exposure
+        "exposure": q(f"""pivot (select environment, eol_status, components from mart_eol_exposure
                          where partition_date = date '{day}') on eol_status using sum(components)
-                         group by environment order by environment""".format(day=day)),
-        "by_team": q("""select team, eol_status, sum(components) as components from mart_eol_exposure
-                        where partition_date = ? group by all""", day),
-        "trend": q("""select partition_date, eol_status, sum(components) as components
+                         group by environment order by environment"""),
+        "by_team": q(
+            """select team, eol_status, sum(components) as components from mart_eol_exposure
+                        where partition_date = ? group by all""",
+            day,
+        ),
+        "trend": q(
+            """select partition_date, eol_status, sum(components) as components
                       from mart_eol_exposure where partition_date between ? and ?
-                      group by all order by 1""", day - timedelta(days=89), day),
-        "risks": q(f"""select team, application, product, version, release_cycle, eol_status,
+                      group by all order by 1""",
+            day - timedelta(days=89),
+            day,
+        ),
+        "risks": q(
+            f"""select team, application, product, version, release_cycle, eol_status,
                           eol_date, days_to_eol, count(distinct host) as hosts
                        from fct_installed_components left join dim_application using (application)
                        where partition_date = ? and environment = 'production'
@@ -61,10 +72,13 @@ def gather(con: duckdb.DuckDBPyConnection, day: date) -> dict:
                                 eol_date, days_to_eol
                        qualify row_number() over (partition by team
                                order by coalesce(days_to_eol, -100000), hosts desc) <= {TOP_RISKS}
-                       order by team, coalesce(days_to_eol, -100000)""", day),
+                       order by team, coalesce(days_to_eol, -100000)""",
+            day,
+        ),
         # Only hosts scanned on both days are compared: a host missing from one day's scan has
         # not lost (or gained) its components, it was simply not seen.
-        "changes": q("""with scanned_both as (select host from fct_installed_components where partition_date = ?
+        "changes": q(
+            """with scanned_both as (select host from fct_installed_components where partition_date = ?
                                       intersect
                                       select host from fct_installed_components where partition_date = ?),
                         now as (select application, host, product, version from
@@ -76,31 +90,49 @@ def gather(con: duckdb.DuckDBPyConnection, day: date) -> dict:
                      select 'entered past EOL' as change, * from (from now except from before)
                      union all
                      select 'left past EOL', * from (from before except from now)
-                     order by 1, 2, 3""", day, week_ago, day, week_ago),
-        "unscanned": q("""select distinct host, case when partition_date = ? then 'not scanned on '
+                     order by 1, 2, 3""",
+            day,
+            week_ago,
+            day,
+            week_ago,
+        ),
+        "unscanned": q(
+            """select distinct host, case when partition_date = ? then 'not scanned on '
                              || strftime(?::date, '%Y-%m-%d') else 'not scanned on '
                              || strftime(?::date, '%Y-%m-%d') end as note
                           from fct_installed_components where partition_date in (?, ?)
                           qualify count(distinct partition_date) over (partition by host) = 1
-                          order by host""", day, week_ago, day, day, week_ago),
+                          order by host""",
+            day,
+            week_ago,
+            day,
+            day,
+            week_ago,
+        ),
     }
 
 
 def _unscanned(tables: dict) -> str:
     if not len(tables["unscanned"]):
         return ""
-    return ("<p>Hosts seen in only one of the two scans are not compared "
-            "(a missing scan is not a removal):</p>" + _table(tables["unscanned"]))
+    return (
+        "<p>Hosts seen in only one of the two scans are not compared "
+        "(a missing scan is not a removal):</p>" + _table(tables["unscanned"])
+    )
 
 
 def summary_markdown(day: date, tables: dict) -> str:
     """The report's tables as markdown for the UI (the charts stay in the HTML page)."""
+
     def md(frame: pd.DataFrame) -> str:
         return frame.to_markdown(index=False) if len(frame) else "_none_"
+
     changes = md(tables["changes"]) if tables["week_ago_scanned"] else "_no scan that day_"
-    return (f"### Exposure by environment, {day}\n\n{md(tables['exposure'])}\n\n"
-            f"### Top risks per team (production)\n\n{md(tables['risks'])}\n\n"
-            f"### Changes since {day - timedelta(days=7)}\n\n{changes}\n")
+    return (
+        f"### Exposure by environment, {day}\n\n{md(tables['exposure'])}\n\n"
+        f"### Top risks per team (production)\n\n{md(tables['risks'])}\n\n"
+        f"### Changes since {day - timedelta(days=7)}\n\n{changes}\n"
+    )
 
 
 def render(day: date, tables: dict[str, pd.DataFrame]) -> str:
@@ -130,8 +162,7 @@ def render(day: date, tables: dict[str, pd.DataFrame]) -> str:
     kinds={"html"},
     description="Self-contained HTML committee report per day under reports/committee/<day>.html.",
 )
-def committee_report(context: dg.AssetExecutionContext, storage: LakehouseStorage
-                     ) -> dg.MaterializeResult:
+def committee_report(context: dg.AssetExecutionContext, storage: LakehouseStorage) -> dg.MaterializeResult:
     serving = Path(local_path(storage.serving_path, "serving.duckdb"))
     written, tables = [], {}
     with duckdb.connect(str(serving), read_only=True) as con:

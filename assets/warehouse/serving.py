@@ -12,7 +12,7 @@ import functools
 import json
 import os
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import dagster as dg
@@ -30,16 +30,22 @@ SERVING_STORAGE_VERSION = "v1.1.0"
 def mart_names() -> tuple[str, ...]:
     """The models under dbt_project/models/marts/ (dimensions, facts, marts)."""
     manifest = json.loads(Path(dbt_project().manifest_path).read_text())
-    return tuple(sorted(n["name"] for n in manifest["nodes"].values()
-                        if n["resource_type"] == "model" and n["fqn"][1] == "marts"))
+    return tuple(
+        sorted(
+            n["name"]
+            for n in manifest["nodes"].values()
+            if n["resource_type"] == "model" and n["fqn"][1] == "marts"
+        )
+    )
 
 
 def _tmp(path: Path) -> Path:
     return path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
 
 
-def rebuild_serving(warehouse: Path, serving: Path, export_dir: Path,
-                    tables: tuple[str, ...]) -> dict[str, int]:
+def rebuild_serving(
+    warehouse: Path, serving: Path, export_dir: Path, tables: tuple[str, ...]
+) -> dict[str, int]:
     """Copy ``tables`` (those the warehouse has) into a fresh serving file, swap it in.
     Returns the row count per table copied."""
     serving.parent.mkdir(parents=True, exist_ok=True)
@@ -52,9 +58,13 @@ def rebuild_serving(warehouse: Path, serving: Path, export_dir: Path,
             con.execute(f"attach '{tmp}' as serving (storage_version '{SERVING_STORAGE_VERSION}')")
             con.execute("use serving")
             con.execute(f"attach '{warehouse}' as wh (read_only)")
-            present = {r[0] for r in con.execute(
-                "select table_name from information_schema.tables where table_catalog = 'wh' "
-                "and table_schema = 'main' and table_type = 'BASE TABLE'").fetchall()}
+            present = {
+                r[0]
+                for r in con.execute(
+                    "select table_name from information_schema.tables where table_catalog = 'wh' "
+                    "and table_schema = 'main' and table_type = 'BASE TABLE'"
+                ).fetchall()
+            }
             for table in (t for t in tables if t in present):
                 con.execute(f'create table "{table}" as select * from wh.main."{table}"')
                 counts[table] = con.execute(f'select count(*) from "{table}"').fetchone()[0]
@@ -63,11 +73,11 @@ def rebuild_serving(warehouse: Path, serving: Path, export_dir: Path,
                 con.execute(f"copy \"{table}\" to '{part}' (format parquet)")
                 os.replace(part, parquet)
             con.execute("detach wh")
-            built_at = datetime.now(timezone.utc)
-            con.execute("create table _serving_build (built_at timestamptz, mart varchar, "
-                        "row_count bigint)")
-            con.executemany("insert into _serving_build values (?, ?, ?)",
-                            [(built_at, t, n) for t, n in counts.items()])
+            built_at = datetime.now(UTC)
+            con.execute("create table _serving_build (built_at timestamptz, mart varchar, row_count bigint)")
+            con.executemany(
+                "insert into _serving_build values (?, ?, ?)", [(built_at, t, n) for t, n in counts.items()]
+            )
         os.replace(tmp, serving)
     finally:
         tmp.unlink(missing_ok=True)
@@ -83,25 +93,27 @@ def rebuild_serving(warehouse: Path, serving: Path, export_dir: Path,
     backfill_policy=single_run,  # runs in the CLI's partition-range runs (see dbt_assets.py)
     kinds={"duckdb", "parquet"},
     description="The marts, for BI tools: serving.duckdb (rebuilt aside, swapped in atomically; "
-                "open it read-only) and serving/<mart>.parquet.",
+    "open it read-only) and serving/<mart>.parquet.",
 )
-def serving_duckdb(context: dg.AssetExecutionContext, storage: LakehouseStorage
-                   ) -> dg.MaterializeResult:
+def serving_duckdb(context: dg.AssetExecutionContext, storage: LakehouseStorage) -> dg.MaterializeResult:
     serving = Path(local_path(storage.serving_path, "serving.duckdb"))
     warehouse = Path(local_path(storage.warehouse_path, "warehouse.duckdb"))
     if not warehouse.exists():
         raise FileNotFoundError(f"{warehouse}: no warehouse yet, materialise the dbt assets first")
     counts = rebuild_serving(warehouse, serving, serving.parent / "serving", mart_names())
     for table in counts:
-        publish(serving.parent / "serving" / f"{table}.parquet",
-                storage.base / "serving" / f"{table}.parquet")
+        publish(
+            serving.parent / "serving" / f"{table}.parquet", storage.base / "serving" / f"{table}.parquet"
+        )
     publish(serving, storage.serving_path)
     missing = sorted(set(mart_names()) - set(counts))
     if missing:
         context.log.warning(f"not in the warehouse yet, not served: {', '.join(missing)}")
-    return dg.MaterializeResult(metadata={
-        "path": dg.MetadataValue.path(str(serving)),
-        "marts": len(counts),
-        "rows": dg.MetadataValue.json(counts),
-        "missing": ", ".join(missing) or "none",
-    })
+    return dg.MaterializeResult(
+        metadata={
+            "path": dg.MetadataValue.path(str(serving)),
+            "marts": len(counts),
+            "rows": dg.MetadataValue.json(counts),
+            "missing": ", ".join(missing) or "none",
+        }
+    )

@@ -30,8 +30,7 @@ class WarehouseTranslator(DagsterDbtTranslator):
         folders = dbt_resource_props.get("fqn", [])[1:-1]
         return next((f for f in reversed(folders) if f in DOMAINS), "appops360")
 
-    def get_asset_spec(self, manifest: Mapping[str, Any], unique_id: str,
-                       project) -> dg.AssetSpec:
+    def get_asset_spec(self, manifest: Mapping[str, Any], unique_id: str, project) -> dg.AssetSpec:
         spec = super().get_asset_spec(manifest, unique_id, project)
         missing = {dg.AssetKey(name) for name in ML_OUTPUTS} - self.defined_keys
         if not missing:

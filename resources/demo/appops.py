@@ -60,11 +60,15 @@ def _staff_on_duty(team: str, day: date, rng: np.random.Generator) -> int:
 
 def generate_applications(day: date) -> pl.DataFrame:
     """The application referential (the same for every day)."""
-    frame = pl.DataFrame({
-        "application": [a.code for a in APPLICATIONS], "application_name": [a.name for a in APPLICATIONS],
-        "team": [a.team for a in APPLICATIONS], "criticality": [a.criticality for a in APPLICATIONS],
-        "business_line": [a.business_line for a in APPLICATIONS],
-    }).with_columns(partition_date=pl.lit(day, dtype=pl.Date()))
+    frame = pl.DataFrame(
+        {
+            "application": [a.code for a in APPLICATIONS],
+            "application_name": [a.name for a in APPLICATIONS],
+            "team": [a.team for a in APPLICATIONS],
+            "criticality": [a.criticality for a in APPLICATIONS],
+            "business_line": [a.business_line for a in APPLICATIONS],
+        }
+    ).with_columns(partition_date=pl.lit(day, dtype=pl.Date()))
     return frame.select(RAW_APPLICATIONS.with_partition.keys()).cast(RAW_APPLICATIONS.with_partition)
 
 
@@ -80,6 +84,7 @@ def generate_team_indicators(day: date) -> pl.DataFrame:
         pages = int(rng.poisson(lam * rng.gamma(4.0, 0.25)))  # over-dispersed
         for key, value in zip(rows, (team, _staff_on_duty(team, day, rng), changes, pages)):
             rows[key].append(value)
-    frame = pl.DataFrame(rows).with_columns(day=pl.lit(day, dtype=pl.Date()),
-                                            partition_date=pl.lit(day, dtype=pl.Date()))
+    frame = pl.DataFrame(rows).with_columns(
+        day=pl.lit(day, dtype=pl.Date()), partition_date=pl.lit(day, dtype=pl.Date())
+    )
     return frame.select(RAW_TEAM_INDICATORS.with_partition.keys()).cast(RAW_TEAM_INDICATORS.with_partition)

@@ -6,8 +6,8 @@ on its own: trends and seasonality never depend on previously generated days.
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta, timezone
-from functools import lru_cache
+from datetime import UTC, date, datetime, time, timedelta
+from functools import cache
 
 import holidays
 import numpy as np
@@ -19,7 +19,7 @@ EPOCH = date(2018, 1, 1)
 """Origin of every demo trend (values exist before it too: the trend is just extrapolated)."""
 
 
-@lru_cache(maxsize=None)
+@cache
 def _holidays_of(year: int) -> frozenset[date]:
     return frozenset(holidays.France(years=year).keys())
 
@@ -83,7 +83,7 @@ def day_grid(day: date, step_minutes: int) -> tuple[np.ndarray, np.ndarray]:
     off_start = start.astimezone(PARIS).utcoffset()
     off_end = (end - timedelta(microseconds=1)).astimezone(PARIS).utcoffset()
     if off_start != off_end:  # EU DST switches at 01:00 UTC
-        switch_us = int(datetime.combine(day, time(1), timezone.utc).timestamp() * 1_000_000)
+        switch_us = int(datetime.combine(day, time(1), UTC).timestamp() * 1_000_000)
         shift_h = (off_end - off_start).total_seconds() / 3600
         elapsed_h = elapsed_h + np.where(utc_us >= switch_us, shift_h, 0.0)
     return utc_us, elapsed_h
@@ -94,8 +94,9 @@ def utc_series(name: str, utc_us: np.ndarray) -> pl.Series:
     return pl.Series(name, np.asarray(utc_us, dtype=np.int64)).cast(pl.Datetime("us", "UTC"))
 
 
-def random_instants(rng: np.random.Generator, day: date, n: int,
-                    hour_weights: np.ndarray | None = None) -> np.ndarray:
+def random_instants(
+    rng: np.random.Generator, day: date, n: int, hour_weights: np.ndarray | None = None
+) -> np.ndarray:
     """``n`` sorted random instants (epoch µs) in the Paris day, following 24 hourly weights."""
     utc_us, local_h = day_grid(day, 1)
     if hour_weights is None:

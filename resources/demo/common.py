@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -55,6 +55,6 @@ def rng_for(*parts: object) -> np.random.Generator:
 
 def paris_day_bounds_utc(day: date) -> tuple[datetime, datetime]:
     """UTC instants of the start and end of ``day`` in Europe/Paris (23 h or 25 h on DST days)."""
-    start = datetime.combine(day, time(0), PARIS).astimezone(timezone.utc)
-    end = datetime.combine(day + timedelta(days=1), time(0), PARIS).astimezone(timezone.utc)
+    start = datetime.combine(day, time(0), PARIS).astimezone(UTC)
+    end = datetime.combine(day + timedelta(days=1), time(0), PARIS).astimezone(UTC)
     return start, end

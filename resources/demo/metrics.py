@@ -13,8 +13,15 @@ from datetime import date
 import numpy as np
 import polars as pl
 
-from resources.demo.calendar_fr import (day_grid, in_lockdown, is_month_end_peak, utc_series,
-                                        weekday_index, yearly_factor, years_since_epoch)
+from resources.demo.calendar_fr import (
+    day_grid,
+    in_lockdown,
+    is_month_end_peak,
+    utc_series,
+    weekday_index,
+    yearly_factor,
+    years_since_epoch,
+)
 from resources.demo.common import rng_for
 from resources.schemas import RAW_METRICS
 
@@ -56,8 +63,19 @@ class SeriesSpec:
 
 def _cpu(resource: str, profile: str, level: float, amp: float, growth: float) -> SeriesSpec:
     weekly = (1, 1, 1, 1, 1, 0.8, 0.7) if profile == "batch" else (1, 1, 1, 1, 0.95, 0.45, 0.35)
-    return SeriesSpec("cpu_utilisation", resource, "%", "5min", level=level, amplitude=amp,
-                      growth=growth, profile=profile, weekly=weekly, august=0.15, december=0.05)
+    return SeriesSpec(
+        "cpu_utilisation",
+        resource,
+        "%",
+        "5min",
+        level=level,
+        amplitude=amp,
+        growth=growth,
+        profile=profile,
+        weekly=weekly,
+        august=0.15,
+        december=0.05,
+    )
 
 
 _CPU = [_cpu(f"CLU-PAR-0{i}", "mobile", 16 + 2 * i, 42, 2.0) for i in range(1, 5)]
@@ -66,42 +84,136 @@ _CPU += [_cpu(f"CLU-PAR-0{i}", "batch", 8 + i, 68, 1.8) for i in (7, 8)]
 _CPU += [_cpu(f"CLU-LYO-0{i}", "mixed", 24 + 3 * i, 38, 2.5) for i in (1, 2)]
 _CPU += [_cpu(f"CLU-LYO-0{i}", "office", 10 + i, 40, 1.2) for i in (3, 4)]
 
-_SFTN = [SeriesSpec("sftn_transfer_volume", f"SFTN-{p}", "GB", "1h", level=gb, growth=0.15,
-                    profile="batch", weekly=BATCH_WEEK, august=0.12, december=0.1,
-                    month_end=0.6, noise=0.15)
-         for p, gb in (("BDF", 40), ("STET", 120), ("SWIFT", 15), ("EBICS", 60), ("DGFIP", 8),
-                       ("URSSAF", 6), ("FILIALES", 35), ("EDITIQUE", 80))]
+_SFTN = [
+    SeriesSpec(
+        "sftn_transfer_volume",
+        f"SFTN-{p}",
+        "GB",
+        "1h",
+        level=gb,
+        growth=0.15,
+        profile="batch",
+        weekly=BATCH_WEEK,
+        august=0.12,
+        december=0.1,
+        month_end=0.6,
+        noise=0.15,
+    )
+    for p, gb in (
+        ("BDF", 40),
+        ("STET", 120),
+        ("SWIFT", 15),
+        ("EBICS", 60),
+        ("DGFIP", 8),
+        ("URSSAF", 6),
+        ("FILIALES", 35),
+        ("EDITIQUE", 80),
+    )
+]
 
-_API = [SeriesSpec("api_calls", f"api-{name}", "calls", "15min", since=since, level=calls,
-                   growth=growth, profile=prof, weekly=MOBILE_WEEK if prof == "mobile" else OFFICE_WEEK,
-                   august=0.06, december=0.05, month_end=0.08, lockdown=0.2, noise=0.06)
-        for name, calls, growth, prof, since in (
-            ("comptes", 9e6, 0.18, "mobile", None), ("authentification", 6e6, 0.2, "mobile", None),
-            ("virements", 1.2e6, 0.15, "mobile", None), ("cartes", 2e6, 0.15, "mobile", None),
-            ("beneficiaires", 6e5, 0.12, "mobile", None), ("credits", 2.5e5, 0.1, "office", None),
-            ("epargne", 5e5, 0.1, "mobile", None), ("documents", 4e5, 0.2, "office", None),
-            ("notifications", 4e6, 0.25, "mobile", None), ("fraude-scoring", 3e6, 0.2, "mobile", None),
-            ("open-banking-dsp2", 2e6, 0.3, "mobile", date(2019, 9, 14)),
-            ("paiement-instantane", 8e5, 0.35, "mobile", date(2020, 7, 1)))]
+_API = [
+    SeriesSpec(
+        "api_calls",
+        f"api-{name}",
+        "calls",
+        "15min",
+        since=since,
+        level=calls,
+        growth=growth,
+        profile=prof,
+        weekly=MOBILE_WEEK if prof == "mobile" else OFFICE_WEEK,
+        august=0.06,
+        december=0.05,
+        month_end=0.08,
+        lockdown=0.2,
+        noise=0.06,
+    )
+    for name, calls, growth, prof, since in (
+        ("comptes", 9e6, 0.18, "mobile", None),
+        ("authentification", 6e6, 0.2, "mobile", None),
+        ("virements", 1.2e6, 0.15, "mobile", None),
+        ("cartes", 2e6, 0.15, "mobile", None),
+        ("beneficiaires", 6e5, 0.12, "mobile", None),
+        ("credits", 2.5e5, 0.1, "office", None),
+        ("epargne", 5e5, 0.1, "mobile", None),
+        ("documents", 4e5, 0.2, "office", None),
+        ("notifications", 4e6, 0.25, "mobile", None),
+        ("fraude-scoring", 3e6, 0.2, "mobile", None),
+        ("open-banking-dsp2", 2e6, 0.3, "mobile", date(2019, 9, 14)),
+        ("paiement-instantane", 8e5, 0.35, "mobile", date(2020, 7, 1)),
+    )
+]
 
-_SESSIONS = [SeriesSpec("mobile_banking_sessions", region, "sessions", "1d", level=n, growth=0.12,
-                        weekly=MOBILE_WEEK, august=0.08, december=0.06, month_end=0.1,
-                        lockdown=0.25, noise=0.03)
-             for region, n in (("IDF", 4.2e5), ("AURA", 2.1e5), ("PACA", 1.5e5), ("OCC", 1.4e5),
-                               ("NAQ", 1.4e5), ("HDF", 1.4e5), ("GES", 1.3e5), ("BRE", 8e4))]
+_SESSIONS = [
+    SeriesSpec(
+        "mobile_banking_sessions",
+        region,
+        "sessions",
+        "1d",
+        level=n,
+        growth=0.12,
+        weekly=MOBILE_WEEK,
+        august=0.08,
+        december=0.06,
+        month_end=0.1,
+        lockdown=0.25,
+        noise=0.03,
+    )
+    for region, n in (
+        ("IDF", 4.2e5),
+        ("AURA", 2.1e5),
+        ("PACA", 1.5e5),
+        ("OCC", 1.4e5),
+        ("NAQ", 1.4e5),
+        ("HDF", 1.4e5),
+        ("GES", 1.3e5),
+        ("BRE", 8e4),
+    )
+]
 
-_PAYMENTS = [SeriesSpec("payments", channel, "transactions", "1d", since=since, level=n,
-                        growth=growth, weekly=weekly, august=0.1, december=dec, month_end=me,
-                        lockdown=lock, noise=0.03)
-             for channel, n, growth, weekly, dec, me, lock, since in (
-                 ("carte", 1.5e6, 0.06, (1.0, 1.02, 1.04, 1.08, 1.22, 1.3, 0.45), 0.2, 0.05, -0.3, None),
-                 ("virement_sepa", 4.2e5, 0.03, (1.15, 1.0, 0.98, 0.97, 1.05, 0.08, 0.04), 0.05, 0.4, -0.1, None),
-                 ("prelevement", 3.8e5, 0.02, (1.1, 1.0, 1.0, 1.0, 1.02, 0.05, 0.03), 0.02, 0.35, 0.0, None),
-                 ("virement_instantane", 6e4, 0.3, (1.05, 1.0, 1.0, 1.0, 1.1, 0.7, 0.5), 0.08, 0.2, 0.1,
-                  date(2018, 7, 2)),
-                 ("cheque", 9e4, -0.09, (1.2, 1.0, 1.0, 1.0, 0.95, 0.3, 0.02), 0.1, 0.15, -0.4, None),
-                 ("paiement_mobile", 4e4, 0.45, (1.0, 1.0, 1.02, 1.05, 1.2, 1.3, 0.5), 0.22, 0.05, 0.1,
-                  date(2018, 3, 1)))]
+_PAYMENTS = [
+    SeriesSpec(
+        "payments",
+        channel,
+        "transactions",
+        "1d",
+        since=since,
+        level=n,
+        growth=growth,
+        weekly=weekly,
+        august=0.1,
+        december=dec,
+        month_end=me,
+        lockdown=lock,
+        noise=0.03,
+    )
+    for channel, n, growth, weekly, dec, me, lock, since in (
+        ("carte", 1.5e6, 0.06, (1.0, 1.02, 1.04, 1.08, 1.22, 1.3, 0.45), 0.2, 0.05, -0.3, None),
+        ("virement_sepa", 4.2e5, 0.03, (1.15, 1.0, 0.98, 0.97, 1.05, 0.08, 0.04), 0.05, 0.4, -0.1, None),
+        ("prelevement", 3.8e5, 0.02, (1.1, 1.0, 1.0, 1.0, 1.02, 0.05, 0.03), 0.02, 0.35, 0.0, None),
+        (
+            "virement_instantane",
+            6e4,
+            0.3,
+            (1.05, 1.0, 1.0, 1.0, 1.1, 0.7, 0.5),
+            0.08,
+            0.2,
+            0.1,
+            date(2018, 7, 2),
+        ),
+        ("cheque", 9e4, -0.09, (1.2, 1.0, 1.0, 1.0, 0.95, 0.3, 0.02), 0.1, 0.15, -0.4, None),
+        (
+            "paiement_mobile",
+            4e4,
+            0.45,
+            (1.0, 1.0, 1.02, 1.05, 1.2, 1.3, 0.5),
+            0.22,
+            0.05,
+            0.1,
+            date(2018, 3, 1),
+        ),
+    )
+]
 
 SERIES: tuple[SeriesSpec, ...] = tuple(_CPU + _SFTN + _API + _SESSIONS + _PAYMENTS)
 """Every series the demo produces (a series exists from ``since`` on, or always when None)."""
@@ -156,15 +268,21 @@ def _values(spec: SeriesSpec, day: date, hours: np.ndarray, rng: np.random.Gener
 
 def generate(day: date) -> pl.DataFrame:
     """All series of ``day`` in RAW_METRICS schema (with ``partition_date``)."""
-    grids = {res: day_grid(day, step) if step < 1440 else (day_grid(day, 60)[0][:1], np.zeros(1))
-             for res, step in STEP_MINUTES.items()}
+    grids = {
+        res: day_grid(day, step) if step < 1440 else (day_grid(day, 60)[0][:1], np.zeros(1))
+        for res, step in STEP_MINUTES.items()
+    }
     outage_rng = rng_for("metrics", day.isoformat(), "outage")
     outage = None
     if outage_rng.random() < 0.05:  # rare day: one sub-daily series goes dark for a few hours
         candidates = [i for i, s in enumerate(SERIES) if s.resolution != "1d" and s.since is None]
         start_h = outage_rng.uniform(0, 20)
-        outage = (candidates[outage_rng.integers(len(candidates))], start_h,
-                  start_h + outage_rng.uniform(1, 4), outage_rng.random() < 0.5)
+        outage = (
+            candidates[outage_rng.integers(len(candidates))],
+            start_h,
+            start_h + outage_rng.uniform(1, 4),
+            outage_rng.random() < 0.5,
+        )
     ts_parts, value_parts, idx_parts = [], [], []
     for i, spec in enumerate(SERIES):
         if spec.since is not None and day < spec.since:
@@ -183,13 +301,17 @@ def generate(day: date) -> pl.DataFrame:
         value_parts.append(values[keep])
         idx_parts.append(np.full(int(keep.sum()), i, dtype=np.int32))
     idx = pl.Series(np.concatenate(idx_parts))
-    lookup = {field: pl.Series([getattr(s, field) for s in SERIES], dtype=pl.String())
-              for field in ("metric", "resource", "unit")}
-    frame = pl.DataFrame({
-        "timestamp": utc_series("timestamp", np.concatenate(ts_parts)),
-        "metric": lookup["metric"].gather(idx),
-        "resource": lookup["resource"].gather(idx),
-        "value": pl.Series(np.concatenate(value_parts), dtype=pl.Float64()),
-        "unit": lookup["unit"].gather(idx),
-    }).with_columns(partition_date=pl.lit(day, dtype=pl.Date()))
+    lookup = {
+        field: pl.Series([getattr(s, field) for s in SERIES], dtype=pl.String())
+        for field in ("metric", "resource", "unit")
+    }
+    frame = pl.DataFrame(
+        {
+            "timestamp": utc_series("timestamp", np.concatenate(ts_parts)),
+            "metric": lookup["metric"].gather(idx),
+            "resource": lookup["resource"].gather(idx),
+            "value": pl.Series(np.concatenate(value_parts), dtype=pl.Float64()),
+            "unit": lookup["unit"].gather(idx),
+        }
+    ).with_columns(partition_date=pl.lit(day, dtype=pl.Date()))
     return frame.select(RAW_METRICS.with_partition.keys()).cast(RAW_METRICS.with_partition)

@@ -44,30 +44,50 @@ _INITIAL_BEFORE = date(2022, 6, 30)
 
 # product -> (oldest cycle release date kept, LTS cycles only)
 _POOLS: dict[str, tuple[date, bool]] = {
-    "debian": (date(2015, 1, 1), False), "centos": (date(2011, 1, 1), False),
-    "rocky-linux": (date(2021, 1, 1), False), "windows-server-core": (date(2012, 1, 1), True),
-    "ibm-aix": (date(2015, 1, 1), False), "zabbix": (date(2018, 1, 1), True),
-    "tomcat": (date(2013, 1, 1), False), "red-hat-jboss-eap": (date(2012, 1, 1), False),
-    "oracle-jdk": (date(2014, 1, 1), True), "nodejs": (date(2016, 1, 1), True),
-    "python": (date(2010, 1, 1), False), "postgresql": (date(2015, 1, 1), False),
-    "mysql": (date(2013, 1, 1), False), "mariadb": (date(2017, 1, 1), True),
-    "mongodb": (date(2016, 1, 1), False), "elasticsearch": (date(2016, 1, 1), False),
-    "nginx": (date(2017, 1, 1), False), "apache-kafka": (date(2019, 1, 1), False),
-    "hashicorp-vault": (date(2020, 1, 1), False), "keycloak": (date(2020, 6, 1), False),
+    "debian": (date(2015, 1, 1), False),
+    "centos": (date(2011, 1, 1), False),
+    "rocky-linux": (date(2021, 1, 1), False),
+    "windows-server-core": (date(2012, 1, 1), True),
+    "ibm-aix": (date(2015, 1, 1), False),
+    "zabbix": (date(2018, 1, 1), True),
+    "tomcat": (date(2013, 1, 1), False),
+    "red-hat-jboss-eap": (date(2012, 1, 1), False),
+    "oracle-jdk": (date(2014, 1, 1), True),
+    "nodejs": (date(2016, 1, 1), True),
+    "python": (date(2010, 1, 1), False),
+    "postgresql": (date(2015, 1, 1), False),
+    "mysql": (date(2013, 1, 1), False),
+    "mariadb": (date(2017, 1, 1), True),
+    "mongodb": (date(2016, 1, 1), False),
+    "elasticsearch": (date(2016, 1, 1), False),
+    "nginx": (date(2017, 1, 1), False),
+    "apache-kafka": (date(2019, 1, 1), False),
+    "hashicorp-vault": (date(2020, 1, 1), False),
+    "keycloak": (date(2020, 6, 1), False),
 }
 _FIXED_VERSIONS = {("centos", "7"): "7.9.2009", ("centos", "8"): "8.5.2111", ("centos", "6"): "6.10"}
 _CHOICES: dict[str, tuple[tuple[str, ...], tuple[float, ...]]] = {
-    "os": (("debian", "centos", "rocky-linux", "windows-server-core", "ibm-aix"),
-           (0.4, 0.25, 0.15, 0.1, 0.1)),
+    "os": (
+        ("debian", "centos", "rocky-linux", "windows-server-core", "ibm-aix"),
+        (0.4, 0.25, 0.15, 0.1, 0.1),
+    ),
     "app": (("tomcat", "red-hat-jboss-eap", "nodejs", "python"), (0.4, 0.2, 0.2, 0.2)),
     "db": (("postgresql", "mysql", "mariadb", "mongodb", "elasticsearch"), (0.4, 0.15, 0.15, 0.15, 0.15)),
     "batch": (("python", "apache-kafka"), (0.7, 0.3)),
 }
-_EXTRA = {"APP-APIG": ("keycloak", "hashicorp-vault"), "APP-PAYM": ("hashicorp-vault",),
-          "APP-FRAU": ("apache-kafka",), "APP-MOBI": ("nodejs",)}
+_EXTRA = {
+    "APP-APIG": ("keycloak", "hashicorp-vault"),
+    "APP-PAYM": ("hashicorp-vault",),
+    "APP-FRAU": ("apache-kafka",),
+    "APP-MOBI": ("nodejs",),
+}
 # Deliberately unmatched components (role, product, version): an unknown product, no cycle.
-_UNMATCHED = (("web", "ApacheHTTPD", "2.4.57"), ("app", "oracle-weblogic", "12.2.1.4.0"),
-              ("app", "oracle-jdk", "1.8.0_401"), ("db", "postgresql", "9.x"))
+_UNMATCHED = (
+    ("web", "ApacheHTTPD", "2.4.57"),
+    ("app", "oracle-weblogic", "12.2.1.4.0"),
+    ("app", "oracle-jdk", "1.8.0_401"),
+    ("db", "postgresql", "9.x"),
+)
 _NUMERIC_TAIL = re.compile(r"^\d+(\.\d+)*$")
 
 
@@ -110,8 +130,8 @@ def _cycles() -> dict[str, list[_Cycle]]:
             continue
         latest_at = (r["latest_release_date"] or rel + timedelta(days=3 * 365)).toordinal()
         fixed, tail = _FIXED_VERSIONS.get((p, cyc)), ()
-        if fixed is None and latest.startswith(cyc + ".") and _NUMERIC_TAIL.match(latest[len(cyc) + 1:]):
-            tail = tuple(int(x) for x in latest[len(cyc) + 1:].split("."))
+        if fixed is None and latest.startswith(cyc + ".") and _NUMERIC_TAIL.match(latest[len(cyc) + 1 :]):
+            tail = tuple(int(x) for x in latest[len(cyc) + 1 :].split("."))
         elif fixed is None and latest != cyc:
             fixed = cyc  # e.g. windows-server-core "2019" (latest is a build number)
         pools.setdefault(p, []).append(_Cycle(p, cyc, rel.toordinal(), latest_at, tail, fixed))
@@ -124,7 +144,7 @@ def _plan(pool: list[_Cycle], app: str, product: str) -> list[tuple[int, _Cycle]
     initial = [c for c in pool if c.release <= _INITIAL_BEFORE.toordinal()] or pool[:1]
     weights = np.arange(1, len(initial) + 1, dtype=float) ** 1.5
     current = initial[rng.choice(len(initial), p=weights / weights.sum())]
-    plan = [(-10**9, current)]
+    plan = [(-(10**9), current)]
     n_up = rng.choice(3, p=(0.25, 0.5, 0.25))
     for when in sorted(rng.integers(_EPOCH + 30, _LAST_PLANNED, size=n_up)):
         newer = [c for c in pool if current.release < c.release <= when - 90]
@@ -189,10 +209,20 @@ def _base() -> tuple[tuple[_Component, ...], tuple[str, ...], np.ndarray]:
                 if env == "production" and len(plan) > 1 and crng.random() < 0.15:
                     plan = plan[:-1]  # this host missed the last upgrade
                 cadence = int(crng.choice([0, 90, 180, 365], p=(0.15, 0.3, 0.35, 0.2)))
-                comps.append(_Component(
-                    app.code, host, env, product, tuple(s + lag for s, _ in plan),
-                    tuple(c for _, c in plan), plan[0][1].release + int(crng.integers(60, 500)),
-                    cadence, int(crng.integers(0, max(cadence, 1))), int(crng.integers(0, 1000))))
+                comps.append(
+                    _Component(
+                        app.code,
+                        host,
+                        env,
+                        product,
+                        tuple(s + lag for s, _ in plan),
+                        tuple(c for _, c in plan),
+                        plan[0][1].release + int(crng.integers(60, 500)),
+                        cadence,
+                        int(crng.integers(0, max(cadence, 1))),
+                        int(crng.integers(0, 1000)),
+                    )
+                )
             placed.append((app.code, host, env, role, products))
     for want_role, product, version in _UNMATCHED:  # each on 3 hosts of its role
         fits = [p for p in placed if p[3] == want_role and product not in p[4]]
@@ -208,11 +238,14 @@ def generate_inventory(day: date) -> pl.DataFrame:
     present = rng.random(len(hosts)) >= MISSING_RATE
     jitter = rng.integers(-600, 601, size=len(hosts))
     start, _ = paris_day_bounds_utc(day)
-    scan_at = {h: start + timedelta(seconds=int(o + j))
-               for h, o, j, ok in zip(hosts, offsets, jitter, present) if ok}
+    scan_at = {
+        h: start + timedelta(seconds=int(o + j)) for h, o, j, ok in zip(hosts, offsets, jitter, present) if ok
+    }
     ordinal = day.toordinal()
-    rows = [(c.app, c.host, c.env, c.product, c.version(ordinal), scan_at[c.host])
-            for c in comps if c.host in scan_at]
+    rows = [
+        (c.app, c.host, c.env, c.product, c.version(ordinal), scan_at[c.host])
+        for c in comps
+        if c.host in scan_at
+    ]
     frame = pl.DataFrame(rows, schema=RAW_SOFTWARE_INVENTORY.columns, orient="row")
-    return frame.with_columns(partition_date=pl.lit(day, pl.Date())).sort(
-        "application", "host", "product")
+    return frame.with_columns(partition_date=pl.lit(day, pl.Date())).sort("application", "host", "product")

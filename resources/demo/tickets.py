@@ -21,8 +21,11 @@ from resources.schemas import RAW_INCIDENTS
 __all__ = ["CATEGORIES", "ROOT_CAUSES", "generate", "incident_number"]
 
 HOURLY = np.array([1, 1, 1, 1, 1, 2, 3, 6, 10, 12, 12, 11, 8, 10, 11, 11, 10, 8, 5, 3, 2, 2, 1, 1])
-SEVERITY_P = {"high": ([0.35, 0.45, 0.2], [0.4, 0.4, 0.2]), "medium": ([0.1, 0.45, 0.45], [0.1, 0.5, 0.4]),
-              "low": ([0.02, 0.2, 0.78], [0.03, 0.3, 0.67])}
+SEVERITY_P = {
+    "high": ([0.35, 0.45, 0.2], [0.4, 0.4, 0.2]),
+    "medium": ([0.1, 0.45, 0.45], [0.1, 0.5, 0.4]),
+    "low": ([0.02, 0.2, 0.78], [0.03, 0.3, 0.67]),
+}
 MEDIAN_HOURS = {1: 1.5, 2: 3.0, 3: 6.0, 4: 14.0, 5: 30.0}
 CRITICALITY_WEIGHT = {"critical": 1.6, "high": 1.2, "medium": 0.9, "low": 0.6}
 AUTO_SUBCATEGORIES = {"storage", "server", "batch", "lock", "performance", "certificate", "connectivity"}
@@ -58,25 +61,36 @@ def _error_code(rng: np.random.Generator) -> str:
     return f"ORA-{rng.integers(1000, 30000):05d}"
 
 
-def _placeholders(rng: np.random.Generator, app_code: str, day: date, opened_us: int,
-                  lang: str) -> dict[str, str]:
+def _placeholders(
+    rng: np.random.Generator, app_code: str, day: date, opened_us: int, lang: str
+) -> dict[str, str]:
     """Random values for the template fields, consistent with the ticket (app, day, hour)."""
     short = app_code[4:]
     seen = datetime.fromtimestamp(opened_us / 1e6 - rng.uniform(300, 7200), PARIS)
     name = _pick(rng, T.NAMES)
     flow = _pick(rng, ("PAIN001", "PAIN008", "CAMT053", "MT940", "DSN", "EDI"))
     return {
-        "server": _server(rng, app_code), "err": _error_code(rng), "n": str(int(rng.integers(2, 120))),
-        "ms": str(int(rng.integers(8, 90)) * 100), "pct": str(int(rng.integers(86, 101))),
-        "fs": _pick(rng, T.FILESYSTEMS), "user": f"{name[0].lower()}{name.split()[-1].lower()}",
+        "server": _server(rng, app_code),
+        "err": _error_code(rng),
+        "n": str(int(rng.integers(2, 120))),
+        "ms": str(int(rng.integers(8, 90)) * 100),
+        "pct": str(int(rng.integers(86, 101))),
+        "fs": _pick(rng, T.FILESYSTEMS),
+        "user": f"{name[0].lower()}{name.split()[-1].lower()}",
         "db": f"{_pick(rng, ('ORA', 'PG', 'SQL'))}{short}P{rng.integers(1, 4)}",
         "job": f"{short}J{rng.integers(1, 400):03d}",
         "file": f"{flow}_{day:%Y%m%d}_{rng.integers(1, 9999):04d}.xml",
-        "partner": _pick(rng, T.PARTNERS), "api": _pick(rng, T.APIS), "market": _pick(rng, T.MARKETS),
-        "agency": _pick(rng, T.AGENCIES), "sepa": _pick(rng, T.SEPA_CODES), "page": _pick(rng, T.PAGES),
+        "partner": _pick(rng, T.PARTNERS),
+        "api": _pick(rng, T.APIS),
+        "market": _pick(rng, T.MARKETS),
+        "agency": _pick(rng, T.AGENCIES),
+        "sepa": _pick(rng, T.SEPA_CODES),
+        "page": _pick(rng, T.PAGES),
         "host": f"{short.lower()}-{_pick(rng, ('api', 'front', 'bo', 'ws'))}.intra.banque.fr",
-        "hhmm": seen.strftime("%Hh%M" if lang == "fr" else "%H:%M"), "app_name": APP_BY_CODE[app_code].name,
-        "rule": f"R{rng.integers(1000, 9999)}", "name": name,
+        "hhmm": seen.strftime("%Hh%M" if lang == "fr" else "%H:%M"),
+        "app_name": APP_BY_CODE[app_code].name,
+        "rule": f"R{rng.integers(1000, 9999)}",
+        "name": name,
         "ref": incident_number(day - timedelta(days=int(rng.integers(1, 30))), int(rng.integers(0, 20)))[3:],
     }
 
@@ -85,8 +99,7 @@ def _inline(short: str) -> str:
     return short[0].lower() + short[1:] if len(short) > 1 and short[1].islower() else short
 
 
-def _description(rng: np.random.Generator, lang: str, short: str, auto: bool,
-                 fill: dict[str, str]) -> str:
+def _description(rng: np.random.Generator, lang: str, short: str, auto: bool, fill: dict[str, str]) -> str:
     intro = _pick(rng, T.INTROS[lang])
     body = intro.format(short=short if intro.startswith("{short}") else _inline(short))
     n_details = int(rng.integers(0, 4))
@@ -106,8 +119,9 @@ def _day_count(rng: np.random.Generator, day: date) -> int:
 
 
 def _cause_weights(causes: list[RootCause]) -> np.ndarray:
-    w = np.array([c.weight * (CRITICALITY_WEIGHT[APP_BY_CODE[c.app].criticality] if c.app else 1.0)
-                  for c in causes])
+    w = np.array(
+        [c.weight * (CRITICALITY_WEIGHT[APP_BY_CODE[c.app].criticality] if c.app else 1.0) for c in causes]
+    )
     return w / w.sum()
 
 
@@ -118,8 +132,9 @@ def generate(day: date) -> pl.DataFrame:
     _, end = paris_day_bounds_utc(day)
     end_us = int(end.timestamp() * 1_000_000) - 1
     opened = random_instants(rng, day, n, HOURLY)
-    causes = [c for c in ROOT_CAUSES
-              if (c.since is None or day >= c.since) and (c.until is None or day <= c.until)]
+    causes = [
+        c for c in ROOT_CAUSES if (c.since is None or day >= c.since) and (c.until is None or day <= c.until)
+    ]
     chosen = rng.choice(len(causes), size=n, p=_cause_weights(causes))
     rows: dict[str, list] = {k: [] for k in RAW_INCIDENTS.columns if k != "opened_at"}
     all_categories = [(c, s) for c, subs in CATEGORIES.items() for s in subs]
@@ -157,20 +172,35 @@ def generate(day: date) -> pl.DataFrame:
             updated_us = min(int(opened[i]) + int(rng.uniform(0, 2) * HOUR_US), end_us)
             close = (None, None, None)
         values = {
-            "number": incident_number(day, i), "short_description": short,
-            "description": _description(rng, lang, short, auto, fill), "category": label[0],
-            "subcategory": label[1], "priority": priority, "impact": impact, "urgency": urgency,
-            "assignment_group": group, "cmdb_ci": fill["server"] if rng.random() < 0.6 else app_code,
-            "state": state, "resolved_at": close[0], "close_code": close[1], "close_notes": close[2],
+            "number": incident_number(day, i),
+            "short_description": short,
+            "description": _description(rng, lang, short, auto, fill),
+            "category": label[0],
+            "subcategory": label[1],
+            "priority": priority,
+            "impact": impact,
+            "urgency": urgency,
+            "assignment_group": group,
+            "cmdb_ci": fill["server"] if rng.random() < 0.6 else app_code,
+            "state": state,
+            "resolved_at": close[0],
+            "close_code": close[1],
+            "close_notes": close[2],
             "sys_updated_on": updated_us,
         }
         for key, value in values.items():
             rows[key].append(value)
     schema = RAW_INCIDENTS.with_partition
-    frame = pl.DataFrame({
-        "opened_at": utc_series("opened_at", opened),
-        **{k: pl.Series(k, v, dtype=pl.Int64() if k in ("resolved_at", "sys_updated_on") else schema[k])
-           for k, v in rows.items()},
-    }).with_columns(pl.col("resolved_at", "sys_updated_on").cast(pl.Datetime("us", "UTC")),
-                    partition_date=pl.lit(day, dtype=pl.Date()))
+    frame = pl.DataFrame(
+        {
+            "opened_at": utc_series("opened_at", opened),
+            **{
+                k: pl.Series(k, v, dtype=pl.Int64() if k in ("resolved_at", "sys_updated_on") else schema[k])
+                for k, v in rows.items()
+            },
+        }
+    ).with_columns(
+        pl.col("resolved_at", "sys_updated_on").cast(pl.Datetime("us", "UTC")),
+        partition_date=pl.lit(day, dtype=pl.Date()),
+    )
     return frame.select(schema.keys()).cast(schema)

@@ -44,7 +44,7 @@ def fr_iban(bank: str, branch: str, account: str) -> str:
 
 def _phone(rng: np.random.Generator) -> str:
     digits = f"0{_pick(rng, '67')}{rng.integers(0, 10**8):08d}"
-    pairs = [digits[i:i + 2] for i in range(0, 10, 2)]
+    pairs = [digits[i : i + 2] for i in range(0, 10, 2)]
     international = "+33 " + digits[1] + " " + " ".join(pairs[1:])
     return _pick(rng, (" ".join(pairs), international, digits, ".".join(pairs)))
 
@@ -52,15 +52,21 @@ def _phone(rng: np.random.Generator) -> str:
 def _pii(rng: np.random.Generator, body: str) -> str:
     kind = _pick(rng, tuple(V.PII_SENTENCES))
     first, last = _pick(rng, V.FIRST_NAMES), _pick(rng, V.LAST_NAMES)
-    iban = fr_iban(f"{rng.integers(10000, 40000)}", f"{rng.integers(0, 10**5):05d}",
-                   f"{rng.integers(0, 10**11):011d}")
+    iban = fr_iban(
+        f"{rng.integers(10000, 40000)}", f"{rng.integers(0, 10**5):05d}", f"{rng.integers(0, 10**11):011d}"
+    )
     if rng.random() < 0.6:  # printed form, in groups of four
-        iban = " ".join(iban[i:i + 4] for i in range(0, len(iban), 4))
+        iban = " ".join(iban[i : i + 4] for i in range(0, len(iban), 4))
     suffix = rng.integers(1, 99) if rng.random() < 0.5 else ""
-    fill = {"email": f"{first}.{last.lower()}{suffix}@{_pick(rng, V.MAIL_DOMAINS)}",
-            "phone": _phone(rng), "civ": _pick(rng, ("Mme", "M.", "Madame", "Monsieur")), "last": last,
-            "iban": iban,
-            "cid": f"{rng.integers(10**7, 10**8)}", "body": body[:1].lower() + body[1:]}
+    fill = {
+        "email": f"{first}.{last.lower()}{suffix}@{_pick(rng, V.MAIL_DOMAINS)}",
+        "phone": _phone(rng),
+        "civ": _pick(rng, ("Mme", "M.", "Madame", "Monsieur")),
+        "last": last,
+        "iban": iban,
+        "cid": f"{rng.integers(10**7, 10**8)}",
+        "body": body[:1].lower() + body[1:],
+    }
     sentence = _pick(rng, V.PII_SENTENCES[kind]).format(**fill)
     return sentence if kind == "name" else f"{body} {sentence}"
 
@@ -105,8 +111,11 @@ def generate(day: date) -> pl.DataFrame:
     answered = random_instants(rng, day, n, HOURLY)
     scale = np.where(rng.random(n) < 0.7, 10, 5)
     channel = rng.choice(len(V.CHANNELS), size=n, p=V.CHANNEL_P)
-    scores = np.where(scale == 10, rng.choice(11, size=n, p=NPS_P / NPS_P.sum()),
-                      rng.choice(5, size=n, p=CSAT_P / CSAT_P.sum()) + 1)
+    scores = np.where(
+        scale == 10,
+        rng.choice(11, size=n, p=NPS_P / NPS_P.sum()),
+        rng.choice(5, size=n, p=CSAT_P / CSAT_P.sum()) + 1,
+    )
     if crash:  # app users rate lower while the app crashes
         worse = (channel == 0) & (rng.random(n) < 0.35)
         scores = np.where(worse, np.where(scale == 10, rng.integers(0, 5, n), rng.integers(1, 3, n)), scores)
@@ -122,14 +131,16 @@ def generate(day: date) -> pl.DataFrame:
             text = _verbatim(rng, _tone(int(scores[i]), int(scale[i])), ch, crash and ch == "appli")
             texts.append(_pii(rng, text) if rng.random() < 0.058 else text)
     schema = RAW_VERBATIMS.with_partition
-    frame = pl.DataFrame({
-        "response_id": [f"IRC-{day:%Y%m%d}-{i:04d}" for i in range(n)],
-        "answered_at": utc_series("answered_at", answered),
-        "score": pl.Series(scores, dtype=pl.Int16()),
-        "score_scale": pl.Series(scale, dtype=pl.Int8()),
-        "verbatim": pl.Series(texts, dtype=pl.String()),
-        "channel": [V.CHANNELS[c] for c in channel],
-        "agency": [V.AGENCIES[j] for j in rng.integers(0, len(V.AGENCIES), n)],
-        "product": [V.PRODUCTS[j] for j in rng.choice(len(V.PRODUCTS), size=n, p=V.PRODUCT_P)],
-    }).with_columns(partition_date=pl.lit(day, dtype=pl.Date()))
+    frame = pl.DataFrame(
+        {
+            "response_id": [f"IRC-{day:%Y%m%d}-{i:04d}" for i in range(n)],
+            "answered_at": utc_series("answered_at", answered),
+            "score": pl.Series(scores, dtype=pl.Int16()),
+            "score_scale": pl.Series(scale, dtype=pl.Int8()),
+            "verbatim": pl.Series(texts, dtype=pl.String()),
+            "channel": [V.CHANNELS[c] for c in channel],
+            "agency": [V.AGENCIES[j] for j in rng.integers(0, len(V.AGENCIES), n)],
+            "product": [V.PRODUCTS[j] for j in rng.choice(len(V.PRODUCTS), size=n, p=V.PRODUCT_P)],
+        }
+    ).with_columns(partition_date=pl.lit(day, dtype=pl.Date()))
     return frame.select(schema.keys()).cast(schema)

@@ -34,8 +34,12 @@ def window_sizes(points_per_day: float) -> dict[str, int]:
     """Windows in points: local 1 hour (at least 3 points), memory 2 days (at least 14),
     quiet 1 day (at least 3), history 7 days (at least 28)."""
     day = float(points_per_day)
-    return {"local": max(3, round(day / 24)), "memory": max(14, round(2 * day)),
-            "quiet": max(3, round(day)), "history": max(28, round(7 * day))}
+    return {
+        "local": max(3, round(day / 24)),
+        "memory": max(14, round(2 * day)),
+        "quiet": max(3, round(day)),
+        "history": max(28, round(7 * day)),
+    }
 
 
 def _robust_z(x: pd.Series, expected: pd.Series, memory: int) -> np.ndarray:
@@ -45,8 +49,7 @@ def _robust_z(x: pd.Series, expected: pd.Series, memory: int) -> np.ndarray:
     return (residual / (1.4826 * scale.clip(lower=floor))).to_numpy()
 
 
-def surprises(values: np.ndarray, local: int, memory: int, season: int = 0,
-              seasons: int = 3) -> np.ndarray:
+def surprises(values: np.ndarray, local: int, memory: int, season: int = 0, seasons: int = 3) -> np.ndarray:
     """Robust z of each point against the median of the ``local`` points before it; with a
     ``season`` (points per day), the smaller of that and the z against the median of the same
     point of the last ``seasons`` days: a daily ramp the series makes every day surprises
@@ -60,8 +63,15 @@ def surprises(values: np.ndarray, local: int, memory: int, season: int = 0,
     return np.nan_to_num(z, nan=0.0)
 
 
-def anomaly_scores(values: np.ndarray, local: int, memory: int, quiet: int, history: int,
-                   min_z: float = MIN_Z, season: int = 0) -> np.ndarray:
+def anomaly_scores(
+    values: np.ndarray,
+    local: int,
+    memory: int,
+    quiet: int,
+    history: int,
+    min_z: float = MIN_Z,
+    season: int = 0,
+) -> np.ndarray:
     """Score in [0, 1) per point from the points before it only (NaN values score 0). A record
     surprise (larger than all of the last ``history``) scores above every other, the more so
     the larger it is against the previous record."""
@@ -69,7 +79,7 @@ def anomaly_scores(values: np.ndarray, local: int, memory: int, quiet: int, hist
     raw = np.zeros(len(z))
     for i in range(10, len(z)):
         if z[i] >= min_z:
-            past = z[max(0, i - history):i]
+            past = z[max(0, i - history) : i]
             larger = np.count_nonzero(past >= z[i])
             raw[i] = 1.0 - (larger + 1) / (len(past) + 1)
             if larger == 0:
@@ -97,15 +107,32 @@ def score_series(hist, threshold: float) -> pl.DataFrame:
     scores = anomaly_scores(values, **sizes)
     flagged = scores >= flag_threshold(threshold, sizes["history"])
     times = pl.Series(hist.times.to_numpy()).dt.cast_time_unit("us").dt.replace_time_zone("UTC")
-    ids = [hashlib.sha1(f"{hist.series_id}|{hist.grain}|{t}".encode()).hexdigest()[:16]
-           for t in times.to_list()]
+    ids = [
+        hashlib.sha1(f"{hist.series_id}|{hist.grain}|{t}".encode()).hexdigest()[:16] for t in times.to_list()
+    ]
     severity = np.where(flagged & (z >= 2 * MIN_Z), "critical", "warning")
-    messages = [f"{hist.series_id} ({hist.grain}) at {t:%Y-%m-%d %H:%M} UTC: {v:.4g} against "
-                f"{e:.4g} expected (surprise z {s:.1f}, score {c:.4f})" if f else None
-                for t, v, e, s, c, f in zip(times.to_list(), values, expected, z, scores, flagged)]
-    return pl.DataFrame({
-        "series_id": hist.series_id, "metric": hist.metric, "resource": hist.resource,
-        "grain": hist.grain, "time": times, "value": values, "expected": expected,
-        "surprise": z, "score": scores, "flagged": flagged, "alert_id": ids,
-        "severity": severity, "message": pl.Series(messages, dtype=pl.String)},
-        nan_to_null=True)
+    messages = [
+        f"{hist.series_id} ({hist.grain}) at {t:%Y-%m-%d %H:%M} UTC: {v:.4g} against "
+        f"{e:.4g} expected (surprise z {s:.1f}, score {c:.4f})"
+        if f
+        else None
+        for t, v, e, s, c, f in zip(times.to_list(), values, expected, z, scores, flagged)
+    ]
+    return pl.DataFrame(
+        {
+            "series_id": hist.series_id,
+            "metric": hist.metric,
+            "resource": hist.resource,
+            "grain": hist.grain,
+            "time": times,
+            "value": values,
+            "expected": expected,
+            "surprise": z,
+            "score": scores,
+            "flagged": flagged,
+            "alert_id": ids,
+            "severity": severity,
+            "message": pl.Series(messages, dtype=pl.String),
+        },
+        nan_to_null=True,
+    )

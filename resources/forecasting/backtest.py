@@ -73,8 +73,9 @@ def loo_q(errors: np.ndarray, level: float, profile: np.ndarray) -> float:
     split = quantile_q(errors, level, profile)
     if errors.shape[0] < 3:
         return split
-    scores = np.concatenate([np.abs(errors[k]) / error_profile(np.delete(errors, k, axis=0))
-                             for k in range(errors.shape[0])])
+    scores = np.concatenate(
+        [np.abs(errors[k]) / error_profile(np.delete(errors, k, axis=0)) for k in range(errors.shape[0])]
+    )
     rank = min(int(np.ceil((scores.size + 1) * level)), scores.size) - 1
     return max(split, float(np.sort(scores)[rank]))
 
@@ -107,15 +108,29 @@ class Score:
         return dict(self.__dict__)
 
 
-def score(name: str, forecasts: np.ndarray, actuals: np.ndarray, scale: float,
-          naive_mase: float | None, members: list[str] | None = None) -> Score:
+def score(
+    name: str,
+    forecasts: np.ndarray,
+    actuals: np.ndarray,
+    scale: float,
+    naive_mase: float | None,
+    members: list[str] | None = None,
+) -> Score:
     errors = actuals - forecasts
     mase = float(np.abs(errors).mean() / scale)
     base = naive_mase if naive_mase else mase
     profile = error_profile(errors)
-    return Score(name, mase, mase / base if base else 1.0, loo_coverage(errors, 0.8),
-                 loo_coverage(errors, 0.95), loo_q(errors, 0.8, profile),
-                 loo_q(errors, 0.95, profile), profile.tolist(), members or [name])
+    return Score(
+        name,
+        mase,
+        mase / base if base else 1.0,
+        loo_coverage(errors, 0.8),
+        loo_coverage(errors, 0.95),
+        loo_q(errors, 0.8, profile),
+        loo_q(errors, 0.95, profile),
+        profile.tolist(),
+        members or [name],
+    )
 
 
 def _wins(forecasts: np.ndarray, naive: np.ndarray, actuals: np.ndarray) -> float:
@@ -125,9 +140,14 @@ def _wins(forecasts: np.ndarray, naive: np.ndarray, actuals: np.ndarray) -> floa
     return float((mine < base).mean())
 
 
-def select(backtests: dict[str, np.ndarray], actuals: np.ndarray, scale: float,
-           min_coverage80: float, margin: float = 0.0,
-           min_wins: float = 0.0) -> tuple[Score, list[Score]]:
+def select(
+    backtests: dict[str, np.ndarray],
+    actuals: np.ndarray,
+    scale: float,
+    min_coverage80: float,
+    margin: float = 0.0,
+    min_wins: float = 0.0,
+) -> tuple[Score, list[Score]]:
     """Scores of every candidate plus the ensemble (mean) of the best two; the winner is the
     lowest MASE among those whose 80 % coverage reaches ``min_coverage80`` (or overall).
 
@@ -137,8 +157,7 @@ def select(backtests: dict[str, np.ndarray], actuals: np.ndarray, scale: float,
     hair on average, or thanks to one origin, loses on the next weeks about as often as it wins,
     and where it loses it can lose badly. Without a clear winner, seasonal naive."""
     naive = score("naive", backtests["naive"], actuals, scale, None)
-    scores = [naive] + [score(n, f, actuals, scale, naive.mase)
-                        for n, f in backtests.items() if n != "naive"]
+    scores = [naive] + [score(n, f, actuals, scale, naive.mase) for n, f in backtests.items() if n != "naive"]
     ranked = sorted((s for s in scores if s.name != "naive"), key=lambda s: s.mase)
     if len(ranked) >= 2:
         pair = [ranked[0].name, ranked[1].name]
@@ -147,8 +166,10 @@ def select(backtests: dict[str, np.ndarray], actuals: np.ndarray, scale: float,
     forecasts = {s.name: np.mean([backtests[m] for m in s.members], axis=0) for s in scores}
 
     def clear(s: Score) -> bool:
-        return s.name == "naive" or (s.mase <= (1 - margin) * naive.mase and
-                                     _wins(forecasts[s.name], backtests["naive"], actuals) >= min_wins)
+        return s.name == "naive" or (
+            s.mase <= (1 - margin) * naive.mase
+            and _wins(forecasts[s.name], backtests["naive"], actuals) >= min_wins
+        )
 
     eligible = [s for s in scores if clear(s)]
     covered = [s for s in eligible if not s.coverage80 < min_coverage80] or eligible

@@ -61,7 +61,7 @@ class SeasonalProfile:
         k = max(1, min(self.k, len(values) // self.season))
         if len(values) < self.season:
             return np.full(n, float(values[-1]))
-        block = values[len(values) - k * self.season:].reshape(k, self.season)
+        block = values[len(values) - k * self.season :].reshape(k, self.season)
         return np.resize(np.median(block, axis=0), n)
 
 
@@ -87,9 +87,19 @@ def build(name: str, season: int, n_train: int, settings: ForecastSettings) -> F
     if name == "arima":
         if season > settings.arima_max_season:
             return f"arima: season {season} > arima_max_season {settings.arima_max_season}"
-        return Forecaster(name, AutoARIMA(  # time-boxed by a model budget: deterministic
-            season_length=season, max_p=2, max_q=2, max_P=1, max_Q=1, approximation=True,
-            nmodels=settings.arima_max_models), True)
+        return Forecaster(
+            name,
+            AutoARIMA(  # time-boxed by a model budget: deterministic
+                season_length=season,
+                max_p=2,
+                max_q=2,
+                max_P=1,
+                max_Q=1,
+                approximation=True,
+                nmodels=settings.arima_max_models,
+            ),
+            True,
+        )
     if name == "theta":
         return Forecaster(name, AutoTheta(season_length=season), True)
     if name == "mstl":  # hourly: daily and weekly seasons removed by MSTL, ETS on the rest
@@ -103,8 +113,17 @@ def build(name: str, season: int, n_train: int, settings: ForecastSettings) -> F
 
         # LOESS evaluated every 10th (trend) / 3rd (low-pass) point and interpolated: 4.5x
         # faster on four weeks of hours, forecasts within 0.05 % of the exact decomposition
-        return Forecaster(name, StatsForecastModel(MSTL(
-            season_length=[season, WEEK[season]], trend_forecaster=SfAutoETS(model="ZZN"),
-            stl_kwargs={"trend_jump": 10, "low_pass_jump": 3})), True)
-    raise ValueError(f"unknown forecasting candidate {name!r}: expected one of "
-                     f"{', '.join(STATISTICAL)} or lstm")
+        return Forecaster(
+            name,
+            StatsForecastModel(
+                MSTL(
+                    season_length=[season, WEEK[season]],
+                    trend_forecaster=SfAutoETS(model="ZZN"),
+                    stl_kwargs={"trend_jump": 10, "low_pass_jump": 3},
+                )
+            ),
+            True,
+        )
+    raise ValueError(
+        f"unknown forecasting candidate {name!r}: expected one of {', '.join(STATISTICAL)} or lstm"
+    )

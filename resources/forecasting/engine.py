@@ -36,8 +36,9 @@ class LstmCache:
         return self.found[version]
 
 
-def _decide(full: History, origin: date, store: ModelStore, settings: ForecastSettings,
-            lstms: LstmCache) -> tuple[date | None, str]:
+def _decide(
+    full: History, origin: date, store: ModelStore, settings: ForecastSettings, lstms: LstmCache
+) -> tuple[date | None, str]:
     """(version to reuse or None, why)."""
     if settings.force_refit:
         return None, "force_refit set"
@@ -57,15 +58,16 @@ def _decide(full: History, origin: date, store: ModelStore, settings: ForecastSe
     return version, f"reused (fit {version}, {age} days old)"
 
 
-def _lstm_backtests(cut_hists: list[History], settings: ForecastSettings, store: ModelStore,
-                    origin: date) -> dict[str, tuple[np.ndarray, float]]:
+def _lstm_backtests(
+    cut_hists: list[History], settings: ForecastSettings, store: ModelStore, origin: date
+) -> dict[str, tuple[np.ndarray, float]]:
     """Train the global LSTM on every eligible series' training part, backtest it in one batch."""
     horizon, stride, train_len = layout("daily", settings)
     plans = {}
     for hist in cut_hists:
         points = cuts(len(hist.values), settings.backtest_origins, stride, horizon)
         if fallback_reason(hist, points, hist.season) is None:
-            train = hist.values[max(0, points[0] - train_len):points[0]]
+            train = hist.values[max(0, points[0] - train_len) : points[0]]
             if len(train) >= MIN_POINTS:
                 plans[hist.series_id] = (hist, points, train)
     if not plans:
@@ -73,22 +75,40 @@ def _lstm_backtests(cut_hists: list[History], settings: ForecastSettings, store:
     _quiet_lightning()
     model = GlobalLSTM(settings).fit([(h, train) for h, _, train in plans.values()])
     model.save(store.lstm_path(origin))
-    batch = [(h, h.values[max(0, c - train_len):c], GlobalLSTM._scale(train))
-             for h, points, train in plans.values() for c in points]
+    batch = [
+        (h, h.values[max(0, c - train_len) : c], GlobalLSTM._scale(train))
+        for h, points, train in plans.values()
+        for c in points
+    ]
     flat = iter(model.predict(batch, horizon))
-    return {sid: (np.stack([next(flat) for _ in points]), GlobalLSTM._scale(train))
-            for sid, (h, points, train) in plans.items()}
+    return {
+        sid: (np.stack([next(flat) for _ in points]), GlobalLSTM._scale(train))
+        for sid, (h, points, train) in plans.items()
+    }
 
 
 def _fit_job(args) -> dict:
     hist, origin, fields, store, candidates, lstm_bt = args
     settings = ForecastSettings(**fields)  # a Dagster resource does not unpickle: rebuilt here
-    return fit_series(hist, origin, settings, store, candidates,
-                      lstm_bt[0] if lstm_bt else None, lstm_bt[1] if lstm_bt else None)
+    return fit_series(
+        hist,
+        origin,
+        settings,
+        store,
+        candidates,
+        lstm_bt[0] if lstm_bt else None,
+        lstm_bt[1] if lstm_bt else None,
+    )
 
 
-def models_at(histories: list[History], origin: date, grain: str, settings: ForecastSettings,
-              store: ModelStore, lstms: LstmCache) -> list[tuple[dict, bool, str]]:
+def models_at(
+    histories: list[History],
+    origin: date,
+    grain: str,
+    settings: ForecastSettings,
+    store: ModelStore,
+    lstms: LstmCache,
+) -> list[tuple[dict, bool, str]]:
     """(meta, refit, why) of every series with history at ``origin``."""
     candidates = settings.daily_candidates if grain == "daily" else settings.hourly_candidates
     out, refit = [], []
@@ -101,8 +121,11 @@ def models_at(histories: list[History], origin: date, grain: str, settings: Fore
             refit.append((hist, why))
         else:
             out.append((store.load(full.series_id, version)[0], False, why))
-    lstm = (_lstm_backtests([h for h, _ in refit], settings, store, origin)
-            if refit and "lstm" in candidates and grain == "daily" else {})
+    lstm = (
+        _lstm_backtests([h for h, _ in refit], settings, store, origin)
+        if refit and "lstm" in candidates and grain == "daily"
+        else {}
+    )
     fields = {name: getattr(settings, name) for name in ForecastSettings.model_fields}
     jobs = [(h, origin, fields, store, candidates, lstm.get(h.series_id)) for h, _ in refit]
     metas = parallel_map(_fit_job, jobs, settings.workers)  # in process, a pool, or Dask

@@ -49,21 +49,27 @@ def combine(p: list[float], method: str) -> float:
     raise ValueError(f"unknown crossing method {method!r}: expected one of {METHODS}")
 
 
-def headroom_row(series: pl.DataFrame, meta: dict, threshold: float,
-                 method: str = "blend") -> dict:
+def headroom_row(series: pl.DataFrame, meta: dict, threshold: float, method: str = "blend") -> dict:
     """``series``: one series' daily forecasts at one origin, sorted by horizon."""
     origin = series["origin"][0]
     days = series["horizon_days"].to_list()
-    p = [_p_above(f, lo, hi, threshold) for f, lo, hi in
-         zip(series["forecast"], series["lo80"], series["hi80"])]
+    p = [
+        _p_above(f, lo, hi, threshold)
+        for f, lo, hi in zip(series["forecast"], series["lo80"], series["hi80"])
+    ]
     crossing = next((d for d, f in zip(days, series["forecast"]) if f >= threshold), None)
     p_within = {n: combine([pv for d, pv in zip(days, p) if d <= n], method) for n in (7, 30, 90)}
-    return {"series_id": meta["series_id"], "metric": meta["metric"],
-            "resource": meta["resource"], "origin": origin, "capacity_threshold": threshold,
-            "days_to_threshold": crossing,
-            "crossing_date": origin + timedelta(days=crossing) if crossing else None,
-            **{f"p_cross_{n}d": round(v, 4) for n, v in p_within.items()},
-            "partition_date": origin}
+    return {
+        "series_id": meta["series_id"],
+        "metric": meta["metric"],
+        "resource": meta["resource"],
+        "origin": origin,
+        "capacity_threshold": threshold,
+        "days_to_threshold": crossing,
+        "crossing_date": origin + timedelta(days=crossing) if crossing else None,
+        **{f"p_cross_{n}d": round(v, 4) for n, v in p_within.items()},
+        "partition_date": origin,
+    }
 
 
 def headroom_frame(rows: list[dict]) -> pl.DataFrame:

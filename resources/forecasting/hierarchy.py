@@ -67,8 +67,10 @@ def load_hierarchies(path: str | Path = "") -> list[Hierarchy]:
         parents = {}
         for resource, chain in (item["parents"] or {}).items():
             if len(chain) != len(levels) - 1:
-                raise ValueError(f"{path}: hierarchies[{i}].parents.{resource} has {len(chain)} "
-                                 f"parents, the levels {list(levels)} need {len(levels) - 1}")
+                raise ValueError(
+                    f"{path}: hierarchies[{i}].parents.{resource} has {len(chain)} "
+                    f"parents, the levels {list(levels)} need {len(levels) - 1}"
+                )
             parents[str(resource)] = tuple(str(c) for c in chain)
         out.append(Hierarchy(str(item["metric"]), str(item.get("agg", "sum")), levels, parents))
     return out
@@ -91,15 +93,26 @@ def forecast_node(hist: History, settings: ForecastSettings, steps: int) -> dict
         m = hist.season if len(hist.values) > hist.season else 1
         point = np.resize(hist.values[-m:], steps)
         diffs = np.abs(hist.values[m:] - hist.values[:-m]) if len(hist.values) > m else np.zeros(1)
-        meta = {"q80": float(np.quantile(diffs, 0.8)), "q95": float(np.quantile(diffs, 0.95)),
-                "profile": [1.0]}
+        meta = {
+            "q80": float(np.quantile(diffs, 0.8)),
+            "q95": float(np.quantile(diffs, 0.95)),
+            "profile": [1.0],
+        }
         return with_intervals(meta, point, hist.unit)
-    bt = backtest_candidates(hist, settings, [c for c in settings.daily_candidates if c != "lstm"],
-                             cut_points, None)
-    winner, _ = select(bt.forecasts, bt.actuals, bt.scale, settings.min_coverage80,
-                       settings.selection_margin, settings.selection_min_wins)
-    point = np.mean([bt.fitted[n].predict(hist, hist.values[start:], start, steps)
-                     for n in winner.members], axis=0)
+    bt = backtest_candidates(
+        hist, settings, [c for c in settings.daily_candidates if c != "lstm"], cut_points, None
+    )
+    winner, _ = select(
+        bt.forecasts,
+        bt.actuals,
+        bt.scale,
+        settings.min_coverage80,
+        settings.selection_margin,
+        settings.selection_min_wins,
+    )
+    point = np.mean(
+        [bt.fitted[n].predict(hist, hist.values[start:], start, steps) for n in winner.members], axis=0
+    )
     return with_intervals(interval_meta(winner, settings), point, hist.unit)
 
 

@@ -32,13 +32,25 @@ class History:
 
     def cut(self, origin: date) -> History:
         """The history known at the end of Paris day ``origin``, gaps filled and counted."""
-        keep = (self.times <= pd.Timestamp(origin) if self.grain == "daily"
-                else self.times < pd.Timestamp(day_end_utc(origin)))
+        keep = (
+            self.times <= pd.Timestamp(origin)
+            if self.grain == "daily"
+            else self.times < pd.Timestamp(day_end_utc(origin))
+        )
         values = self.values[keep]
         missing = int(np.isnan(values).sum())
         filled = pd.Series(values).interpolate(limit_direction="forward").ffill().to_numpy()
-        return History(self.series_id, self.grain, self.metric, self.resource, self.agg,
-                       self.unit, self.times[keep], filled, missing)
+        return History(
+            self.series_id,
+            self.grain,
+            self.metric,
+            self.resource,
+            self.agg,
+            self.unit,
+            self.times[keep],
+            filled,
+            missing,
+        )
 
     @property
     def season(self) -> int:
@@ -48,7 +60,7 @@ class History:
         from darts import TimeSeries
 
         values = self.values if values is None else values
-        times = self.times[start:start + len(values)]
+        times = self.times[start : start + len(values)]
         return TimeSeries.from_times_and_values(times, values.astype(np.float64), freq=FREQ[self.grain])
 
 
@@ -68,12 +80,25 @@ def build_histories(frame: pl.DataFrame, grain: str) -> list[History]:
         known = part.filter(pl.col("value").is_not_null())
         if known.height == 0:
             continue
-        times = pd.date_range(known["time"][0].replace(tzinfo=None),
-                              part["time"][-1].replace(tzinfo=None), freq=step)
-        values = pd.Series(part["value"].to_numpy(),
-                           index=pd.DatetimeIndex(part["time"].dt.replace_time_zone(None).to_numpy()))
+        times = pd.date_range(
+            known["time"][0].replace(tzinfo=None), part["time"][-1].replace(tzinfo=None), freq=step
+        )
+        values = pd.Series(
+            part["value"].to_numpy(),
+            index=pd.DatetimeIndex(part["time"].dt.replace_time_zone(None).to_numpy()),
+        )
         values = values[~values.index.duplicated(keep="last")].reindex(times)
         first = part.row(0, named=True)
-        out.append(History(series_id, grain, first["metric"], first["resource"], first["agg"],
-                           first["unit"], times, values.to_numpy(dtype=np.float64)))
+        out.append(
+            History(
+                series_id,
+                grain,
+                first["metric"],
+                first["resource"],
+                first["agg"],
+                first["unit"],
+                times,
+                values.to_numpy(dtype=np.float64),
+            )
+        )
     return out

@@ -33,14 +33,27 @@ class GlobalLSTM:
 
         torch.manual_seed(self.settings.seed)
         return RNNModel(
-            model="LSTM", input_chunk_length=INPUT_CHUNK, training_length=TRAINING_LENGTH,
-            hidden_dim=self.settings.lstm_hidden, n_rnn_layers=1, batch_size=256,
-            n_epochs=self.settings.lstm_epochs, random_state=self.settings.seed,
-            work_dir=work_dir, log_tensorboard=False, save_checkpoints=False,
-            force_reset=True, optimizer_kwargs={"lr": 3e-3},
-            pl_trainer_kwargs={"accelerator": "cpu", "enable_progress_bar": False,
-                               "enable_model_summary": False, "logger": False,
-                               "enable_checkpointing": False})
+            model="LSTM",
+            input_chunk_length=INPUT_CHUNK,
+            training_length=TRAINING_LENGTH,
+            hidden_dim=self.settings.lstm_hidden,
+            n_rnn_layers=1,
+            batch_size=256,
+            n_epochs=self.settings.lstm_epochs,
+            random_state=self.settings.seed,
+            work_dir=work_dir,
+            log_tensorboard=False,
+            save_checkpoints=False,
+            force_reset=True,
+            optimizer_kwargs={"lr": 3e-3},
+            pl_trainer_kwargs={
+                "accelerator": "cpu",
+                "enable_progress_bar": False,
+                "enable_model_summary": False,
+                "logger": False,
+                "enable_checkpointing": False,
+            },
+        )
 
     @staticmethod
     def _scale(values: np.ndarray) -> float:
@@ -53,8 +66,9 @@ class GlobalLSTM:
         usable = series[::step]
         with tempfile.TemporaryDirectory(prefix="appops_lstm_") as work_dir:
             self.model = self._new(work_dir)
-            self.model.fit([h.to_ts(v / self._scale(v)) for h, v in usable],
-                           max_samples_per_ts=64, verbose=False)
+            self.model.fit(
+                [h.to_ts(v / self._scale(v)) for h, v in usable], max_samples_per_ts=64, verbose=False
+            )
         return self
 
     def predict(self, batch: list[tuple[History, np.ndarray, float]], n: int) -> list[np.ndarray]:
@@ -77,6 +91,5 @@ class GlobalLSTM:
         found = cls(settings)
         with readable_dir(path.parent) as local:
             found.model = RNNModel.load(str(local / path.name), map_location="cpu")
-        found.model.trainer_params.update(enable_progress_bar=False, logger=False,
-                                          enable_model_summary=False)
+        found.model.trainer_params.update(enable_progress_bar=False, logger=False, enable_model_summary=False)
         return found

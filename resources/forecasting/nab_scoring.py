@@ -20,8 +20,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-PROFILES = {"standard": (1.0, 1.0, 0.11), "reward_low_FP_rate": (1.0, 1.0, 0.22),
-            "reward_low_FN_rate": (1.0, 2.0, 0.11)}  # (tp, fn, fp) weights
+PROFILES = {
+    "standard": (1.0, 1.0, 0.11),
+    "reward_low_FP_rate": (1.0, 1.0, 0.22),
+    "reward_low_FN_rate": (1.0, 2.0, 0.11),
+}  # (tp, fn, fp) weights
 PROBATION_SHARE, PROBATION_MAX = 0.15, 750
 
 
@@ -40,16 +43,19 @@ class ScoredFile:
     scores: np.ndarray  # the detector's anomaly scores, in [0, 1]
 
 
-def sweep(times: np.ndarray, scores: np.ndarray, windows: list[tuple], profile: str = "standard"
-          ) -> ScoredFile:
+def sweep(
+    times: np.ndarray, scores: np.ndarray, windows: list[tuple], profile: str = "standard"
+) -> ScoredFile:
     """``times``: sorted timestamps (numpy datetime64); ``windows``: (start, end) pairs, both
     timestamps of rows of the file (NAB's windows are)."""
     tp_w, _, fp_w = PROFILES[profile]
     n = len(times)
     weights, window = np.empty(n), np.full(n, -1)
     max_tp = scaled_sigmoid(-1.0)
-    bounds = sorted((int(np.searchsorted(times, np.datetime64(a))),
-                     int(np.searchsorted(times, np.datetime64(b)))) for a, b in windows)
+    bounds = sorted(
+        (int(np.searchsorted(times, np.datetime64(a))), int(np.searchsorted(times, np.datetime64(b))))
+        for a, b in windows
+    )
     prev_right, prev_width, k = None, None, 0
     for i in range(n):
         if k < len(bounds) and bounds[k][0] <= i <= bounds[k][1]:
@@ -98,8 +104,9 @@ def normalised(files: list[ScoredFile], threshold: float, profile: str = "standa
     return 100.0 * (raw - null) / (perfect - null)
 
 
-def best_threshold(files: list[ScoredFile], profile: str = "standard",
-                   grid: np.ndarray | None = None) -> tuple[float, float]:
+def best_threshold(
+    files: list[ScoredFile], profile: str = "standard", grid: np.ndarray | None = None
+) -> tuple[float, float]:
     """(threshold, normalised score) maximising the corpus score, as NAB's optimiser does."""
     grid = np.round(np.arange(0.0, 1.0001, 0.0025), 4) if grid is None else grid
     found = [(normalised(files, float(t), profile), float(t)) for t in grid]

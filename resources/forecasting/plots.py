@@ -26,8 +26,7 @@ def risk_plot(hist: History, forecast: pl.DataFrame, threshold: float, title: st
     return _finish(plt, fig, ax, title)
 
 
-def scenario_plot(base: pl.DataFrame, scenario: pl.DataFrame, threshold: float | None,
-                  title: str) -> bytes:
+def scenario_plot(base: pl.DataFrame, scenario: pl.DataFrame, threshold: float | None, title: str) -> bytes:
     """Baseline forecast and band against the scenario's, with the threshold when set."""
     import matplotlib
 

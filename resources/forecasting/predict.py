@@ -36,8 +36,7 @@ def with_intervals(meta: dict, point: np.ndarray, unit: str) -> dict[str, np.nda
     return {k: np.clip(v, 0.0, upper) for k, v in out.items()}
 
 
-def drift_share(meta: dict, members: dict, lstm, full: History, version: date,
-                origin: date) -> float | None:
+def drift_share(meta: dict, members: dict, lstm, full: History, version: date, origin: date) -> float | None:
     """Share of the points since the fit that fall outside the model's 95 % band: large when
     the series left the regime the model learnt. None when there is nothing to judge yet."""
     before, now = full.cut(version), full.cut(origin)

@@ -37,9 +37,12 @@ def daily_time(day: pl.Expr) -> pl.Expr:
 
 def _steps(raw: pl.DataFrame) -> pl.DataFrame:
     """Native step of each series in minutes (median gap; a lone daily point: 1440)."""
-    return (raw.sort("timestamp").group_by("metric", "resource")
-            .agg(step=pl.col("timestamp").diff().dt.total_minutes().median())
-            .with_columns(pl.col("step").fill_null(1440.0).clip(1.0, 1440.0)))
+    return (
+        raw.sort("timestamp")
+        .group_by("metric", "resource")
+        .agg(step=pl.col("timestamp").diff().dt.total_minutes().median())
+        .with_columns(pl.col("step").fill_null(1440.0).clip(1.0, 1440.0))
+    )
 
 
 def _finish(frame: pl.DataFrame, expected: pl.Expr, grain: str, min_coverage: float) -> pl.DataFrame:
@@ -58,38 +61,53 @@ def _finish(frame: pl.DataFrame, expected: pl.Expr, grain: str, min_coverage: fl
     return out.with_columns(
         value=pl.when(pl.col("missing")).then(None).otherwise(pl.col("value")),
         series_id=pl.concat_str("metric", "resource", "agg", separator="/"),
-        n_points=pl.col("n_points").fill_null(0).cast(pl.Int32))
+        n_points=pl.col("n_points").fill_null(0).cast(pl.Int32),
+    )
 
 
 def _daily(raw: pl.DataFrame, min_coverage: float) -> pl.DataFrame:
     lengths = pl.DataFrame({"partition_date": sorted(set(raw["partition_date"]))}).with_columns(
         minutes=pl.col("partition_date").map_elements(
-            lambda d: (day_bounds(d)[1] - day_bounds(d)[0]).total_seconds() / 60,
-            return_dtype=pl.Float64()))
-    frame = (raw.group_by("metric", "resource", "unit", "partition_date")
-             .agg(n_points=pl.len(), mean=pl.col("value").mean(),
-                  p95=pl.col("value").quantile(0.95, "linear"), total=pl.col("value").sum())
-             .join(_steps(raw), on=["metric", "resource"]).join(lengths, on="partition_date"))
+            lambda d: (day_bounds(d)[1] - day_bounds(d)[0]).total_seconds() / 60, return_dtype=pl.Float64()
+        )
+    )
+    frame = (
+        raw.group_by("metric", "resource", "unit", "partition_date")
+        .agg(
+            n_points=pl.len(),
+            mean=pl.col("value").mean(),
+            p95=pl.col("value").quantile(0.95, "linear"),
+            total=pl.col("value").sum(),
+        )
+        .join(_steps(raw), on=["metric", "resource"])
+        .join(lengths, on="partition_date")
+    )
     expected = (pl.col("minutes") / pl.col("step")).round().clip(1.0, None)
     return _finish(frame, expected, "daily", min_coverage).with_columns(
-        time=daily_time(pl.col("partition_date")))
+        time=daily_time(pl.col("partition_date"))
+    )
 
 
 def _hourly(raw: pl.DataFrame, min_coverage: float) -> pl.DataFrame:
     sub = raw.join(_steps(raw).filter(pl.col("step") < 1440), on=["metric", "resource"])
     if sub.height == 0:
         return pl.DataFrame()
-    grid = pl.concat([
-        pl.DataFrame({"time": pl.datetime_range(*day_bounds(d), "1h", closed="left",
-                                                time_unit="us", eager=True)})
-        .with_columns(partition_date=pl.lit(d)) for d in sorted(set(sub["partition_date"]))])
+    grid = pl.concat(
+        [
+            pl.DataFrame(
+                {"time": pl.datetime_range(*day_bounds(d), "1h", closed="left", time_unit="us", eager=True)}
+            ).with_columns(partition_date=pl.lit(d))
+            for d in sorted(set(sub["partition_date"]))
+        ]
+    )
     grid = grid.with_columns(pl.col("time").dt.convert_time_zone("UTC"))
     keys = sub.select("metric", "resource", "unit", "step", "partition_date").unique()
-    points = (sub.with_columns(time=pl.col("timestamp").dt.truncate("1h"))
-              .group_by("metric", "resource", "time")
-              .agg(n_points=pl.len(), mean=pl.col("value").mean(), total=pl.col("value").sum()))
-    frame = keys.join(grid, on="partition_date").join(points, on=["metric", "resource", "time"],
-                                                      how="left")
+    points = (
+        sub.with_columns(time=pl.col("timestamp").dt.truncate("1h"))
+        .group_by("metric", "resource", "time")
+        .agg(n_points=pl.len(), mean=pl.col("value").mean(), total=pl.col("value").sum())
+    )
+    frame = keys.join(grid, on="partition_date").join(points, on=["metric", "resource", "time"], how="left")
     expected = (60.0 / pl.col("step")).round().clip(1.0, None)
     return _finish(frame, expected, "hourly", min_coverage)
 

@@ -46,8 +46,10 @@ def parse_scenarios(items: list[dict], where: str = "scenarios") -> list[Scenari
         item = dict(item)
         unknown = set(item) - {"name", "kind", "metric", "resource", "start", "rate_pct", "pct"}
         if unknown or not {"name", "kind", "metric"} <= set(item):
-            raise ValueError(f"{where}[{i}] needs name, kind, metric (optional resource, start, "
-                             f"rate_pct, pct); got {sorted(item)}")
+            raise ValueError(
+                f"{where}[{i}] needs name, kind, metric (optional resource, start, "
+                f"rate_pct, pct); got {sorted(item)}"
+            )
         if item["kind"] not in KINDS:
             raise ValueError(f"{where}[{i}].kind is {item['kind']!r}: expected one of {KINDS}")
         if item["kind"] == "remove" and not item.get("resource"):
@@ -58,8 +60,11 @@ def parse_scenarios(items: list[dict], where: str = "scenarios") -> list[Scenari
             rate, pct = float(item.get("rate_pct", 0.0)), float(item.get("pct", 0.0))
         except ValueError as exc:
             raise ValueError(f"{where}[{i}]: {exc}") from None
-        out.append(Scenario(str(item["name"]), item["kind"], str(item["metric"]),
-                            item.get("resource"), start, rate, pct))
+        out.append(
+            Scenario(
+                str(item["name"]), item["kind"], str(item["metric"]), item.get("resource"), start, rate, pct
+            )
+        )
     names = [s.name for s in out]
     if len(set(names)) != len(names) or "baseline" in names:
         raise ValueError(f"{where}: scenario names must be unique and not 'baseline': {names}")
@@ -78,17 +83,17 @@ BANDS = ("forecast", "lo80", "hi80", "lo95", "hi95")
 def _identity(frame: pl.DataFrame) -> pl.DataFrame:
     """metric and resource columns from series_id = metric/resource.../agg."""
     parts = pl.col("series_id").str.split("/")
-    return frame.with_columns(metric=parts.list.first(),
-                              resource=parts.list.slice(1, parts.list.len() - 2).list.join("/"))
+    return frame.with_columns(
+        metric=parts.list.first(), resource=parts.list.slice(1, parts.list.len() - 2).list.join("/")
+    )
 
 
-def apply_scenario(daily: pl.DataFrame, scenario: Scenario,
-                   capped: set[str] = frozenset()) -> pl.DataFrame:
+def apply_scenario(daily: pl.DataFrame, scenario: Scenario, capped: set[str] = frozenset()) -> pl.DataFrame:
     """The daily forecasts (capacity_forecasts rows, grain daily) under ``scenario``: the
     series it touches, transformed (the others are left out); ``capped``: series ids of
     utilisation (%) series, kept within 0-100. Pure."""
     frame = _identity(daily)
-    start = (pl.lit(scenario.start) if scenario.start else pl.col("origin"))
+    start = pl.lit(scenario.start) if scenario.start else pl.col("origin")
     day = pl.col("target_time").dt.date()
     active = day >= start
     mine = frame.filter(pl.col("metric") == scenario.metric)
@@ -98,14 +103,19 @@ def apply_scenario(daily: pl.DataFrame, scenario: Scenario,
             return frame.clear().drop("metric", "resource")
         rest = mine.filter(pl.col("resource") != scenario.resource)
         agg = pl.col("series_id").str.split("/").list.last()
-        totals = (rest.with_columns(agg=agg).group_by("origin", "target_time", "agg")
-                  .agg(others=pl.col("forecast").sum()))
-        moved = (gone.with_columns(agg=agg)
-                 .select("origin", "target_time", "agg", removed=pl.col("forecast")))
+        totals = (
+            rest.with_columns(agg=agg)
+            .group_by("origin", "target_time", "agg")
+            .agg(others=pl.col("forecast").sum())
+        )
+        moved = gone.with_columns(agg=agg).select("origin", "target_time", "agg", removed=pl.col("forecast"))
         factor = (1 + pl.col("removed") / pl.col("others")).fill_null(1.0)
-        rest = (rest.with_columns(agg=agg).join(totals, on=["origin", "target_time", "agg"])
-                .join(moved, on=["origin", "target_time", "agg"], how="left")
-                .with_columns(factor=pl.when(active).then(factor).otherwise(1.0)))
+        rest = (
+            rest.with_columns(agg=agg)
+            .join(totals, on=["origin", "target_time", "agg"])
+            .join(moved, on=["origin", "target_time", "agg"], how="left")
+            .with_columns(factor=pl.when(active).then(factor).otherwise(1.0))
+        )
         out = rest.with_columns([pl.col(c) * pl.col("factor") for c in BANDS])
     else:
         if scenario.resource:
@@ -118,6 +128,7 @@ def apply_scenario(daily: pl.DataFrame, scenario: Scenario,
         out = mine.with_columns(factor=pl.when(active).then(factor).otherwise(1.0))
         out = out.with_columns([pl.col(c) * pl.col("factor") for c in BANDS])
     percent = pl.col("series_id").is_in(sorted(capped))  # a utilisation stays a %
-    out = out.with_columns([pl.when(percent).then(pl.col(c).clip(0, 100))
-                            .otherwise(pl.col(c)) for c in BANDS])
+    out = out.with_columns(
+        [pl.when(percent).then(pl.col(c).clip(0, 100)).otherwise(pl.col(c)) for c in BANDS]
+    )
     return out.select(daily.columns)

@@ -4,7 +4,13 @@
 import dagster as dg
 
 DAILY_CANDIDATES = ["naive", "profile", "ets", "arima", "theta", "lstm"]
-HOURLY_CANDIDATES = ["naive", "naive_week", "profile", "theta", "mstl"]  # "ets" possible: slow with a 24 h season
+HOURLY_CANDIDATES = [
+    "naive",
+    "naive_week",
+    "profile",
+    "theta",
+    "mstl",
+]  # "ets" possible: slow with a 24 h season
 
 
 class ForecastSettings(dg.ConfigurableResource):
@@ -36,7 +42,7 @@ class ForecastSettings(dg.ConfigurableResource):
     interval_widening80: float = 1.15  # conformal half-widths x these (see fitting.interval_meta)
     interval_widening95: float = 1.5
     drift_refit_share: float = 0.5  # share of days since the fit outside the 95 % band: refit
-    anomaly_threshold: float = 0.9975 # metric_anomalies flags a score at or above this (chosen on
+    anomaly_threshold: float = 0.9975  # metric_anomalies flags a score at or above this (chosen on
     #                                   NAB's AWS series; see resources/forecasting/anomaly.py)
     crossing_method: str = "blend"  # how days' crossing probabilities combine (headroom.py)
     hierarchy_file: str = ""  # YAML of hierarchies (reconciled_forecasts); empty: the shipped one

@@ -35,8 +35,7 @@ class ModelStore:
         folder = self.base / safe_name(series_id)
         if not folder.is_dir():
             return None
-        found = [date.fromisoformat(p.name) for p in folder.iterdir()
-                 if (p / "meta.json").exists()]
+        found = [date.fromisoformat(p.name) for p in folder.iterdir() if (p / "meta.json").exists()]
         found = [v for v in found if v <= origin]
         return max(found) if found else None
 
@@ -56,6 +55,9 @@ class ModelStore:
     def load(self, series_id: str, version: date) -> tuple[dict, dict]:
         folder = self._dir(series_id, version)
         meta = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
-        members = {name: pickle.loads((folder / f"{name}.pkl").read_bytes())
-                   for name in meta["members"] if name != "lstm"}
+        members = {
+            name: pickle.loads((folder / f"{name}.pkl").read_bytes())
+            for name in meta["members"]
+            if name != "lstm"
+        }
         return meta, members

@@ -18,8 +18,7 @@ class Threshold:
     agg: str | None = None
 
     def matches(self, metric: str, resource: str, agg: str) -> bool:
-        return (self.metric == metric and self.resource in (None, resource)
-                and self.agg in (None, agg))
+        return self.metric == metric and self.resource in (None, resource) and self.agg in (None, agg)
 
     @property
     def specificity(self) -> int:
@@ -34,13 +33,16 @@ def load_thresholds(path: str | Path = "") -> list[Threshold]:
     for i, rule in enumerate(doc.get("thresholds") or []):
         unknown = set(rule) - {"metric", "resource", "agg", "threshold"}
         if unknown or "metric" not in rule or "threshold" not in rule:
-            raise ValueError(f"{path}: thresholds[{i}] needs metric and threshold "
-                             f"(optional resource, agg); got {sorted(rule)}")
+            raise ValueError(
+                f"{path}: thresholds[{i}] needs metric and threshold "
+                f"(optional resource, agg); got {sorted(rule)}"
+            )
         try:
             value = float(rule["threshold"])
         except (TypeError, ValueError):
-            raise ValueError(f"{path}: thresholds[{i}].threshold is not a number: "
-                             f"{rule['threshold']!r}") from None
+            raise ValueError(
+                f"{path}: thresholds[{i}].threshold is not a number: {rule['threshold']!r}"
+            ) from None
         rules.append(Threshold(str(rule["metric"]), value, rule.get("resource"), rule.get("agg")))
     return rules
 

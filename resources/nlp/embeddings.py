@@ -38,8 +38,13 @@ def encode_batch(job: tuple[str, str, str, int, list[str]]) -> np.ndarray:
     name_or_path, device, precision, batch_size, texts = job
     model = load_sentence_model(name_or_path, device)
     with inference_context(precision, device):
-        vectors = model.encode(texts, batch_size=batch_size, show_progress_bar=False,
-                               normalize_embeddings=True, convert_to_numpy=True)
+        vectors = model.encode(
+            texts,
+            batch_size=batch_size,
+            show_progress_bar=False,
+            normalize_embeddings=True,
+            convert_to_numpy=True,
+        )
     return vectors.astype(np.float32)
 
 
@@ -71,11 +76,18 @@ class EmbeddingModel(dg.ConfigurableResource):
     def encode(self, texts: list[str]) -> np.ndarray:
         """L2-normalised float32 embeddings, one row per text (empty input: shape (0, dim))."""
         if texts and engine() == "dask":
-            jobs = [(self.name_or_path, self.device, self.precision, self.batch_size,
-                     texts[i:i + self.dask_batch]) for i in range(0, len(texts), self.dask_batch)]
+            jobs = [
+                (
+                    self.name_or_path,
+                    self.device,
+                    self.precision,
+                    self.batch_size,
+                    texts[i : i + self.dask_batch],
+                )
+                for i in range(0, len(texts), self.dask_batch)
+            ]
             return np.concatenate(parallel_map(encode_batch, jobs))
         model = self.load()
         if not texts:
             return np.zeros((0, model.get_sentence_embedding_dimension()), dtype=np.float32)
-        return encode_batch((self.name_or_path, self.device, self.precision, self.batch_size,
-                             texts))
+        return encode_batch((self.name_or_path, self.device, self.precision, self.batch_size, texts))

@@ -19,8 +19,9 @@ TEMPLATES: tuple[str, ...] = (
 )
 
 
-def zero_shot_examples(label_descriptions: dict[str, str],
-                       templates: tuple[str, ...] = TEMPLATES) -> tuple[list[str], list[str]]:
+def zero_shot_examples(
+    label_descriptions: dict[str, str], templates: tuple[str, ...] = TEMPLATES
+) -> tuple[list[str], list[str]]:
     """One sentence per label, template and description phrase (phrases split on ``;``)."""
     texts, labels = [], []
     for label, description in sorted(label_descriptions.items()):
@@ -32,9 +33,18 @@ def zero_shot_examples(label_descriptions: dict[str, str],
     return texts, labels
 
 
-def train_setfit(texts: list[str], labels: list[str], *, model_path: str, seed: int = 42,
-                 num_iterations: int = 5, batch_size: int = 16, epochs: int = 1,
-                 max_steps: int = -1, max_length: int = 128):
+def train_setfit(
+    texts: list[str],
+    labels: list[str],
+    *,
+    model_path: str,
+    seed: int = 42,
+    num_iterations: int = 5,
+    batch_size: int = 16,
+    epochs: int = 1,
+    max_steps: int = -1,
+    max_length: int = 128,
+):
     """A SetFitModel fine-tuned from the sentence-transformers model at ``model_path``.
 
     ``max_steps`` (>0) caps the contrastive steps, hence the pairs (steps x batch size): the
@@ -49,16 +59,29 @@ def train_setfit(texts: list[str], labels: list[str], *, model_path: str, seed: 
     if len(set(labels)) < 2:
         raise ValueError(f"train_setfit: need at least 2 classes, got {sorted(set(labels))}")
     set_seed(seed)
-    model = SetFitModel.from_pretrained(model_path, local_files_only=True,
-                                        head_params={"max_iter": 1000, "random_state": seed})
+    model = SetFitModel.from_pretrained(
+        model_path, local_files_only=True, head_params={"max_iter": 1000, "random_state": seed}
+    )
     model.model_body.max_seq_length = max_length
     with tempfile.TemporaryDirectory(prefix="setfit-") as scratch:
-        args = TrainingArguments(output_dir=scratch, logging_dir=scratch, batch_size=batch_size,
-                                 num_epochs=epochs, num_iterations=num_iterations,
-                                 max_steps=max_steps, max_length=max_length, seed=seed, report_to="none",
-                                 save_strategy="no", show_progress_bar=False)
-        trainer = Trainer(model=model, args=args,
-                          train_dataset=Dataset.from_dict({"text": list(texts), "label": list(labels)}))
+        args = TrainingArguments(
+            output_dir=scratch,
+            logging_dir=scratch,
+            batch_size=batch_size,
+            num_epochs=epochs,
+            num_iterations=num_iterations,
+            max_steps=max_steps,
+            max_length=max_length,
+            seed=seed,
+            report_to="none",
+            save_strategy="no",
+            show_progress_bar=False,
+        )
+        trainer = Trainer(
+            model=model,
+            args=args,
+            train_dataset=Dataset.from_dict({"text": list(texts), "label": list(labels)}),
+        )
         trainer.train()
     return model
 
@@ -69,10 +92,12 @@ def tfidf_baseline(train_texts: list[str], train_labels: list[str]):
     from sklearn.linear_model import LogisticRegression
     from sklearn.pipeline import Pipeline
 
-    pipeline = Pipeline([
-        ("tfidf", TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True, min_df=1)),
-        ("logreg", LogisticRegression(max_iter=1000, class_weight="balanced", random_state=0)),
-    ])
+    pipeline = Pipeline(
+        [
+            ("tfidf", TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True, min_df=1)),
+            ("logreg", LogisticRegression(max_iter=1000, class_weight="balanced", random_state=0)),
+        ]
+    )
     return pipeline.fit(list(train_texts), list(train_labels))
 
 
@@ -83,14 +108,17 @@ def evaluate(y_true: list[str], y_pred: list[str], labels: list[str] | None = No
 
     labels = sorted(set(y_true) | set(y_pred)) if labels is None else list(labels)
     precision, recall, _, support = precision_recall_fscore_support(
-        y_true, y_pred, labels=labels, zero_division=0)
+        y_true, y_pred, labels=labels, zero_division=0
+    )
     return {
         "macro_f1": float(f1_score(y_true, y_pred, labels=labels, average="macro", zero_division=0)),
         "accuracy": float(np.mean(np.asarray(y_true) == np.asarray(y_pred))) if len(y_true) else 0.0,
         "n": len(y_true),
         "labels": labels,
-        "per_class": {l: {"precision": round(float(p), 4), "recall": round(float(r), 4),
-                          "support": int(s)} for l, p, r, s in zip(labels, precision, recall, support)},
+        "per_class": {
+            label: {"precision": round(float(p), 4), "recall": round(float(r), 4), "support": int(s)}
+            for label, p, r, s in zip(labels, precision, recall, support)
+        },
         "confusion_matrix": confusion_matrix(y_true, y_pred, labels=labels).tolist(),
     }
 
@@ -112,8 +140,15 @@ def confusion_matrix_png(matrix: list[list[int]], labels: list[str], title: str 
     ax.set_ylabel("true")
     ax.set_title(title)
     for (i, j), v in np.ndenumerate(data):
-        ax.text(j, i, str(v), ha="center", va="center",
-                color="white" if v > data.max() / 2 else "black", fontsize=8)
+        ax.text(
+            j,
+            i,
+            str(v),
+            ha="center",
+            va="center",
+            color="white" if v > data.max() / 2 else "black",
+            fontsize=8,
+        )
     fig.tight_layout()
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=80)

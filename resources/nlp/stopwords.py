@@ -33,8 +33,9 @@ probleme erreur error urgent info équipe team support
 LISTS = {"fr": FRENCH, "en": ENGLISH}
 
 
-def stop_words(languages: tuple[str, ...] = ("fr", "en"), extra: tuple[str, ...] = (),
-               ticket_words: bool = True) -> list[str]:
+def stop_words(
+    languages: tuple[str, ...] = ("fr", "en"), extra: tuple[str, ...] = (), ticket_words: bool = True
+) -> list[str]:
     """Sorted, de-duplicated stop words of ``languages`` (``fr``, ``en``) plus ``extra``."""
     unknown = set(languages) - set(LISTS)
     if unknown:

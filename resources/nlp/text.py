@@ -9,20 +9,27 @@ import re
 
 GREETING = re.compile(
     r"^\s*(bonjour|bonsoir|bjr|salut|hello|hi|hey|dear\s+\w+|cher\w*\s+\w+)\b[^\n]{0,30}[,!.]?\s*$",
-    re.IGNORECASE)
+    re.IGNORECASE,
+)
 SIGNATURE = re.compile(  # a line that starts the signature block: everything below it goes
     r"^\s*(--+|cordialement|bien\s+cordialement|cdlt|bien\s+à\s+vous|merci(\s+d'avance|\s+par\s+avance)?"
     r"|bonne\s+(journée|soirée)|regards|best\s+regards|kind\s+regards|best|thanks|thank\s+you|cheers)"
-    r"\s*[,.!]?\s*$", re.IGNORECASE)
+    r"\s*[,.!]?\s*$",
+    re.IGNORECASE,
+)
 BOILERPLATE = re.compile(
     r"(ticket\s+(créé|ouvert)\s+automatiquement[^.\n]*\.?|ticket\s+automatically\s+created[^.\n]*\.?"
     r"|auto-generated\s+ticket\.?|\[centreon\]\s*alerte?\s+\w+\s+(sur|on)\s+\S+\s*[-–]?"
     r"|capture\s+d'écran\s+en\s+pj\.?|screenshot\s+attached\.?|merci\s+de\s+traiter\s+en\s+priorité\.?"
-    r"|please\s+handle\s+asap\.?|pj\s*:\s*\S+)", re.IGNORECASE)
+    r"|please\s+handle\s+asap\.?|pj\s*:\s*\S+)",
+    re.IGNORECASE,
+)
 REPORTING = re.compile(
     r"^\s*(nous\s+constatons\s+le\s+problème\s+suivant|plusieurs\s+utilisateurs\s+signalent"
     r"|suite\s+à\s+l'alerte\s+de\s+ce\s+matin|pour\s+info|we\s+are\s+seeing\s+the\s+following\s+issue"
-    r"|several\s+users\s+report|following\s+this\s+morning's\s+alert)\s*[:,]\s*", re.IGNORECASE)
+    r"|several\s+users\s+report|following\s+this\s+morning's\s+alert)\s*[:,]\s*",
+    re.IGNORECASE,
+)
 PLACEHOLDER = re.compile(r"\[[A-Z_]{2,}\]|<[A-Z_]{2,}>")  # redaction tokens such as [EMAIL]
 SPACES = re.compile(r"\s+")
 

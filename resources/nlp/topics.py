@@ -29,8 +29,9 @@ def _unit(vectors: np.ndarray) -> np.ndarray:
     return vectors / np.where(norms == 0, 1, norms)
 
 
-def ctfidf_keywords(texts: list[str], labels: np.ndarray, stop_words: list[str] | None = None,
-                    top_n: int = 8) -> dict[int, list[str]]:
+def ctfidf_keywords(
+    texts: list[str], labels: np.ndarray, stop_words: list[str] | None = None, top_n: int = 8
+) -> dict[int, list[str]]:
     """Class-based TF-IDF (BERTopic's): each cluster's documents as one document, words weighted
     by their frequency in the cluster times log(1 + mean words per cluster / frequency overall)."""
     from sklearn.feature_extraction.text import CountVectorizer
@@ -38,9 +39,10 @@ def ctfidf_keywords(texts: list[str], labels: np.ndarray, stop_words: list[str] 
     classes = sorted(int(c) for c in set(labels.tolist()) if c != -1)
     if not classes:
         return {}
-    joined = [" ".join(t for t, l in zip(texts, labels) if l == c) for c in classes]
-    vectorizer = CountVectorizer(stop_words=stop_words, token_pattern=TOKEN_PATTERN,
-                                 lowercase=True, ngram_range=(1, 2))
+    joined = [" ".join(t for t, label in zip(texts, labels) if label == c) for c in classes]
+    vectorizer = CountVectorizer(
+        stop_words=stop_words, token_pattern=TOKEN_PATTERN, lowercase=True, ngram_range=(1, 2)
+    )
     try:
         counts = vectorizer.fit_transform(joined).toarray().astype(float)
     except ValueError:  # no word left at all
@@ -49,8 +51,10 @@ def ctfidf_keywords(texts: list[str], labels: np.ndarray, stop_words: list[str] 
     tf = counts / np.maximum(counts.sum(axis=1, keepdims=True), 1)
     idf = np.log(1 + counts.sum(axis=1).mean() / np.maximum(counts.sum(axis=0), 1))
     scores = tf * idf
-    return {c: [str(words[j]) for j in np.argsort(-scores[i], kind="stable")[:top_n] if scores[i, j] > 0]
-            for i, c in enumerate(classes)}
+    return {
+        c: [str(words[j]) for j in np.argsort(-scores[i], kind="stable")[:top_n] if scores[i, j] > 0]
+        for i, c in enumerate(classes)
+    }
 
 
 @functools.lru_cache(maxsize=1)
@@ -101,20 +105,35 @@ def _reduce(embeddings: np.ndarray, seed: int, umap_dims: int) -> np.ndarray:
     import umap  # heavy: only when clustering
 
     n = embeddings.shape[0]
-    options = {"n_neighbors": min(15, n - 1), "n_components": min(umap_dims, n - 2),
-               "metric": "cosine", "min_dist": 0.0, "random_state": seed, "low_memory": True,
-               "n_jobs": 1, "init": "pca" if n > umap_dims + 10 else "random"}
+    options = {
+        "n_neighbors": min(15, n - 1),
+        "n_components": min(umap_dims, n - 2),
+        "metric": "cosine",
+        "min_dist": 0.0,
+        "random_state": seed,
+        "low_memory": True,
+        "n_jobs": 1,
+        "init": "pca" if n > umap_dims + 10 else "random",
+    }
     if n < SMALL_DATA:
-        options.update(force_approximation_algorithm=True,
-                       precomputed_knn=exact_neighbours(embeddings, options["n_neighbors"]))
+        options.update(
+            force_approximation_algorithm=True,
+            precomputed_knn=exact_neighbours(embeddings, options["n_neighbors"]),
+        )
     with warnings.catch_warnings():  # "transform will be unavailable": we never transform
         warnings.filterwarnings("ignore", message=r"precomputed_knn\[2\]")
         return umap.UMAP(**options).fit_transform(embeddings)
 
 
-def cluster_documents(embeddings: np.ndarray, texts: list[str], *, seed: int = 42,
-                      min_cluster_size: int = 10, stop_words: list[str] | None = None,
-                      umap_dims: int = 5) -> ClusterResult:
+def cluster_documents(
+    embeddings: np.ndarray,
+    texts: list[str],
+    *,
+    seed: int = 42,
+    min_cluster_size: int = 10,
+    stop_words: list[str] | None = None,
+    umap_dims: int = 5,
+) -> ClusterResult:
     """Cluster ``embeddings`` (one row per text); too few documents give only outliers."""
     import hdbscan  # heavy: only when clustering
 
@@ -124,13 +143,15 @@ def cluster_documents(embeddings: np.ndarray, texts: list[str], *, seed: int = 4
     if n < max(2 * min_cluster_size, umap_dims + 4):
         return ClusterResult(labels=np.full(n, -1, dtype=int))
     reduced = _reduce(embeddings.astype(np.float32), seed, umap_dims)
-    labels = hdbscan.HDBSCAN(min_cluster_size=min_cluster_size, metric="euclidean",
-                             prediction_data=False, core_dist_n_jobs=1).fit_predict(reduced)
+    labels = hdbscan.HDBSCAN(
+        min_cluster_size=min_cluster_size, metric="euclidean", prediction_data=False, core_dist_n_jobs=1
+    ).fit_predict(reduced)
     return describe_labels(embeddings, texts, np.asarray(labels, dtype=int), stop_words)
 
 
-def describe_labels(embeddings: np.ndarray, texts: list[str], labels: np.ndarray,
-                    stop_words: list[str] | None = None) -> ClusterResult:
+def describe_labels(
+    embeddings: np.ndarray, texts: list[str], labels: np.ndarray, stop_words: list[str] | None = None
+) -> ClusterResult:
     """Centroids, most central members and c-TF-IDF keywords of the clusters of ``labels``."""
     unit = _unit(embeddings.astype(np.float64))
     centroids, representatives = {}, {}
@@ -140,12 +161,17 @@ def describe_labels(embeddings: np.ndarray, texts: list[str], labels: np.ndarray
         order = np.argsort(-(unit[members] @ centroid), kind="stable")
         centroids[c] = centroid
         representatives[c] = [int(i) for i in members[order[:5]]]
-    return ClusterResult(labels=labels, keywords=ctfidf_keywords(texts, labels, stop_words),
-                         representatives=representatives, centroids=centroids)
+    return ClusterResult(
+        labels=labels,
+        keywords=ctfidf_keywords(texts, labels, stop_words),
+        representatives=representatives,
+        centroids=centroids,
+    )
 
 
-def novel_groups(embeddings: np.ndarray, recent: np.ndarray, novelty: float = 0.7,
-                 link: float = 0.8, min_size: int = 4) -> list[np.ndarray]:
+def novel_groups(
+    embeddings: np.ndarray, recent: np.ndarray, novelty: float = 0.7, link: float = 0.8, min_size: int = 4
+) -> list[np.ndarray]:
     """Groups of recent documents unlike anything before them: candidate new root causes.
 
     A recent document is novel when its nearest earlier document (exact cosine) is below
@@ -172,8 +198,13 @@ def novel_groups(embeddings: np.ndarray, recent: np.ndarray, novelty: float = 0.
     return sorted((g for g in groups if len(g) >= min_size), key=lambda g: int(g[0]))
 
 
-def carve_groups(result: ClusterResult, embeddings: np.ndarray, texts: list[str],
-                 groups: list[np.ndarray], stop_words: list[str] | None = None) -> ClusterResult:
+def carve_groups(
+    result: ClusterResult,
+    embeddings: np.ndarray,
+    texts: list[str],
+    groups: list[np.ndarray],
+    stop_words: list[str] | None = None,
+) -> ClusterResult:
     """``result`` with each group made a cluster of its own (taken out of where it was)."""
     if not groups:
         return result
@@ -188,8 +219,13 @@ def carve_groups(result: ClusterResult, embeddings: np.ndarray, texts: list[str]
     return describe_labels(embeddings, texts, relabelled, stop_words)
 
 
-def match_clusters(previous: dict[str, np.ndarray], current: dict[int, np.ndarray],
-                   threshold: float = 0.8, *, new_prefix: str = "new") -> dict[int, str]:
+def match_clusters(
+    previous: dict[str, np.ndarray],
+    current: dict[int, np.ndarray],
+    threshold: float = 0.8,
+    *,
+    new_prefix: str = "new",
+) -> dict[int, str]:
     """Give each current cluster the id of the previous cluster it matches, else a new id.
 
     Pairs are chosen one-to-one to maximise total cosine similarity (Hungarian assignment);

@@ -21,13 +21,21 @@ from resources.retrieval.hybrid import HybridIndex, tokenize
 
 CHUNK_COLUMNS = ("path", "title", "heading", "text", "position", "fields", "chunk_id")
 INTENTS = {  # question words -> words the answering sentence should contain
-    "end of life": ("end", "life"), "eol": ("end", "life"), "latest": ("latest",),
-    "newest": ("latest",), "active support": ("active", "support"),
-    "extended support": ("extended", "support"), "released": ("released",),
-    "release date": ("released",), "lts": ("lts",), "codename": ("code-named",),
+    "end of life": ("end", "life"),
+    "eol": ("end", "life"),
+    "latest": ("latest",),
+    "newest": ("latest",),
+    "active support": ("active", "support"),
+    "extended support": ("extended", "support"),
+    "released": ("released",),
+    "release date": ("released",),
+    "lts": ("lts",),
+    "codename": ("code-named",),
 }
-SYSTEM_PROMPT = ("You answer questions about IT operations from the numbered passages only. "
-                 "Cite passages as [1], [2]. If the passages do not answer, say so.")
+SYSTEM_PROMPT = (
+    "You answer questions about IT operations from the numbered passages only. "
+    "Cite passages as [1], [2]. If the passages do not answer, say so."
+)
 
 
 @dataclass
@@ -46,21 +54,34 @@ class DocumentIndex:
         self.frame = frame
         self.rows = frame.select([c for c in CHUNK_COLUMNS if c in frame.columns]).to_dicts()
         texts = [f"{r.get('title', '')}. {r.get('heading', '')}. {r['text']}" for r in self.rows]
-        embeddings = (np.asarray(frame["embedding"].to_list(), dtype=np.float32)
-                      if "embedding" in frame.columns and frame.height
-                      and frame["embedding"].null_count() == 0 else None)
+        embeddings = (
+            np.asarray(frame["embedding"].to_list(), dtype=np.float32)
+            if "embedding" in frame.columns and frame.height and frame["embedding"].null_count() == 0
+            else None
+        )
         self.search_index = HybridIndex(texts, embeddings)
         self.has_embeddings = embeddings is not None
 
     def __len__(self) -> int:
         return len(self.rows)
 
-    def retrieve(self, questions: list[str], vectors: np.ndarray | None = None,
-                 top_k: int = 5) -> list[list[Passage]]:
+    def retrieve(
+        self, questions: list[str], vectors: np.ndarray | None = None, top_k: int = 5
+    ) -> list[list[Passage]]:
         hits = self.search_index.search(questions, vectors, k=top_k, candidates=max(50, top_k))
-        return [[Passage(self.rows[h.row]["path"], self.rows[h.row]["heading"],
-                         self.rows[h.row]["text"], round(h.score, 6), self.rows[h.row].get("title", ""))
-                 for h in q] for q in hits]
+        return [
+            [
+                Passage(
+                    self.rows[h.row]["path"],
+                    self.rows[h.row]["heading"],
+                    self.rows[h.row]["text"],
+                    round(h.score, 6),
+                    self.rows[h.row].get("title", ""),
+                )
+                for h in q
+            ]
+            for q in hits
+        ]
 
 
 def sentences(text: str) -> list[str]:
@@ -86,8 +107,9 @@ def extractive_answer(question: str, passages: list[Passage], depth: int = 3) ->
 
 
 def numbered_context(passages: list[Passage]) -> str:
-    return "\n\n".join(f"[{i}] {p.path} — {p.heading}\n{redact(p.text)[0]}"
-                       for i, p in enumerate(passages, 1))
+    return "\n\n".join(
+        f"[{i}] {p.path} — {p.heading}\n{redact(p.text)[0]}" for i, p in enumerate(passages, 1)
+    )
 
 
 def generated_answer(llm, question: str, passages: list[Passage]) -> str | None:

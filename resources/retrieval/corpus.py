@@ -31,10 +31,18 @@ SHIPPED = {
     "endoflife": Path(__file__).resolve().parent.parent / "catalog" / "endoflife" / "products",
 }
 _DATE_IN_NAME = re.compile(r"(\d{4}-\d{2}-\d{2})")
-CHUNK_SCHEMA = {"path": pl.String(), "source": pl.String(), "doc_sha256": pl.String(),
-                "title": pl.String(), "heading": pl.String(), "text": pl.String(),
-                "position": pl.Int32(), "fields": pl.String(), "chunk_id": pl.String(),
-                "kind": pl.String()}
+CHUNK_SCHEMA = {
+    "path": pl.String(),
+    "source": pl.String(),
+    "doc_sha256": pl.String(),
+    "title": pl.String(),
+    "heading": pl.String(),
+    "text": pl.String(),
+    "position": pl.Int32(),
+    "fields": pl.String(),
+    "chunk_id": pl.String(),
+    "kind": pl.String(),
+}
 
 
 def _redacted(text: str, counts: Counter) -> str:
@@ -51,14 +59,18 @@ def effective_day(name: str) -> date | None:
         return None
 
 
-def corpus_files(landing: UPath | None, day: date | None = None,
-                 shipped: bool = True) -> list[tuple[str, str, UPath | Path]]:
+def corpus_files(
+    landing: UPath | None, day: date | None = None, shipped: bool = True
+) -> list[tuple[str, str, UPath | Path]]:
     """(source, display path, file) of every document of ``day``, in a stable order."""
     out: list[tuple[str, str, UPath | Path]] = []
     if shipped:
         for source, folder in SHIPPED.items():
-            out += [(source, f"{source}/{p.name}", p) for p in sorted(folder.glob("*"))
-                    if p.suffix.lower() in SUFFIXES]
+            out += [
+                (source, f"{source}/{p.name}", p)
+                for p in sorted(folder.glob("*"))
+                if p.suffix.lower() in SUFFIXES
+            ]
     if landing is not None and landing.exists():
         for p in sorted(landing.rglob("*"), key=lambda p: str(p)):
             if not p.is_file() or p.suffix.lower() not in SUFFIXES or p.name.startswith("."):
@@ -66,7 +78,7 @@ def corpus_files(landing: UPath | None, day: date | None = None,
             when = effective_day(p.name)
             if day is not None and when is not None and when > day:
                 continue
-            rel = str(p)[len(str(landing)):].lstrip("/")
+            rel = str(p)[len(str(landing)) :].lstrip("/")
             out.append(("landing", f"landing/docs/{rel}", p))
     return out
 
@@ -79,15 +91,26 @@ def document_rows(source: str, display: str, data: bytes) -> tuple[list[dict], C
     rows = []
     for c in parse_document(display, data):
         c.title, c.heading, c.text = (_redacted(v, counts) for v in (c.title, c.heading, c.text))
-        rows.append({"path": c.path, "source": source, "doc_sha256": digest, "title": c.title,
-                     "heading": c.heading, "text": c.text, "position": c.position,
-                     "fields": _redacted(fields_json(c), counts), "chunk_id": c.chunk_id,
-                     "kind": c.kind})
+        rows.append(
+            {
+                "path": c.path,
+                "source": source,
+                "doc_sha256": digest,
+                "title": c.title,
+                "heading": c.heading,
+                "text": c.text,
+                "position": c.position,
+                "fields": _redacted(fields_json(c), counts),
+                "chunk_id": c.chunk_id,
+                "kind": c.kind,
+            }
+        )
     return rows, counts
 
 
-def read_corpus(files: list[tuple[str, str, UPath | Path]], counts: Counter | None = None,
-                cache: dict | None = None) -> tuple[pl.DataFrame, list[str]]:
+def read_corpus(
+    files: list[tuple[str, str, UPath | Path]], counts: Counter | None = None, cache: dict | None = None
+) -> tuple[pl.DataFrame, list[str]]:
     """Chunk rows of ``files`` and the errors of the files that could not be read (by name).
 
     Personal data in a document (an author's e-mail, a customer named in a post-mortem) is

@@ -43,8 +43,9 @@ class Chunk:
 
     @property
     def chunk_id(self) -> str:
-        return hashlib.sha256(f"{self.path}\x00{self.position}\x00{self.heading}\x00{self.text}"
-                              .encode()).hexdigest()[:24]
+        return hashlib.sha256(
+            f"{self.path}\x00{self.position}\x00{self.heading}\x00{self.text}".encode()
+        ).hexdigest()[:24]
 
 
 class DocumentError(ValueError):
@@ -71,7 +72,7 @@ def split_front_matter(text: str, path: str) -> tuple[dict, str]:
         raise DocumentError(f"{path}: front matter is not valid YAML: {error}") from error
     if not isinstance(fields, dict):
         raise DocumentError(f"{path}: front matter is not a mapping")
-    return _plain(fields), text[match.end():]
+    return _plain(fields), text[match.end() :]
 
 
 class _HTMLText(HTMLParser):
@@ -211,8 +212,10 @@ def release_sentences(product: str, release: dict) -> str:
         out.append(f"Extended support for {name} ends on {release['eoes']}.")
     if release.get("latest") not in (None, ""):
         when = _when(release.get("latestReleaseDate"))
-        out.append(f"The latest release of {name} is {release['latest']}"
-                   + (f", released on {when}." if when else "."))
+        out.append(
+            f"The latest release of {name} is {release['latest']}"
+            + (f", released on {when}." if when else ".")
+        )
     if release.get("lts"):
         out.append(f"{name} is a long-term support (LTS) release.")
     if release.get("codename"):
@@ -224,8 +227,9 @@ def parse_document(path: str, data: bytes, max_chars: int = MAX_CHARS) -> list[C
     """The chunks of one document; ``path`` names it in passages and in errors."""
     suffix = "." + path.rsplit(".", 1)[-1].lower() if "." in path else ""
     if suffix not in SUFFIXES:
-        raise DocumentError(f"{path}: unsupported document type {suffix or '(none)'}; "
-                            f"expected one of {', '.join(SUFFIXES)}")
+        raise DocumentError(
+            f"{path}: unsupported document type {suffix or '(none)'}; expected one of {', '.join(SUFFIXES)}"
+        )
     fields: dict = {}
     title = ""
     if suffix == ".pdf":
@@ -247,8 +251,9 @@ def parse_document(path: str, data: bytes, max_chars: int = MAX_CHARS) -> list[C
     stem = path.rsplit("/", 1)[-1].rsplit(".", 1)[0]
     if suffix == ".pdf":  # page headings are not titles
         title = title or stem
-    title = str(fields.get("title") or title or next(
-        (heads[0] for heads, _ in sections if heads), stem)).strip()
+    title = str(
+        fields.get("title") or title or next((heads[0] for heads, _ in sections if heads), stem)
+    ).strip()
     scalar_fields = {k: v for k, v in fields.items() if k != "releases"}
     chunks: list[Chunk] = []
     for heads, body in sections:
@@ -259,9 +264,17 @@ def parse_document(path: str, data: bytes, max_chars: int = MAX_CHARS) -> list[C
         if isinstance(release, dict) and release.get("releaseCycle") is not None:
             text = release_sentences(title, release)
             if text:
-                chunks.append(Chunk(path, title, f"Release cycles > {release['releaseCycle']}",
-                                    text, len(chunks),
-                                    {**scalar_fields, "release": _plain(release)}, "release"))
+                chunks.append(
+                    Chunk(
+                        path,
+                        title,
+                        f"Release cycles > {release['releaseCycle']}",
+                        text,
+                        len(chunks),
+                        {**scalar_fields, "release": _plain(release)},
+                        "release",
+                    )
+                )
     return chunks
 
 

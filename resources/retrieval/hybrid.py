@@ -19,8 +19,9 @@ def tokenize(texts: list[str]) -> list[list[str]]:
     """Lower-cased tokens; versions such as ``3.11`` stay one token (a cycle is a word here)."""
     import bm25s
 
-    return bm25s.tokenize(texts, token_pattern=TOKEN_PATTERN, stopwords="en",
-                          return_ids=False, show_progress=False)
+    return bm25s.tokenize(
+        texts, token_pattern=TOKEN_PATTERN, stopwords="en", return_ids=False, show_progress=False
+    )
 
 
 @dataclass
@@ -56,8 +57,9 @@ class HybridIndex:
         asked = [i for i, toks in enumerate(tokens) if toks]
         out: list[list[tuple[int, float]]] = [[] for _ in queries]
         if asked:  # one call for the batch: bm25s scores queries together
-            rows, scores = self.bm25.retrieve([tokens[i] for i in asked], k=k, show_progress=False,
-                                              n_threads=1)
+            rows, scores = self.bm25.retrieve(
+                [tokens[i] for i in asked], k=k, show_progress=False, n_threads=1
+            )
             for j, i in enumerate(asked):
                 keep = scores[j] > 0
                 out[i] = list(zip(rows[j][keep].tolist(), scores[j][keep].tolist()))
@@ -76,12 +78,12 @@ class HybridIndex:
             out.append([(int(r), float(sims[i, r])) for r in rows])
         return out
 
-    def search(self, queries: list[str], vectors: np.ndarray | None = None, k: int = 5,
-               candidates: int = 50) -> list[list[Hit]]:
+    def search(
+        self, queries: list[str], vectors: np.ndarray | None = None, k: int = 5, candidates: int = 50
+    ) -> list[list[Hit]]:
         """Top ``k`` per query by reciprocal-rank fusion of the BM25 and cosine candidates."""
         lexical = self.lexical(queries, candidates)
-        semantic = (self.semantic(vectors, candidates) if vectors is not None
-                    else [[] for _ in queries])
+        semantic = self.semantic(vectors, candidates) if vectors is not None else [[] for _ in queries]
         return [fuse(lex, sem, k) for lex, sem in zip(lexical, semantic)]
 
 

@@ -36,7 +36,7 @@ class LabelModel:
         features = self.word.fit_transform(texts)
         for name, labels in targets.items():
             y = np.array([None if v in (None, "") else str(v) for v in labels], dtype=object)
-            known = np.flatnonzero(y != None)
+            known = np.flatnonzero(y != None)  # noqa: E711 - elementwise on an object array
             values, counts = np.unique(y[known].astype(str), return_counts=True)
             keep = set(values[counts >= self.min_count])
             rows = np.array([i for i in known if y[i] in keep], dtype=int)
@@ -45,9 +45,9 @@ class LabelModel:
             if len(keep) == 1:
                 self.heads[name] = next(iter(keep))
                 continue
-            self.heads[name] = SGDClassifier(loss="log_loss", alpha=2e-5, max_iter=50, tol=None,
-                                             random_state=self.seed).fit(
-                features[rows], y[rows].astype(str))
+            self.heads[name] = SGDClassifier(
+                loss="log_loss", alpha=2e-5, max_iter=50, tol=None, random_state=self.seed
+            ).fit(features[rows], y[rows].astype(str))
         return self
 
     def transform(self, texts: list[str]):

@@ -22,8 +22,16 @@ from resources.retrieval.labels import LabelModel, Prediction, best_of
 
 TARGETS = ("category", "subcategory", "assignment_group")
 REVIEW_THRESHOLD = 0.6  # the same floor as ticket_predictions' needs_review
-INDEX_COLUMNS = ("number", "short_description", "text", "category", "subcategory",
-                 "assignment_group", "cmdb_ci", "close_notes")
+INDEX_COLUMNS = (
+    "number",
+    "short_description",
+    "text",
+    "category",
+    "subcategory",
+    "assignment_group",
+    "cmdb_ci",
+    "close_notes",
+)
 
 
 class TicketPredictor(Protocol):
@@ -67,8 +75,11 @@ class IncidentIndex:
                 frame = frame.with_columns(pl.lit(None, pl.String).alias(column))
         self.frame = frame
         self.rows = frame.select(INDEX_COLUMNS).to_dicts()
-        embeddings = (np.asarray(frame["embedding"].to_list(), dtype=np.float32)
-                      if "embedding" in frame.columns and frame.height else None)
+        embeddings = (
+            np.asarray(frame["embedding"].to_list(), dtype=np.float32)
+            if "embedding" in frame.columns and frame.height
+            else None
+        )
         self.search_index = HybridIndex(frame["text"].fill_null("").to_list(), embeddings)
         self.has_embeddings = embeddings is not None
 
@@ -81,8 +92,9 @@ class IncidentIndex:
         return LabelModel(seed=seed).fit(texts, {t: self.frame[t].to_list() for t in TARGETS})
 
 
-def review_decision(predictions: dict[str, Prediction], threshold: float,
-                    per_class: dict[str, dict] | None = None) -> tuple[bool, str]:
+def review_decision(
+    predictions: dict[str, Prediction], threshold: float, per_class: dict[str, dict] | None = None
+) -> tuple[bool, str]:
     """Review when a field has no prediction or one under its threshold (the class's own
     when ``per_class[field][label]`` exists, else ``threshold``); the reason says which."""
     reasons = []
@@ -99,37 +111,52 @@ def review_decision(predictions: dict[str, Prediction], threshold: float,
     return False, "every confidence at or above its threshold"
 
 
-def triage(tickets: list[dict], index: IncidentIndex, predictor: TicketPredictor | None,
-           k: int = 5, vectors: np.ndarray | None = None, threshold: float = REVIEW_THRESHOLD,
-           candidates: int = 50, similarity=None) -> list[Triage]:
+def triage(
+    tickets: list[dict],
+    index: IncidentIndex,
+    predictor: TicketPredictor | None,
+    k: int = 5,
+    vectors: np.ndarray | None = None,
+    threshold: float = REVIEW_THRESHOLD,
+    candidates: int = 50,
+    similarity=None,
+) -> list[Triage]:
     """Triage many tickets at once (one vectorisation and one BM25 pass for the batch).
 
     ``similarity(texts, rows per text)``, when given, scores each shown incident (e.g. the
     classifier's TF-IDF cosine); otherwise the fused rank score is shown.
     """
     texts = [ticket_text(t) for t in tickets]
-    proba = (predictor.predict_proba(texts) if hasattr(predictor, "predict_proba") and texts
-             else {})
-    predicted = (best_of(proba) if proba else
-                 predictor.predict(texts) if predictor is not None and texts else {})
+    proba = predictor.predict_proba(texts) if hasattr(predictor, "predict_proba") and texts else {}
+    predicted = (
+        best_of(proba) if proba else predictor.predict(texts) if predictor is not None and texts else {}
+    )
     hits = index.search_index.search(texts, vectors, k=candidates, candidates=candidates)
     out, rankings, decisions = [], [], []
     for i in range(len(texts)):
         preds = {name: predicted[name][i] for name in TARGETS if name in predicted}
         review, reason = review_decision(preds, threshold, getattr(predictor, "thresholds", None))
         label_weight = _label_weights(preds, proba, i)
-        rankings.append(sorted(hits[i], key=lambda h: (-label_weight(index.rows[h.row]),
-                                                       -h.score, h.row))[:k])
+        rankings.append(
+            sorted(hits[i], key=lambda h: (-label_weight(index.rows[h.row]), -h.score, h.row))[:k]
+        )
         decisions.append((preds, review, reason))
-    scores = (similarity(texts, [[h.row for h in r] for r in rankings]) if similarity is not None
-              else [[h.score for h in r] for r in rankings])
+    scores = (
+        similarity(texts, [[h.row for h in r] for r in rankings])
+        if similarity is not None
+        else [[h.score for h in r] for r in rankings]
+    )
     for (preds, review, reason), ranked, shown in zip(decisions, rankings, scores):
-        similar = [Similar(number=index.rows[h.row]["number"],
-                           short_description=index.rows[h.row]["short_description"],
-                           close_notes=index.rows[h.row]["close_notes"],
-                           similarity=round(float(s), 4),
-                           **{f: index.rows[h.row][f] for f in (*TARGETS, "cmdb_ci")})
-                   for h, s in zip(ranked, shown)]
+        similar = [
+            Similar(
+                number=index.rows[h.row]["number"],
+                short_description=index.rows[h.row]["short_description"],
+                close_notes=index.rows[h.row]["close_notes"],
+                similarity=round(float(s), 4),
+                **{f: index.rows[h.row][f] for f in (*TARGETS, "cmdb_ci")},
+            )
+            for h, s in zip(ranked, shown)
+        ]
         out.append(Triage(preds, review, reason, similar))
     return out
 
@@ -148,8 +175,10 @@ def _label_weights(preds: dict[str, Prediction], proba: dict, i: int):
             tables[name] = {}
 
     def weight(row: dict) -> float:
-        return (tables["subcategory"].get(row["subcategory"], 0.0)
-                + 0.5 * tables["category"].get(row["category"], 0.0))
+        return tables["subcategory"].get(row["subcategory"], 0.0) + 0.5 * tables["category"].get(
+            row["category"], 0.0
+        )
+
     return weight
 
 
@@ -177,7 +206,8 @@ def tfidf_similarity(index: IncidentIndex, model: LabelModel | None = None):
         cosines = np.asarray(matrix[flat].multiply(queries[which]).sum(axis=1)).ravel().tolist()
         out, start = [], 0
         for r in rows:  # one sparse product for the batch, cut back per ticket
-            out.append(cosines[start:start + len(r)])
+            out.append(cosines[start : start + len(r)])
             start += len(r)
         return out
+
     return score

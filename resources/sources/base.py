@@ -12,8 +12,13 @@ import polars as pl
 
 from resources.schemas import RawSchema
 
-REJECT_COLUMNS = {"_file": pl.String(), "_row": pl.Int64(), "_column": pl.String(),
-                  "_reason": pl.String(), "partition_date": pl.Date()}
+REJECT_COLUMNS = {
+    "_file": pl.String(),
+    "_row": pl.Int64(),
+    "_column": pl.String(),
+    "_reason": pl.String(),
+    "partition_date": pl.Date(),
+}
 
 
 @dataclass

@@ -23,10 +23,11 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 import polars as pl
 import yaml
@@ -37,8 +38,12 @@ log = logging.getLogger(__name__)
 
 CATALOG_COLUMNS: dict[str, pl.DataType] = dict(RAW_EOL_CATALOG.columns)
 REJECT_SCHEMA: dict[str, pl.DataType] = {
-    "product": pl.String(), "_file": pl.String(), "_row": pl.Int64(), "_column": pl.String(),
-    "_reason": pl.String()}
+    "product": pl.String(),
+    "_file": pl.String(),
+    "_row": pl.Int64(),
+    "_column": pl.String(),
+    "_reason": pl.String(),
+}
 
 
 class CatalogParseError(ValueError):
@@ -56,9 +61,11 @@ class _TextLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignor
 
 
 _TextLoader.yaml_implicit_resolvers = {
-    first: [(tag, rx) for tag, rx in resolvers
-            if tag not in ("tag:yaml.org,2002:int", "tag:yaml.org,2002:float")]
-    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()}
+    first: [
+        (tag, rx) for tag, rx in resolvers if tag not in ("tag:yaml.org,2002:int", "tag:yaml.org,2002:float")
+    ]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
 
 
 def catalog_dir() -> Path:
@@ -105,15 +112,22 @@ def _row(product: str, title: Any, category: Any, r: dict[str, Any]) -> dict[str
         raise _Reject("eol", "missing eol")
     eoas_text, eoas_date = _bool_or_date(r.get("eoas"), "eoas")
     lts, latest = r.get("lts"), r.get("latest")
-    return {"product": product, "product_title": None if title is None else str(title),
-            "category": None if category is None else str(category),
-            "release_cycle": str(cycle).strip(), "release_label": r.get("releaseLabel"),
-            "release_date": _to_date(r.get("releaseDate"), "release_date"),
-            "eoas": eoas_text, "eoas_date": eoas_date, "eol": eol_text, "eol_date": eol_date,
-            "eoes_date": _bool_or_date(r.get("eoes"), "eoes")[1],
-            "lts": lts is True or isinstance(lts, (date, str)) and lts not in ("", "false"),
-            "latest": None if latest is None else str(latest),
-            "latest_release_date": _to_date(r.get("latestReleaseDate"), "latest_release_date")}
+    return {
+        "product": product,
+        "product_title": None if title is None else str(title),
+        "category": None if category is None else str(category),
+        "release_cycle": str(cycle).strip(),
+        "release_label": r.get("releaseLabel"),
+        "release_date": _to_date(r.get("releaseDate"), "release_date"),
+        "eoas": eoas_text,
+        "eoas_date": eoas_date,
+        "eol": eol_text,
+        "eol_date": eol_date,
+        "eoes_date": _bool_or_date(r.get("eoes"), "eoes")[1],
+        "lts": lts is True or (isinstance(lts, (date, str)) and lts not in ("", "false")),
+        "latest": None if latest is None else str(latest),
+        "latest_release_date": _to_date(r.get("latestReleaseDate"), "latest_release_date"),
+    }
 
 
 class _Collector:
@@ -122,24 +136,32 @@ class _Collector:
         self.rejects: list[dict[str, Any]] = []
         self._seen: set[tuple[str, str]] = set()
 
-    def add(self, product: str, title: Any, category: Any, release: Any, file: str,
-            row: int | None) -> bool:
+    def add(self, product: str, title: Any, category: Any, release: Any, file: str, row: int | None) -> bool:
         """Append the release's row, or a reject (returns False)."""
         try:
             record = _row(product, title, category, release if isinstance(release, dict) else {})
             if (product, record["release_cycle"]) in self._seen:
                 raise _Reject("release_cycle", f"duplicate release cycle {record['release_cycle']!r}")
         except _Reject as exc:
-            self.rejects.append({"product": product, "_file": file, "_row": row,
-                                 "_column": exc.args[0], "_reason": exc.args[1]})
+            self.rejects.append(
+                {
+                    "product": product,
+                    "_file": file,
+                    "_row": row,
+                    "_column": exc.args[0],
+                    "_reason": exc.args[1],
+                }
+            )
             return False
         self._seen.add((product, record["release_cycle"]))
         self.rows.append(record)
         return True
 
     def result(self) -> CatalogParse:
-        return CatalogParse(pl.DataFrame(self.rows, schema=CATALOG_COLUMNS, orient="row"),
-                            pl.DataFrame(self.rejects, schema=REJECT_SCHEMA, orient="row"))
+        return CatalogParse(
+            pl.DataFrame(self.rows, schema=CATALOG_COLUMNS, orient="row"),
+            pl.DataFrame(self.rejects, schema=REJECT_SCHEMA, orient="row"),
+        )
 
 
 def _front_matter(path: Path) -> tuple[dict[str, Any], str]:
@@ -155,7 +177,7 @@ def _front_matter(path: Path) -> tuple[dict[str, Any], str]:
         raise CatalogParseError(f"{path}: YAML front matter is not closed by a '---' line")
     text = "\n".join(lines[1:end])
     try:
-        data = yaml.load(text, Loader=_TextLoader)  # noqa: S506 - a safe loader subclass
+        data = yaml.load(text, Loader=_TextLoader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)  # 0-based within the front matter
         where = f"{path}:{mark.line + 2}" if mark is not None else str(path)
@@ -196,8 +218,14 @@ def read_products_dir(path: str | Path, products: Iterable[str] | None = None) -
         lines: list[int | None] | None = None
         for i, rel in enumerate(data["releases"]):
             if isinstance(rel, dict):
-                rel = {**rel, "releaseLabel": _md_label(rel.get("releaseLabel", data.get(
-                    "releaseLabel")), rel.get("releaseCycle"), rel.get("codename"))}
+                rel = {
+                    **rel,
+                    "releaseLabel": _md_label(
+                        rel.get("releaseLabel", data.get("releaseLabel")),
+                        rel.get("releaseCycle"),
+                        rel.get("codename"),
+                    ),
+                }
             if not out.add(file.stem, data.get("title"), data.get("category"), rel, str(file), None):
                 lines = lines or _release_lines(text, len(data["releases"]))  # only when needed
                 out.rejects[-1]["_row"] = lines[i] if i < len(lines) else None
@@ -211,19 +239,27 @@ def parse_products_dir(path: str | Path, products: Iterable[str] | None = None) 
 
 def _v1_product(out: _Collector, product: Any, file: str) -> None:
     """Releases of one v1 product, renamed to the Markdown fields."""
-    if not isinstance(product, dict) or not product.get("name") or not isinstance(
-            product.get("releases"), list):
+    if (
+        not isinstance(product, dict)
+        or not product.get("name")
+        or not isinstance(product.get("releases"), list)
+    ):
         raise CatalogParseError(f"{file}: v1 product without 'name' or 'releases'")
     for i, r in enumerate(product["releases"]):
         r = r if isinstance(r, dict) else {}
         latest = r.get("latest") if isinstance(r.get("latest"), dict) else {}
         label = r.get("label")
-        release = {"releaseCycle": r.get("name"), "releaseDate": r.get("releaseDate"),
-                   "releaseLabel": label if label and label != r.get("name") else None,
-                   "eol": r.get("eolFrom") or r.get("isEol"), "eoas": r.get("eoasFrom") or r.get("isEoas"),
-                   "eoes": r.get("eoesFrom") or r.get("isEoes"),
-                   "lts": r.get("ltsFrom") or bool(r.get("isLts")),
-                   "latest": latest.get("name"), "latestReleaseDate": latest.get("date")}
+        release = {
+            "releaseCycle": r.get("name"),
+            "releaseDate": r.get("releaseDate"),
+            "releaseLabel": label if label and label != r.get("name") else None,
+            "eol": r.get("eolFrom") or r.get("isEol"),
+            "eoas": r.get("eoasFrom") or r.get("isEoas"),
+            "eoes": r.get("eoesFrom") or r.get("isEoes"),
+            "lts": r.get("ltsFrom") or bool(r.get("isLts")),
+            "latest": latest.get("name"),
+            "latestReleaseDate": latest.get("date"),
+        }
         out.add(product["name"], product.get("label"), product.get("category"), release, file, i)
 
 
@@ -252,9 +288,13 @@ def read_api_json(obj_or_path: Any, product: str | None = None) -> CatalogParse:
             raise CatalogParseError(f"{file}: legacy API list needs a product name")
         for i, r in enumerate(obj):
             r = r if isinstance(r, dict) else {}
-            release = {**r, "releaseCycle": r.get("cycle"), "eoas": r.get("support"),
-                       "eoes": r.get("extendedSupport"), "releaseLabel": _md_label(
-                           r.get("releaseLabel"), r.get("cycle"), r.get("codename"))}
+            release = {
+                **r,
+                "releaseCycle": r.get("cycle"),
+                "eoas": r.get("support"),
+                "eoes": r.get("extendedSupport"),
+                "releaseLabel": _md_label(r.get("releaseLabel"), r.get("cycle"), r.get("codename")),
+            }
             out.add(product, None, None, release, file, i)
     else:
         raise CatalogParseError(f"{file}: not an endoflife.date API output (v1 or legacy)")
@@ -268,6 +308,11 @@ def parse_api_json(obj_or_path: Any, product: str | None = None) -> pl.DataFrame
 
 def _log_rejects(parsed: CatalogParse) -> pl.DataFrame:
     for r in parsed.rejects.iter_rows(named=True):
-        log.warning("eol catalog: skipped release of %s (%s line/row %s): %s",
-                    r["product"], r["_file"], r["_row"], r["_reason"])
+        log.warning(
+            "eol catalog: skipped release of %s (%s line/row %s): %s",
+            r["product"],
+            r["_file"],
+            r["_row"],
+            r["_reason"],
+        )
     return parsed.rows

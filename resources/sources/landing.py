@@ -40,9 +40,14 @@ _DATE_IN_NAME = re.compile(r"(\d{4}-\d{2}-\d{2})")
 def landing_files(folder: UPath, suffixes: tuple[str, ...] = LANDING_SUFFIXES) -> list[UPath]:
     if not folder.exists():
         return []
-    return sorted((p for p in folder.iterdir()
-                   if p.is_file() and p.suffix.lower() in suffixes and not p.name.startswith(".")),
-                  key=lambda p: p.name)
+    return sorted(
+        (
+            p
+            for p in folder.iterdir()
+            if p.is_file() and p.suffix.lower() in suffixes and not p.name.startswith(".")
+        ),
+        key=lambda p: p.name,
+    )
 
 
 def read_text_table(path: UPath) -> tuple[pl.DataFrame, int]:
@@ -66,15 +71,18 @@ def log_rejects(rejects: pl.DataFrame, log: logging.Logger | None) -> None:
     if log is None or rejects.is_empty():
         return
     for rec in rejects.head(MAX_LOGGED_REJECTS).iter_rows(named=True):
-        log.warning(f"quarantined: {rec['_file']} row {rec['_row']} column {rec['_column']}: "
-                    f"{rec['_reason']}")
+        log.warning(
+            f"quarantined: {rec['_file']} row {rec['_row']} column {rec['_column']}: {rec['_reason']}"
+        )
     if rejects.height > MAX_LOGGED_REJECTS:
-        log.warning(f"... and {rejects.height - MAX_LOGGED_REJECTS} more rejected rows "
-                    "(see the quarantine file)")
+        log.warning(
+            f"... and {rejects.height - MAX_LOGGED_REJECTS} more rejected rows (see the quarantine file)"
+        )
 
 
-def split_duplicates(rows: pl.DataFrame, key: tuple[str, ...], time_column: str,
-                     keep: str = "first") -> tuple[pl.DataFrame, pl.DataFrame]:
+def split_duplicates(
+    rows: pl.DataFrame, key: tuple[str, ...], time_column: str, keep: str = "first"
+) -> tuple[pl.DataFrame, pl.DataFrame]:
     """(rows with one copy per key and day, the other copies as rejects).
 
     ``rows`` carry ``_file`` and ``_row`` (and keep them); copies are ordered by file name then
@@ -86,30 +94,40 @@ def split_duplicates(rows: pl.DataFrame, key: tuple[str, ...], time_column: str,
     if keep not in ("first", "last"):
         raise ValueError(f"duplicates must be 'first' or 'last', got {keep!r}")
     group = [*key, "partition_date"]
-    order = (([time_column] if keep == "last" and time_column else []) + ["_file", "_row"])
+    order = ([time_column] if keep == "last" and time_column else []) + ["_file", "_row"]
     ordered = rows.sort(order, maintain_order=True, nulls_last=False)
     rank = pl.int_range(pl.len()).over(group)
     kept_at = (pl.len().over(group) - 1) if keep == "last" else pl.lit(0)
     pick = pl.col("_file").first() if keep == "first" else pl.col("_file").last()
     pick_row = pl.col("_row").first() if keep == "first" else pl.col("_row").last()
-    ordered = ordered.with_columns((rank == kept_at).alias("__kept"),
-                                   pick.over(group).alias("__kept_file"),
-                                   pick_row.over(group).alias("__kept_row"))
+    ordered = ordered.with_columns(
+        (rank == kept_at).alias("__kept"),
+        pick.over(group).alias("__kept_file"),
+        pick_row.over(group).alias("__kept_row"),
+    )
     kept = ordered.filter(pl.col("__kept")).drop("__kept", "__kept_file", "__kept_row")
     copies = ordered.filter(~pl.col("__kept"))
     if copies.is_empty():
         return kept, empty_rejects()
-    described = pl.concat_str([pl.lit(f"{k}=") + pl.col(k).cast(pl.String).fill_null("null")
-                               for k in key], separator=", ")
-    why = ("duplicate key ({}) on {}: first copy kept from {} row {}" if keep == "first" else
-           "duplicate key ({}) on {}: replaced by the later copy in {} row {}")
+    described = pl.concat_str(
+        [pl.lit(f"{k}=") + pl.col(k).cast(pl.String).fill_null("null") for k in key], separator=", "
+    )
+    why = (
+        "duplicate key ({}) on {}: first copy kept from {} row {}"
+        if keep == "first"
+        else "duplicate key ({}) on {}: replaced by the later copy in {} row {}"
+    )
     data = [c for c in rows.columns if c not in ("_file", "_row", "partition_date")]
     rejects = copies.select(
         *[pl.col(c).cast(pl.String) for c in data],
-        pl.col("_file"), pl.col("_row"), pl.lit(",".join(key)).alias("_column"),
-        pl.format(why, described, pl.col("partition_date"), pl.col("__kept_file"),
-                  pl.col("__kept_row")).alias("_reason"),
-        pl.col("partition_date"))
+        pl.col("_file"),
+        pl.col("_row"),
+        pl.lit(",".join(key)).alias("_column"),
+        pl.format(
+            why, described, pl.col("partition_date"), pl.col("__kept_file"), pl.col("__kept_row")
+        ).alias("_reason"),
+        pl.col("partition_date"),
+    )
     return kept, rejects
 
 
@@ -156,9 +174,15 @@ class LandingSource(RawSource):
         raw, first_row = read_text_table(path)
         raw = self.prepare(raw, path)
         rows, rejects = coerce_frame(
-            raw, self.schema, str(path), self.source_timezone, first_row,
+            raw,
+            self.schema,
+            str(path),
+            self.source_timezone,
+            first_row,
             aliases=aliases_for(self.schema.asset, self.aliases_file or None),
-            sanity=self.sanity_window(), keep_row=True)
+            sanity=self.sanity_window(),
+            keep_row=True,
+        )
         if self.schema.time_column and rejects["partition_date"].null_count():
             main_day = _main_day(rows, rejects, path, self.schema.time_column)
             rejects = rejects.with_columns(pl.col("partition_date").fill_null(main_day))
@@ -169,8 +193,7 @@ class LandingSource(RawSource):
 
     def days_of_file(self, path: UPath) -> set[date]:
         rows, rejects = self.read_file(path)
-        return (set(rows["partition_date"].drop_nulls())
-                | set(rejects["partition_date"].drop_nulls()))
+        return set(rows["partition_date"].drop_nulls()) | set(rejects["partition_date"].drop_nulls())
 
     def read(self, start: date, end: date, log: logging.Logger | None = None) -> SourceBatch:
         if not self.schema.time_column:
@@ -193,7 +216,8 @@ class LandingSource(RawSource):
                 if touched:
                     raise LandingFileError(
                         f"{entry.error} (it touches {', '.join(sorted(map(str, touched)))}; "
-                        "fix or remove the file and rerun those days)")
+                        "fix or remove the file and rerun those days)"
+                    )
                 unreadable.append(path.name)
                 continue
             if not touched:
@@ -223,36 +247,43 @@ class LandingSource(RawSource):
             rejects_all.append(rejects.with_columns(pl.lit(day).alias("partition_date")))
         return self._batch(rows_all, rejects_all)
 
-    def _batch(self, rows_all: list[pl.DataFrame],
-               rejects_all: list[pl.DataFrame]) -> SourceBatch:
+    def _batch(self, rows_all: list[pl.DataFrame], rejects_all: list[pl.DataFrame]) -> SourceBatch:
         """Rows and rejects of every file, duplicates split off, with the per-file counts.
 
         The caller logs the rejects once sanitized. Raises if a row went missing: the counts
         are the proof that every row read is in the lake or in quarantine.
         """
-        rows = (pl.concat(rows_all, how="diagonal_relaxed") if rows_all
-                else self.schema.empty().with_columns(pl.lit(None, pl.String).alias("_file"),
-                                                      pl.lit(None, pl.Int64).alias("_row")))
-        rejects = (pl.concat(rejects_all, how="diagonal_relaxed") if rejects_all
-                   else empty_rejects())
+        rows = (
+            pl.concat(rows_all, how="diagonal_relaxed")
+            if rows_all
+            else self.schema.empty().with_columns(
+                pl.lit(None, pl.String).alias("_file"), pl.lit(None, pl.Int64).alias("_row")
+            )
+        )
+        rejects = pl.concat(rejects_all, how="diagonal_relaxed") if rejects_all else empty_rejects()
         read = _per_file_day(rows) + _per_file_day(rejects)
-        rows, copies = split_duplicates(rows, self.schema.key, self.schema.time_column,
-                                        self.schema.duplicates)
+        rows, copies = split_duplicates(
+            rows, self.schema.key, self.schema.time_column, self.schema.duplicates
+        )
         rejects = pl.concat([rejects, copies], how="diagonal_relaxed")
         accepted, quarantined = _per_file_day(rows), _per_file_day(rejects)
         if accepted + quarantined != read:
-            raise AssertionError(f"{self.schema.asset}: rows read {sum(read.values())} != "
-                                 f"accepted {sum(accepted.values())} + quarantined "
-                                 f"{sum(quarantined.values())}")
+            raise AssertionError(
+                f"{self.schema.asset}: rows read {sum(read.values())} != "
+                f"accepted {sum(accepted.values())} + quarantined "
+                f"{sum(quarantined.values())}"
+            )
         files = {}
         for (name, day), n in sorted(read.items(), key=lambda kv: (kv[0][0], str(kv[0][1]))):
-            found = files.setdefault(name, {"read": 0, "accepted": 0, "quarantined": 0,
-                                            "days": {}})
+            found = files.setdefault(name, {"read": 0, "accepted": 0, "quarantined": 0, "days": {}})
             found["read"] += n
             found["accepted"] += accepted[(name, day)]
             found["quarantined"] += quarantined[(name, day)]
-            found["days"][str(day)] = {"read": n, "accepted": accepted[(name, day)],
-                                       "quarantined": quarantined[(name, day)]}
+            found["days"][str(day)] = {
+                "read": n,
+                "accepted": accepted[(name, day)],
+                "quarantined": quarantined[(name, day)],
+            }
         return SourceBatch(rows=rows.drop("_file", "_row"), rejects=rejects, files=files)
 
 
@@ -270,5 +301,6 @@ def _main_day(rows: pl.DataFrame, rejects: pl.DataFrame, path: UPath, time_colum
         # the reason is not quoted: it holds the bad value, which may be personal data
         raise LandingFileError(
             f"{path}: no row has a readable {time_column} (first bad row "
-            f"{rejects['_row'][0]}, column {rejects['_column'][0]})")
+            f"{rejects['_row'][0]}, column {rejects['_column'][0]})"
+        )
     return days.most_common(1)[0][0]

@@ -33,7 +33,9 @@ class FileMetricsSource(LandingSource, MetricsSource):
 
     def prepare(self, raw: pl.DataFrame, path: UPath) -> pl.DataFrame:
         if set(raw.columns) == {"timestamp", "value"}:
-            return raw.with_columns(pl.lit(path.stem).alias("metric"),
-                                    pl.lit(path.stem).alias("resource"),
-                                    pl.lit(None, pl.String).alias("unit"))
+            return raw.with_columns(
+                pl.lit(path.stem).alias("metric"),
+                pl.lit(path.stem).alias("resource"),
+                pl.lit(None, pl.String).alias("unit"),
+            )
         return raw

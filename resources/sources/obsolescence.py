@@ -71,8 +71,11 @@ class EolCatalogSource(RawSource):
         files = sorted((p.name, p.stat().st_size) for p in folder.iterdir() if p.is_file())
         catalog = _parse_catalog(str(folder), tuple(files))
         days = days_between(start, end)
-        rows = (pl.concat([catalog.with_columns(pl.lit(d).alias("partition_date")) for d in days])
-                if days else self.schema.empty())
+        rows = (
+            pl.concat([catalog.with_columns(pl.lit(d).alias("partition_date")) for d in days])
+            if days
+            else self.schema.empty()
+        )
         return SourceBatch(rows=rows, rejects=empty_rejects())
 
 

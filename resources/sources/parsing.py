@@ -69,25 +69,30 @@ def normalise_columns(frame: pl.DataFrame) -> pl.DataFrame:
 
 
 def _naive_datetime(text: pl.Expr) -> pl.Expr:
-    return pl.coalesce([text.str.to_datetime(f, strict=False, time_unit="us")
-                        for f in _DATETIME_FORMATS]
-                       + [text.str.to_date(f, strict=False).cast(pl.Datetime("us"))
-                          for f in _DATE_FORMATS])
+    return pl.coalesce(
+        [text.str.to_datetime(f, strict=False, time_unit="us") for f in _DATETIME_FORMATS]
+        + [text.str.to_date(f, strict=False).cast(pl.Datetime("us")) for f in _DATE_FORMATS]
+    )
 
 
 def _with_offset(text: pl.Expr) -> pl.Expr:
-    return (text.str.replace(r"Z$", "+00:00").str.replace(" ", "T")
-            .str.to_datetime("%Y-%m-%dT%H:%M:%S%.f%z", strict=False, time_unit="us")
-            .dt.convert_time_zone("UTC"))
+    return (
+        text.str.replace(r"Z$", "+00:00")
+        .str.replace(" ", "T")
+        .str.to_datetime("%Y-%m-%dT%H:%M:%S%.f%z", strict=False, time_unit="us")
+        .dt.convert_time_zone("UTC")
+    )
 
 
 def _parse_datetime(col: pl.Expr, tz: str) -> pl.Expr:
     """Without the frame's context: an ambiguous local time reads as its first (summer) instant."""
     text = col.str.strip_chars()
-    local = _naive_datetime(text).dt.replace_time_zone(tz, ambiguous="earliest",
-                                                       non_existent="null")
-    return (pl.when(text.str.contains(_OFFSET_RE)).then(_with_offset(text))
-            .otherwise(local.dt.convert_time_zone("UTC")))
+    local = _naive_datetime(text).dt.replace_time_zone(tz, ambiguous="earliest", non_existent="null")
+    return (
+        pl.when(text.str.contains(_OFFSET_RE))
+        .then(_with_offset(text))
+        .otherwise(local.dt.convert_time_zone("UTC"))
+    )
 
 
 def _parse_date(col: pl.Expr) -> pl.Expr:
@@ -96,8 +101,11 @@ def _parse_date(col: pl.Expr) -> pl.Expr:
 
 
 def _parse_number(col: pl.Expr, dtype: pl.DataType) -> pl.Expr:
-    text = (col.str.strip_chars().str.replace_all(r"[\s\u00a0\u202f]", "")
-            .str.replace(r"^(-?\d+),(\d+)$", "$1.$2"))
+    text = (
+        col.str.strip_chars()
+        .str.replace_all(r"[\s\u00a0\u202f]", "")
+        .str.replace(r"^(-?\d+),(\d+)$", "$1.$2")
+    )
     if dtype.is_integer():
         return text.str.replace(r"\.0+$", "").cast(pl.Int64, strict=False).cast(dtype, strict=False)
     return text.cast(pl.Float64, strict=False).cast(dtype, strict=False)
@@ -105,8 +113,12 @@ def _parse_number(col: pl.Expr, dtype: pl.DataType) -> pl.Expr:
 
 def _parse_bool(col: pl.Expr) -> pl.Expr:
     text = col.str.strip_chars().str.to_lowercase()
-    return (pl.when(text.is_in(["true", "1", "yes", "oui", "vrai"])).then(True)
-            .when(text.is_in(["false", "0", "no", "non", "faux"])).then(False))
+    return (
+        pl.when(text.is_in(["true", "1", "yes", "oui", "vrai"]))
+        .then(True)
+        .when(text.is_in(["false", "0", "no", "non", "faux"]))
+        .then(False)
+    )
 
 
 def parse_column(col: pl.Expr, dtype: pl.DataType, tz: str) -> pl.Expr:
@@ -139,8 +151,12 @@ def apply_column_aliases(raw: pl.DataFrame, schema: RawSchema, aliases: Aliases)
     renames: dict[str, str] = {}
     for name in raw.columns:
         target = aliases.columns.get(name)
-        if (target and target in schema.columns and target not in raw.columns
-                and target not in renames.values()):
+        if (
+            target
+            and target in schema.columns
+            and target not in raw.columns
+            and target not in renames.values()
+        ):
             renames[name] = target
     return raw.rename(renames) if renames else raw
 
@@ -159,8 +175,10 @@ def _time_frame(text: pl.DataFrame, schema: RawSchema, tz: str) -> pl.DataFrame:
     exprs = []
     for c in stamps:
         value = pl.col(c).str.strip_chars()
-        exprs += [_naive_datetime(value).alias(f"__naive_{c}"),
-                  value.str.contains(_OFFSET_RE).fill_null(False).alias(f"__offset_{c}")]
+        exprs += [
+            _naive_datetime(value).alias(f"__naive_{c}"),
+            value.str.contains(_OFFSET_RE).fill_null(False).alias(f"__offset_{c}"),
+        ]
     frame = text.with_columns(exprs)
     exprs = []
     for c in stamps:
@@ -171,27 +189,40 @@ def _time_frame(text: pl.DataFrame, schema: RawSchema, tz: str) -> pl.DataFrame:
             occurrence = pl.int_range(pl.len()).over([f"__naive_{c}", *group])
         else:
             occurrence = pl.lit(0)
-        local = (pl.when(early == late).then(early).when(occurrence == 0).then(early)
-                 .when(occurrence == 1).then(late))
+        local = (
+            pl.when(early == late)
+            .then(early)
+            .when(occurrence == 0)
+            .then(early)
+            .when(occurrence == 1)
+            .then(late)
+        )
         offset = pl.col(f"__offset_{c}")
         exprs += [
-            pl.when(offset).then(_with_offset(pl.col(c).str.strip_chars()))
-            .otherwise(local.dt.convert_time_zone("UTC")).alias(f"__{c}"),
+            pl.when(offset)
+            .then(_with_offset(pl.col(c).str.strip_chars()))
+            .otherwise(local.dt.convert_time_zone("UTC"))
+            .alias(f"__{c}"),
             pl.when(~offset & naive.is_not_null() & early.is_null())
-            .then(pl.lit(f"{c}|local time '") + pl.col(c).str.slice(0, 40)
-                  + pl.lit(f"' does not exist in {tz} (spring daylight-saving gap)"))
+            .then(
+                pl.lit(f"{c}|local time '")
+                + pl.col(c).str.slice(0, 40)
+                + pl.lit(f"' does not exist in {tz} (spring daylight-saving gap)")
+            )
             .when(~offset & (early != late) & local.is_null())
-            .then(pl.lit(f"{c}|ambiguous local time '") + pl.col(c).str.slice(0, 40)
-                  + pl.lit(f"' (autumn daylight-saving change in {tz}) seen more than twice"
-                           " for the same key"))
+            .then(
+                pl.lit(f"{c}|ambiguous local time '")
+                + pl.col(c).str.slice(0, 40)
+                + pl.lit(f"' (autumn daylight-saving change in {tz}) seen more than twice for the same key")
+            )
             .alias(f"__dst_{c}"),
         ]
-    return frame.with_columns(exprs).drop([f"__naive_{c}" for c in stamps]
-                                          + [f"__offset_{c}" for c in stamps])
+    return frame.with_columns(exprs).drop(
+        [f"__naive_{c}" for c in stamps] + [f"__offset_{c}" for c in stamps]
+    )
 
 
-def _category_values(frame: pl.DataFrame, column: str, allowed: tuple,
-                     aliases: Aliases) -> pl.Expr:
+def _category_values(frame: pl.DataFrame, column: str, allowed: tuple, aliases: Aliases) -> pl.Expr:
     """The canonical category of each value (aliases applied), null when unknown."""
     spellings = aliases.value_map(column, allowed)
     found = frame[column].drop_nulls().unique().to_list()
@@ -205,52 +236,77 @@ def _rule_reasons(schema: RawSchema, sanity: tuple[date, date] | None) -> list[p
     for c, dtype in schema.columns.items():
         value = pl.col(f"__{c}")
         if dtype.is_float():
-            reasons.append(pl.when(value.is_nan() | value.is_infinite())
-                           .then(pl.lit(f"{c}|non-finite value '") + pl.col(c).str.slice(0, 40)
-                                 + pl.lit("'")))
+            reasons.append(
+                pl.when(value.is_nan() | value.is_infinite()).then(
+                    pl.lit(f"{c}|non-finite value '") + pl.col(c).str.slice(0, 40) + pl.lit("'")
+                )
+            )
         if c in schema.ranges:
             reasons.append(_range_reason(c, *schema.ranges[c]))
         if c in schema.categories and dtype != pl.String():
             allowed = list(schema.categories[c])
-            reasons.append(pl.when(value.is_not_null() & ~value.is_in(allowed))
-                           .then(pl.lit(f"{c}|unknown value '") + pl.col(c).str.slice(0, 40)
-                                 + pl.lit(f"' (expected one of {', '.join(map(str, allowed))})")))
+            reasons.append(
+                pl.when(value.is_not_null() & ~value.is_in(allowed)).then(
+                    pl.lit(f"{c}|unknown value '")
+                    + pl.col(c).str.slice(0, 40)
+                    + pl.lit(f"' (expected one of {', '.join(map(str, allowed))})")
+                )
+            )
         if sanity and (isinstance(dtype, pl.Datetime) or dtype == pl.Date()):
             day = _day_of_dtype(dtype, value)
-            reasons.append(pl.when(~day.is_between(*sanity))
-                           .then(pl.lit(f"{c}|date ") + day.cast(pl.String)
-                                 + pl.lit(f" outside the sanity window {sanity[0]}..{sanity[1]}")))
+            reasons.append(
+                pl.when(~day.is_between(*sanity)).then(
+                    pl.lit(f"{c}|date ")
+                    + day.cast(pl.String)
+                    + pl.lit(f" outside the sanity window {sanity[0]}..{sanity[1]}")
+                )
+            )
     for column, equals, target, low, high in schema.ranges_when:
-        reasons.append(pl.when(pl.col(f"__{column}") == equals)
-                       .then(_range_reason(target, low, high, f" for {column} '{equals}'")))
+        reasons.append(
+            pl.when(pl.col(f"__{column}") == equals).then(
+                _range_reason(target, low, high, f" for {column} '{equals}'")
+            )
+        )
     for lower, upper, blamed in schema.orders:
-        first, verb, second = ((upper, "is before", lower) if blamed == upper
-                               else (lower, "is above", upper))
-        reasons.append(pl.when(pl.col(f"__{upper}") < pl.col(f"__{lower}"))
-                       .then(pl.lit(f"{blamed}|{first} '") + pl.col(first).str.slice(0, 40)
-                             + pl.lit(f"' {verb} {second} '")
-                             + pl.col(second).str.slice(0, 40) + pl.lit("'")))
+        first, verb, second = (upper, "is before", lower) if blamed == upper else (lower, "is above", upper)
+        reasons.append(
+            pl.when(pl.col(f"__{upper}") < pl.col(f"__{lower}")).then(
+                pl.lit(f"{blamed}|{first} '")
+                + pl.col(first).str.slice(0, 40)
+                + pl.lit(f"' {verb} {second} '")
+                + pl.col(second).str.slice(0, 40)
+                + pl.lit("'")
+            )
+        )
     return reasons
 
 
 def _range_reason(c: str, low, high, suffix: str = "") -> pl.Expr:
     value = pl.col(f"__{c}")
     outside = (value < low if low is not None else pl.lit(False)) | (
-        value > high if high is not None else pl.lit(False))
+        value > high if high is not None else pl.lit(False)
+    )
     bounds = f"[{'' if low is None else low}, {'' if high is None else high}]"
-    return pl.when(outside).then(pl.lit(f"{c}|value '") + pl.col(c).str.slice(0, 40)
-                                 + pl.lit(f"' outside {bounds}{suffix}"))
+    return pl.when(outside).then(
+        pl.lit(f"{c}|value '") + pl.col(c).str.slice(0, 40) + pl.lit(f"' outside {bounds}{suffix}")
+    )
 
 
 def _day_of_dtype(dtype: pl.DataType, value: pl.Expr) -> pl.Expr:
     return value if dtype == pl.Date() else value.dt.convert_time_zone("Europe/Paris").dt.date()
 
 
-def coerce_frame(raw: pl.DataFrame, schema: RawSchema, origin: str,
-                 source_timezone: str = "Europe/Paris", row_offset: int = 2, *,
-                 aliases: Aliases | None = None,
-                 sanity: tuple[date, date] | None = None,
-                 keep_row: bool = False) -> tuple[pl.DataFrame, pl.DataFrame]:
+def coerce_frame(
+    raw: pl.DataFrame,
+    schema: RawSchema,
+    origin: str,
+    source_timezone: str = "Europe/Paris",
+    row_offset: int = 2,
+    *,
+    aliases: Aliases | None = None,
+    sanity: tuple[date, date] | None = None,
+    keep_row: bool = False,
+) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Parse text columns into ``schema``; return (rows with ``partition_date``, rejects).
 
     ``row_offset`` is the file line of the first record (2 for a CSV with a header).
@@ -269,37 +325,54 @@ def coerce_frame(raw: pl.DataFrame, schema: RawSchema, origin: str,
     raw = apply_column_aliases(raw, schema, aliases)
     missing = [c for c in schema.required if c not in raw.columns]
     if missing:
-        raise LandingFileError(f"{origin}: missing required column(s) {', '.join(missing)}; "
-                               f"found {', '.join(raw.columns) or 'none'}")
-    text = raw.with_columns([pl.lit(None, pl.String).alias(c) for c in schema.columns
-                             if c not in raw.columns])
+        raise LandingFileError(
+            f"{origin}: missing required column(s) {', '.join(missing)}; "
+            f"found {', '.join(raw.columns) or 'none'}"
+        )
+    text = raw.with_columns(
+        [pl.lit(None, pl.String).alias(c) for c in schema.columns if c not in raw.columns]
+    )
     text = text.with_row_index("_row", offset=row_offset).with_columns(pl.col("_row").cast(pl.Int64))
     blank = {c: pl.col(c).is_null() | (pl.col(c).str.strip_chars() == "") for c in schema.columns}
-    text = text.with_columns([pl.when(blank[c]).then(None).otherwise(pl.col(c)).alias(c)
-                              for c in schema.columns])
+    text = text.with_columns(
+        [pl.when(blank[c]).then(None).otherwise(pl.col(c)).alias(c) for c in schema.columns]
+    )
     parsed = _time_frame(text, schema, source_timezone)
     parsed = parsed.with_columns(
-        [parse_column(pl.col(c), t, source_timezone).alias(f"__{c}")
-         for c, t in schema.columns.items() if not isinstance(t, pl.Datetime)])
+        [
+            parse_column(pl.col(c), t, source_timezone).alias(f"__{c}")
+            for c, t in schema.columns.items()
+            if not isinstance(t, pl.Datetime)
+        ]
+    )
     parsed = parsed.with_columns(
-        [_category_values(parsed, c, allowed, aliases).alias(f"__{c}")
-         for c, allowed in schema.categories.items() if schema.columns[c] == pl.String()])
+        [
+            _category_values(parsed, c, allowed, aliases).alias(f"__{c}")
+            for c, allowed in schema.categories.items()
+            if schema.columns[c] == pl.String()
+        ]
+    )
     reasons = []
     for c, dtype in schema.columns.items():
         if c in schema.required:
-            reasons.append(pl.when(pl.col(c).is_null())
-                           .then(pl.lit(f"{c}|missing required value")))
+            reasons.append(pl.when(pl.col(c).is_null()).then(pl.lit(f"{c}|missing required value")))
         if isinstance(dtype, pl.Datetime):
             reasons.append(pl.col(f"__dst_{c}"))
         if c in schema.categories and dtype == pl.String():
             allowed = ", ".join(schema.categories[c])
-            reasons.append(pl.when(pl.col(c).is_not_null() & pl.col(f"__{c}").is_null())
-                           .then(pl.lit(f"{c}|unknown value '") + pl.col(c).str.slice(0, 40)
-                                 + pl.lit(f"' (expected one of {allowed} or an alias)")))
+            reasons.append(
+                pl.when(pl.col(c).is_not_null() & pl.col(f"__{c}").is_null()).then(
+                    pl.lit(f"{c}|unknown value '")
+                    + pl.col(c).str.slice(0, 40)
+                    + pl.lit(f"' (expected one of {allowed} or an alias)")
+                )
+            )
         elif dtype != pl.String():
-            reasons.append(pl.when(pl.col(c).is_not_null() & pl.col(f"__{c}").is_null())
-                           .then(pl.lit(f"{c}|cannot read '") + pl.col(c).str.slice(0, 40)
-                                 + pl.lit(f"' as {dtype}")))
+            reasons.append(
+                pl.when(pl.col(c).is_not_null() & pl.col(f"__{c}").is_null()).then(
+                    pl.lit(f"{c}|cannot read '") + pl.col(c).str.slice(0, 40) + pl.lit(f"' as {dtype}")
+                )
+            )
     reasons += _rule_reasons(schema, sanity)
     first_reason = pl.coalesce(reasons) if reasons else pl.lit(None, pl.String)
     parsed = parsed.with_columns(first_reason.alias("__reason"))
@@ -321,8 +394,10 @@ def coerce_frame(raw: pl.DataFrame, schema: RawSchema, origin: str,
         day = pl.lit(None, pl.Date)
     rejects = bad.select(
         *[pl.col(c) for c in raw.columns],
-        pl.lit(origin).alias("_file"), pl.col("_row"),
-        reason.field("field_0").alias("_column"), reason.field("field_1").alias("_reason"),
+        pl.lit(origin).alias("_file"),
+        pl.col("_row"),
+        reason.field("field_0").alias("_column"),
+        reason.field("field_1").alias("_reason"),
         day.alias("partition_date"),
     )
     return rows, rejects

@@ -7,7 +7,7 @@ import logging
 import os
 import re
 import uuid
-from datetime import date, datetime, time, timezone
+from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo
 
 import polars as pl
@@ -27,7 +27,7 @@ _LEADING_INT = re.compile(r"^\s*(\d+)")
 
 def paris_bounds(start: date, end: date) -> tuple[datetime, datetime]:
     """The UTC instants of the Europe/Paris day range [start, end) (23/25-hour days included)."""
-    return tuple(datetime.combine(d, time(0), PARIS).astimezone(timezone.utc) for d in (start, end))
+    return tuple(datetime.combine(d, time(0), PARIS).astimezone(UTC) for d in (start, end))
 
 
 def leading_int(value: str | None) -> str | None:
@@ -79,29 +79,41 @@ class ServiceNowIncidentSource(RawSource):
         return RAW_INCIDENTS
 
     def client(self) -> ServiceNowClient:
-        return ServiceNowClient(self.instance_url, username=self.username, password=self.password,
-                                token=self.token, table="incident", page_size=self.page_size,
-                                timeout=self.timeout_seconds, max_retries=self.max_retries,
-                                backoff_seconds=self.backoff_seconds)
+        return ServiceNowClient(
+            self.instance_url,
+            username=self.username,
+            password=self.password,
+            token=self.token,
+            table="incident",
+            page_size=self.page_size,
+            timeout=self.timeout_seconds,
+            max_retries=self.max_retries,
+            backoff_seconds=self.backoff_seconds,
+        )
 
     def read(self, start: date, end: date, log: logging.Logger | None = None) -> SourceBatch:
         start_utc, end_utc = paris_bounds(start, end)
         client = self.client()
         records = client.fetch_updated(start_utc, end_utc)
         origin = f"{client.url}?sys_updated_on=[{to_sn_time(start_utc)},{to_sn_time(end_utc)})"
-        rows, rejects = coerce_frame(records_frame(records, self.schema), self.schema, origin,
-                                     source_timezone="UTC", row_offset=1)
+        rows, rejects = coerce_frame(
+            records_frame(records, self.schema), self.schema, origin, source_timezone="UTC", row_offset=1
+        )
         # a reject without a readable sys_updated_on is filed under the window's first day
         rejects = rejects.with_columns(pl.col("partition_date").fill_null(start))
         if log is not None:
-            log.info(f"ServiceNow incidents {start}..{end} (end excl.): {len(records)} records in "
-                     f"{client.requests_made} requests, {rows.height} rows, {rejects.height} rejects")
+            log.info(
+                f"ServiceNow incidents {start}..{end} (end excl.): {len(records)} records in "
+                f"{client.requests_made} requests, {rows.height} rows, {rejects.height} rejects"
+            )
         self._advance_watermark(records)
         if len(records) != rows.height + rejects.height:
-            raise AssertionError(f"{origin}: {len(records)} records read != {rows.height} rows "
-                                 f"+ {rejects.height} rejects")
-        files = {origin: {"read": len(records), "accepted": rows.height,
-                          "quarantined": rejects.height, "days": {}}}
+            raise AssertionError(
+                f"{origin}: {len(records)} records read != {rows.height} rows + {rejects.height} rejects"
+            )
+        files = {
+            origin: {"read": len(records), "accepted": rows.height, "quarantined": rejects.height, "days": {}}
+        }
         for day in sorted(set(rows["partition_date"]) | set(rejects["partition_date"])):
             ok = int((rows["partition_date"] == day).sum())
             bad = int((rejects["partition_date"] == day).sum())
@@ -134,8 +146,9 @@ class ServiceNowIncidentSource(RawSource):
         if current is not None and newest <= current:
             return
         path.parent.mkdir(parents=True, exist_ok=True)
-        payload = json.dumps({"sys_updated_on": to_sn_time(newest),
-                              "recorded_at": datetime.now(timezone.utc).isoformat()})
+        payload = json.dumps(
+            {"sys_updated_on": to_sn_time(newest), "recorded_at": datetime.now(UTC).isoformat()}
+        )
         if path.protocol in ("", "file", "local"):
             tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
             tmp.write_text(payload)

@@ -12,7 +12,7 @@ import logging
 import random
 import time
 from collections.abc import Callable
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any
 
@@ -44,12 +44,12 @@ class ServiceNowAuthError(ServiceNowError):
 def to_sn_time(ts: datetime) -> str:
     """An instant as ServiceNow's GMT literal; naive datetimes are taken as UTC."""
     if ts.tzinfo is None:
-        ts = ts.replace(tzinfo=timezone.utc)
-    return ts.astimezone(timezone.utc).strftime(SN_FORMAT)
+        ts = ts.replace(tzinfo=UTC)
+    return ts.astimezone(UTC).strftime(SN_FORMAT)
 
 
 def parse_sn_time(text: str) -> datetime:
-    return datetime.strptime(text, SN_FORMAT).replace(tzinfo=timezone.utc)
+    return datetime.strptime(text, SN_FORMAT).replace(tzinfo=UTC)
 
 
 def flatten(value: Any) -> str | None:
@@ -73,10 +73,20 @@ class ServiceNowClient:
     errors and timeouts); other 4xx fail at once. Credentials never appear in logs or errors.
     """
 
-    def __init__(self, instance_url: str, username: str | None = None, password: str | None = None,
-                 token: str | None = None, table: str = "incident", page_size: int = 1000,
-                 timeout: float = 30, max_retries: int = 5, backoff_seconds: float = 1.0,
-                 sleep: Callable[[float], None] = time.sleep, rng: random.Random | None = None):
+    def __init__(
+        self,
+        instance_url: str,
+        username: str | None = None,
+        password: str | None = None,
+        token: str | None = None,
+        table: str = "incident",
+        page_size: int = 1000,
+        timeout: float = 30,
+        max_retries: int = 5,
+        backoff_seconds: float = 1.0,
+        sleep: Callable[[float], None] = time.sleep,
+        rng: random.Random | None = None,
+    ):
         if token and (username or password):
             raise ValueError("ServiceNow auth: give either username/password or a token, not both")
         if not token and not (username and password):
@@ -115,14 +125,17 @@ class ServiceNowClient:
         return f"{self.instance_url}/api/now/table/{self.table}"
 
     # -- queries ------------------------------------------------------------------------------
-    def fetch_updated(self, start_utc: datetime, end_utc: datetime,
-                      fields: list[str] | None = None) -> list[dict[str, str | None]]:
+    def fetch_updated(
+        self, start_utc: datetime, end_utc: datetime, fields: list[str] | None = None
+    ) -> list[dict[str, str | None]]:
         """Records with ``start_utc <= sys_updated_on < end_utc``, ordered, each exactly once."""
-        return self.fetch_query(f"sys_updated_on>={to_sn_time(start_utc)}"
-                                f"^sys_updated_on<{to_sn_time(end_utc)}", fields)
+        return self.fetch_query(
+            f"sys_updated_on>={to_sn_time(start_utc)}^sys_updated_on<{to_sn_time(end_utc)}", fields
+        )
 
-    def fetch_updated_after(self, ts: datetime,
-                            fields: list[str] | None = None) -> list[dict[str, str | None]]:
+    def fetch_updated_after(
+        self, ts: datetime, fields: list[str] | None = None
+    ) -> list[dict[str, str | None]]:
         """Records with ``sys_updated_on > ts`` (second precision, as ServiceNow stores it)."""
         return self.fetch_query(f"sys_updated_on>{to_sn_time(ts)}", fields)
 
@@ -146,10 +159,17 @@ class ServiceNowClient:
             if stable:
                 break
             if attempt == self.max_retries:
-                raise ServiceNowError(f"ServiceNow GET {self.url}: the records kept changing while"
-                                      f" paging ({attempt + 1} listings)", self.url)
-            logger.warning("ServiceNow GET %s: records changed while paging, listing again"
-                           " (%d/%d)", self.url, attempt + 1, self.max_retries)
+                raise ServiceNowError(
+                    f"ServiceNow GET {self.url}: the records kept changing while"
+                    f" paging ({attempt + 1} listings)",
+                    self.url,
+                )
+            logger.warning(
+                "ServiceNow GET %s: records changed while paging, listing again (%d/%d)",
+                self.url,
+                attempt + 1,
+                self.max_retries,
+            )
         if fields and "sys_id" not in fields:
             for record in records:
                 record.pop("sys_id", None)
@@ -198,12 +218,20 @@ class ServiceNowClient:
                 result = self._result(response)
             except _RetryableBody as exc:
                 if attempt + 1 == attempts:
-                    raise ServiceNowError(f"ServiceNow GET {self.url} failed after {attempts}"
-                                          f" attempts: {exc}", self.url,
-                                          response.status_code) from None
+                    raise ServiceNowError(
+                        f"ServiceNow GET {self.url} failed after {attempts} attempts: {exc}",
+                        self.url,
+                        response.status_code,
+                    ) from None
                 delay = self._delay(attempt, None)
-                logger.warning("ServiceNow GET %s: %s, retry %d/%d in %.1fs", self.url, exc,
-                               attempt + 1, self.max_retries, delay)
+                logger.warning(
+                    "ServiceNow GET %s: %s, retry %d/%d in %.1fs",
+                    self.url,
+                    exc,
+                    attempt + 1,
+                    self.max_retries,
+                    delay,
+                )
                 self.sleep(delay)
                 continue
             total = response.headers.get("X-Total-Count", "").strip()
@@ -213,23 +241,31 @@ class ServiceNowClient:
     def _result(self, response: requests.Response) -> list[dict[str, Any]]:
         kind = response.headers.get("Content-Type", "")
         if "html" in kind.lower() or response.text.lstrip()[:1] == "<":
-            raise _RetryableBody("an HTML page instead of JSON (instance hibernating, or a"
-                                 " login or maintenance page)")
+            raise _RetryableBody(
+                "an HTML page instead of JSON (instance hibernating, or a login or maintenance page)"
+            )
         try:
             body = response.json()
         except ValueError:
-            raise _RetryableBody(f"a body that is not complete JSON ({len(response.content)}"
-                                 " bytes)") from None
+            raise _RetryableBody(
+                f"a body that is not complete JSON ({len(response.content)} bytes)"
+            ) from None
         result = body.get("result") if isinstance(body, dict) else None
         if not isinstance(result, list):
-            raise ServiceNowError(f"ServiceNow GET {self.url}: unexpected response body "
-                                  f"(no JSON 'result' list)", self.url, response.status_code)
+            raise ServiceNowError(
+                f"ServiceNow GET {self.url}: unexpected response body (no JSON 'result' list)",
+                self.url,
+                response.status_code,
+            )
         bad = [i for i, item in enumerate(result) if not isinstance(item, dict)]
         if bad:
-            raise ServiceNowError(f"ServiceNow GET {self.url}: {len(bad)} item(s) of 'result' are"
-                                  f" not objects (first at index {bad[0]}:"
-                                  f" {type(result[bad[0]]).__name__})", self.url,
-                                  response.status_code)
+            raise ServiceNowError(
+                f"ServiceNow GET {self.url}: {len(bad)} item(s) of 'result' are"
+                f" not objects (first at index {bad[0]}:"
+                f" {type(result[bad[0]]).__name__})",
+                self.url,
+                response.status_code,
+            )
         return result
 
     def _get(self, params: dict[str, str]) -> requests.Response:
@@ -238,13 +274,17 @@ class ServiceNowClient:
             self.requests_made += 1
             try:
                 response = self.session.get(self.url, params=params, timeout=self.timeout)
-            except (requests.ConnectionError, requests.Timeout,
-                    requests.exceptions.ChunkedEncodingError,
-                    requests.exceptions.ContentDecodingError) as exc:  # a reset mid-body too
+            except (
+                requests.ConnectionError,
+                requests.Timeout,
+                requests.exceptions.ChunkedEncodingError,
+                requests.exceptions.ContentDecodingError,
+            ) as exc:  # a reset mid-body too
                 problem, status, retry_after = f"{type(exc).__name__}", None, None
             except requests.RequestException as exc:  # anything else: wrapped, never raw
-                raise ServiceNowError(f"ServiceNow GET {self.url} failed: {type(exc).__name__}",
-                                      self.url) from None
+                raise ServiceNowError(
+                    f"ServiceNow GET {self.url} failed: {type(exc).__name__}", self.url
+                ) from None
             else:
                 status = response.status_code
                 if status < 400:
@@ -253,18 +293,33 @@ class ServiceNowClient:
                     raise ServiceNowAuthError(
                         f"ServiceNow authentication failed: GET {self.url} returned HTTP {status}"
                         f" ({self._detail(response)}); check the integration account's"
-                        " credentials and roles", self.url, status)
+                        " credentials and roles",
+                        self.url,
+                        status,
+                    )
                 if status != 429 and status < 500:
-                    raise ServiceNowError(f"ServiceNow GET {self.url} failed: HTTP {status}"
-                                          f" ({self._detail(response)})", self.url, status)
+                    raise ServiceNowError(
+                        f"ServiceNow GET {self.url} failed: HTTP {status} ({self._detail(response)})",
+                        self.url,
+                        status,
+                    )
                 problem = f"HTTP {status}"
                 retry_after = response.headers.get("Retry-After") if status == 429 else None
             if attempt + 1 == attempts:
-                raise ServiceNowError(f"ServiceNow GET {self.url} failed after {attempts} attempts:"
-                                      f" {self._redact(problem)}", self.url, status)
+                raise ServiceNowError(
+                    f"ServiceNow GET {self.url} failed after {attempts} attempts: {self._redact(problem)}",
+                    self.url,
+                    status,
+                )
             delay = self._delay(attempt, retry_after)
-            logger.warning("ServiceNow GET %s: %s, retry %d/%d in %.1fs", self.url,
-                           self._redact(problem), attempt + 1, self.max_retries, delay)
+            logger.warning(
+                "ServiceNow GET %s: %s, retry %d/%d in %.1fs",
+                self.url,
+                self._redact(problem),
+                attempt + 1,
+                self.max_retries,
+                delay,
+            )
             self.sleep(delay)
         raise AssertionError("unreachable")
 
@@ -275,12 +330,12 @@ class ServiceNowClient:
             except ValueError:
                 try:
                     when = parsedate_to_datetime(retry_after)
-                    seconds = (when - datetime.now(timezone.utc)).total_seconds()
+                    seconds = (when - datetime.now(UTC)).total_seconds()
                 except (TypeError, ValueError):
                     seconds = None
             if seconds is not None:
                 return min(max(seconds, 0.0), MAX_RETRY_AFTER)
-        base = self.backoff_seconds * (2 ** attempt)
+        base = self.backoff_seconds * (2**attempt)
         return base + self.rng.uniform(0, self.backoff_seconds)
 
     def _detail(self, response: requests.Response) -> str:

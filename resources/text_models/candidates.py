@@ -82,20 +82,32 @@ def tfidf() -> SklearnText:
     from sklearn.linear_model import LogisticRegression
     from sklearn.pipeline import Pipeline
 
-    return SklearnText("tfidf", Pipeline([
-        ("tfidf", TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True, min_df=1)),
-        ("logreg", LogisticRegression(max_iter=1000, class_weight="balanced", random_state=0))]))
+    return SklearnText(
+        "tfidf",
+        Pipeline(
+            [
+                ("tfidf", TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True, min_df=1)),
+                ("logreg", LogisticRegression(max_iter=1000, class_weight="balanced", random_state=0)),
+            ]
+        ),
+    )
 
 
 def tfidf_chars() -> SklearnText:
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.pipeline import FeatureUnion, Pipeline
 
-    features = FeatureUnion([
-        ("words", TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True, min_df=2, max_features=30_000)),
-        ("chars", TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True,
-                                  min_df=2, max_features=60_000)),
-    ])
+    features = FeatureUnion(
+        [
+            ("words", TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True, min_df=2, max_features=30_000)),
+            (
+                "chars",
+                TfidfVectorizer(
+                    analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True, min_df=2, max_features=60_000
+                ),
+            ),
+        ]
+    )
     return SklearnText("tfidf_chars", Pipeline([("features", features), ("logreg", _logreg())]))
 
 
@@ -148,8 +160,14 @@ class Averaged(TextModel):
         return {"candidate": self.name, "members": [m.describe() for m in self.members]}
 
 
-def build(name: str, *, encoder_path: str = "", spacy_model: str = "fr_core_news_md",
-          setfit_steps: int = 40, language: str = "en") -> TextModel:
+def build(
+    name: str,
+    *,
+    encoder_path: str = "",
+    spacy_model: str = "fr_core_news_md",
+    setfit_steps: int = 40,
+    language: str = "en",
+) -> TextModel:
     """A fresh, unfitted candidate by name (``language`` picks the ensemble's members)."""
     if name == "tfidf":
         return tfidf()

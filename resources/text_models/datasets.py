@@ -26,22 +26,34 @@ def _text(*cols: str) -> pl.Expr:
 def sentiment_of_rating(rating: pl.Expr) -> pl.Expr:
     """1-2 negative, 3 neutral, 4-5 positive (the 5-point rule of ``verbatim_sentiment``)."""
     value = rating.cast(pl.Int64, strict=False)
-    return (pl.when(value >= 4).then(pl.lit("positive")).when(value == 3).then(pl.lit("neutral"))
-            .when(value >= 1).then(pl.lit("negative")).otherwise(None))
+    return (
+        pl.when(value >= 4)
+        .then(pl.lit("positive"))
+        .when(value == 3)
+        .then(pl.lit("neutral"))
+        .when(value >= 1)
+        .then(pl.lit("negative"))
+        .otherwise(None)
+    )
 
 
 def load(folder: Path, task: str) -> pl.DataFrame:
     """Columns ``text``, ``label``, oldest first (file order where a set has no dates)."""
     if task == "endava_category":
         frame = _read(folder / "tickets" / "endava_tickets.csv").select(
-            text=_text("title", "body"), label=pl.col("category"))
+            text=_text("title", "body"), label=pl.col("category")
+        )
     elif task == "assignment_group":
         frame = _read(folder / "tickets" / "assignment_group_tickets.csv").select(
-            text=_text("Short description", "Description"), label=pl.col("Assignment group"))
+            text=_text("Short description", "Description"), label=pl.col("Assignment group")
+        )
     elif task == "review_sentiment":
-        frame = (_read(folder / "verbatims" / "trustpilot_fr_finance_reviews.csv")
-                 .with_row_index("_i").sort("Date_review", "_i")
-                 .select(text=pl.col("Experience").fill_null(""), label=sentiment_of_rating(pl.col("Rating"))))
+        frame = (
+            _read(folder / "verbatims" / "trustpilot_fr_finance_reviews.csv")
+            .with_row_index("_i")
+            .sort("Date_review", "_i")
+            .select(text=pl.col("Experience").fill_null(""), label=sentiment_of_rating(pl.col("Rating")))
+        )
     else:
         raise ValueError(f"unknown task {task!r}; known: {', '.join(TASKS)}")
     return frame.filter(pl.col("label").is_not_null() & (pl.col("text").str.len_chars() > 1))

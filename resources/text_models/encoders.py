@@ -47,8 +47,9 @@ def spacy_ref(name: str = "fr_core_news_md") -> EncoderRef:
 def _spacy(name: str):
     import spacy
 
-    return spacy.load(name, exclude=["tagger", "parser", "ner", "lemmatizer", "morphologizer",
-                                     "attribute_ruler", "senter"])
+    return spacy.load(
+        name, exclude=["tagger", "parser", "ner", "lemmatizer", "morphologizer", "attribute_ruler", "senter"]
+    )
 
 
 def _encode_now(ref: EncoderRef, texts: list[str]) -> np.ndarray:
@@ -63,8 +64,9 @@ def _encode_now(ref: EncoderRef, texts: list[str]) -> np.ndarray:
     model = load_sentence_model(ref.name, "cpu")
     model.max_seq_length = min(model.max_seq_length or MAX_TOKENS, MAX_TOKENS)
     with inference_context():
-        vectors = model.encode(texts, batch_size=64, show_progress_bar=False,
-                               normalize_embeddings=True, convert_to_numpy=True)
+        vectors = model.encode(
+            texts, batch_size=64, show_progress_bar=False, normalize_embeddings=True, convert_to_numpy=True
+        )
     return np.asarray(vectors, dtype=np.float32)
 
 

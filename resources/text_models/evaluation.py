@@ -32,19 +32,34 @@ def score(truth: list[str], proba: np.ndarray, classes, thresholds: dict | None 
     best = proba.argmax(axis=1) if len(truth) else np.zeros(0, dtype=int)
     predicted = [str(classes[i]) for i in best]
     confidence = proba[np.arange(len(best)), best] if len(truth) else np.zeros(0)
-    out = {"n": len(truth), "macro_f1": round(macro_f1(truth, predicted), 4),
-           "accuracy": round(float(np.mean(np.asarray(truth) == np.asarray(predicted))), 4) if truth else 0.0,
-           "weighted_precision": round(float(precision_score(truth, predicted, average="weighted",
-                                                             zero_division=0)), 4) if truth else 0.0,
-           "top3_accuracy": round(top_k_accuracy(truth, proba, classes, 3), 4)}
+    out = {
+        "n": len(truth),
+        "macro_f1": round(macro_f1(truth, predicted), 4),
+        "accuracy": round(float(np.mean(np.asarray(truth) == np.asarray(predicted))), 4) if truth else 0.0,
+        "weighted_precision": round(
+            float(precision_score(truth, predicted, average="weighted", zero_division=0)), 4
+        )
+        if truth
+        else 0.0,
+        "top3_accuracy": round(top_k_accuracy(truth, proba, classes, 3), 4),
+    }
     if thresholds is not None and truth:
         answered = np.asarray([r is None for r in review_reasons(predicted, confidence, thresholds)])
         t, p = np.asarray(truth, dtype=object), np.asarray(predicted, dtype=object)
         out["coverage"] = round(float(answered.mean()), 4)
-        out["answered_precision"] = round(float((t[answered] == p[answered]).mean()), 4) if answered.any() else None
-        out["answered_weighted_precision"] = (round(float(precision_score(
-            list(t[answered]), list(p[answered]), average="weighted", zero_division=0)), 4)
-            if answered.any() else None)
+        out["answered_precision"] = (
+            round(float((t[answered] == p[answered]).mean()), 4) if answered.any() else None
+        )
+        out["answered_weighted_precision"] = (
+            round(
+                float(
+                    precision_score(list(t[answered]), list(p[answered]), average="weighted", zero_division=0)
+                ),
+                4,
+            )
+            if answered.any()
+            else None
+        )
         per_class = {}
         for label in sorted(set(truth) | set(predicted)):
             mine = p == label
@@ -53,13 +68,15 @@ def score(truth: list[str], proba: np.ndarray, classes, thresholds: dict | None 
                 "threshold": round(thresholds.get(label, {}).get("threshold", 1.01), 4),
                 "precision": round(float((t[got] == label).mean()), 4) if got.any() else None,
                 "coverage": round(float(got.sum() / mine.sum()), 4) if mine.any() else None,
-                "support": int((t == label).sum())}
+                "support": int((t == label).sum()),
+            }
         out["per_class"] = per_class
     return out
 
 
-def bootstrap_delta(truth, predicted_a, predicted_b, n: int = 300, seed: int = 0,
-                    level: float = 0.90) -> dict:
+def bootstrap_delta(
+    truth, predicted_a, predicted_b, n: int = 300, seed: int = 0, level: float = 0.90
+) -> dict:
     """Macro-F1 of B minus A, with its bootstrap interval (rows resampled with replacement)."""
     truth = np.asarray(truth, dtype=object)
     a, b = np.asarray(predicted_a, dtype=object), np.asarray(predicted_b, dtype=object)
@@ -69,5 +86,10 @@ def bootstrap_delta(truth, predicted_a, predicted_b, n: int = 300, seed: int = 0
         idx = rng.integers(0, truth.size, truth.size)
         deltas.append(macro_f1(list(truth[idx]), list(b[idx])) - macro_f1(list(truth[idx]), list(a[idx])))
     lo, hi = np.quantile(deltas, [(1 - level) / 2, 1 - (1 - level) / 2])
-    return {"delta": round(macro_f1(list(truth), list(b)) - macro_f1(list(truth), list(a)), 4),
-            "low": round(float(lo), 4), "high": round(float(hi), 4), "level": level, "n": n}
+    return {
+        "delta": round(macro_f1(list(truth), list(b)) - macro_f1(list(truth), list(a)), 4),
+        "low": round(float(lo), 4),
+        "high": round(float(hi), 4),
+        "level": level,
+        "n": n,
+    }

@@ -42,13 +42,17 @@ class Selection:
 
     @property
     def report(self) -> dict:
-        return {"chosen": self.chosen, "n_train": self.n_train, "n_validation": self.n_validation,
-                "validation": self.validation}
+        return {
+            "chosen": self.chosen,
+            "n_train": self.n_train,
+            "n_validation": self.n_validation,
+            "validation": self.validation,
+        }
 
 
 def time_split(n: int, val_share: float) -> int:
     """Index of the first validation row (rows are oldest first)."""
-    return max(1, min(n - 1, int(round(n * (1 - val_share)))))
+    return max(1, min(n - 1, round(n * (1 - val_share))))
 
 
 def fold_starts(n: int, val_share: float, folds: int) -> list[int]:
@@ -66,9 +70,21 @@ def _aligned(proba: np.ndarray, classes, universe: list[str]) -> np.ndarray:
     return out
 
 
-def select(texts: list[str], labels: list[str], *, names=DEFAULT_CANDIDATES, val_share: float = 0.3,
-           folds: int = 3, target: float = DEFAULT_TARGET, targets: dict | None = None,
-           refit: bool = True, n_boot: int = 300, level: float = 0.90, log=print, **options) -> Selection:
+def select(
+    texts: list[str],
+    labels: list[str],
+    *,
+    names=DEFAULT_CANDIDATES,
+    val_share: float = 0.3,
+    folds: int = 3,
+    target: float = DEFAULT_TARGET,
+    targets: dict | None = None,
+    refit: bool = True,
+    n_boot: int = 300,
+    level: float = 0.90,
+    log=print,
+    **options,
+) -> Selection:
     """Fit the candidates ``names`` on rows oldest first; return the kept model (see module)."""
     labels = [str(y) for y in labels]
     if len(set(labels)) < 2:
@@ -76,11 +92,14 @@ def select(texts: list[str], labels: list[str], *, names=DEFAULT_CANDIDATES, val
     universe = sorted(set(labels))
     starts = fold_starts(len(texts), val_share, folds)
     bounds = list(zip(starts, [*starts[1:], len(texts)]))
-    if len(set(labels[:starts[0]])) < 2:
+    if len(set(labels[: starts[0]])) < 2:
         raise ValueError("the training part of the time split holds a single class")
-    val_y = labels[starts[0]:]
-    names = ["tfidf", *[n for n in names if n not in ("tfidf", "ensemble")],
-             *(["ensemble"] if "ensemble" in names else [])]
+    val_y = labels[starts[0] :]
+    names = [
+        "tfidf",
+        *[n for n in names if n not in ("tfidf", "ensemble")],
+        *(["ensemble"] if "ensemble" in names else []),
+    ]
     pooled, scores, last_fitted = {}, {}, {}
     for name in names:
         started = time.perf_counter()
@@ -97,21 +116,24 @@ def select(texts: list[str], labels: list[str], *, names=DEFAULT_CANDIDATES, val
                     blocks.append(_aligned(model.predict_proba(texts[lo:hi]), model.classes_, universe))
                 proba = np.vstack(blocks)
                 last_fitted[name] = model
-        except Exception as error:  # a candidate that cannot train loses; the others go on
+        except Exception as error:  # noqa: BLE001 - a candidate that cannot train loses; the others go on
             log(f"candidate {name} failed: {type(error).__name__}: {error}")
             scores[name] = {"error": f"{type(error).__name__}: {error}"}
             continue
         pooled[name] = proba
         scores[name] = {**score(val_y, proba, universe), "seconds": round(time.perf_counter() - started, 1)}
-        log(f"candidate {name}: validation macro-F1 {scores[name]['macro_f1']:.3f} "
-            f"({scores[name]['seconds']} s, {len(bounds)} time folds)")
+        log(
+            f"candidate {name}: validation macro-F1 {scores[name]['macro_f1']:.3f} "
+            f"({scores[name]['seconds']} s, {len(bounds)} time folds)"
+        )
     base_pred = [universe[i] for i in pooled["tfidf"].argmax(axis=1)]
     eligible = []
     for n in pooled:
         if n == "tfidf":
             continue
-        gain = bootstrap_delta(val_y, base_pred, [universe[i] for i in pooled[n].argmax(axis=1)],
-                               n=n_boot, level=level)
+        gain = bootstrap_delta(
+            val_y, base_pred, [universe[i] for i in pooled[n].argmax(axis=1)], n=n_boot, level=level
+        )
         scores[n]["gain_over_tfidf"] = gain
         if gain["low"] > 0:  # better than the baseline by more than the noise
             eligible.append(n)
@@ -122,15 +144,28 @@ def select(texts: list[str], labels: list[str], *, names=DEFAULT_CANDIDATES, val
     scores[chosen] = {**scores[chosen], **score(val_y, proba, universe, thresholds)}
     last = bounds[-1][0] - starts[0]
     val_predictions = {n: [universe[i] for i in p[last:].argmax(axis=1)] for n, p in pooled.items()}
-    model = _fresh(chosen, pooled, options) if refit else (
-        last_fitted.get(chosen) or cand.Averaged([last_fitted[n] for n in pooled if n not in ("tfidf", "ensemble")]))
+    model = (
+        _fresh(chosen, pooled, options)
+        if refit
+        else (
+            last_fitted.get(chosen)
+            or cand.Averaged([last_fitted[n] for n in pooled if n not in ("tfidf", "ensemble")])
+        )
+    )
     if refit:
         started = time.perf_counter()
         model.fit(texts, labels)
         scores[chosen]["refit_seconds"] = round(time.perf_counter() - started, 1)
-    return Selection(model=model, thresholds=thresholds, chosen=chosen, validation=scores,
-                     val_predictions=val_predictions, val_truth=labels[bounds[-1][0]:],
-                     n_train=bounds[-1][0], n_validation=len(texts) - bounds[-1][0])
+    return Selection(
+        model=model,
+        thresholds=thresholds,
+        chosen=chosen,
+        validation=scores,
+        val_predictions=val_predictions,
+        val_truth=labels[bounds[-1][0] :],
+        n_train=bounds[-1][0],
+        n_validation=len(texts) - bounds[-1][0],
+    )
 
 
 def _fresh(name: str, fitted: dict, options: dict) -> cand.TextModel:
@@ -151,5 +186,9 @@ def predict_with_reasons(model, thresholds: dict, texts: list[str]) -> dict[str,
     predicted = [str(model.classes_[i]) for i in best]
     confidence = proba[np.arange(len(best)), best]
     reasons = review_reasons(predicted, confidence, thresholds)
-    return {"predicted": predicted, "confidence": [float(c) for c in confidence],
-            "needs_review": [r is not None for r in reasons], "review_reason": reasons}
+    return {
+        "predicted": predicted,
+        "confidence": [float(c) for c in confidence],
+        "needs_review": [r is not None for r in reasons],
+        "review_reason": reasons,
+    }

@@ -19,8 +19,9 @@ from resources.text_models.candidates import SEED, TextModel, _logreg
 class SetFitText(TextModel):
     name = "setfit"
 
-    def __init__(self, encoder_path: str = "", steps: int = 40, max_length: int = 96,
-                 pairs_per_class: int = 64):
+    def __init__(
+        self, encoder_path: str = "", steps: int = 40, max_length: int = 96, pairs_per_class: int = 64
+    ):
         self.encoder_path, self.steps, self.max_length = encoder_path, steps, max_length
         self.pairs_per_class = pairs_per_class
         self.body, self.head = None, _logreg()
@@ -29,8 +30,13 @@ class SetFitText(TextModel):
         from resources.nlp.precision import inference_context
 
         with inference_context():
-            vectors = self.body.encode(list(texts), batch_size=64, show_progress_bar=False,
-                                       normalize_embeddings=True, convert_to_numpy=True)
+            vectors = self.body.encode(
+                list(texts),
+                batch_size=64,
+                show_progress_bar=False,
+                normalize_embeddings=True,
+                convert_to_numpy=True,
+            )
         return np.asarray(vectors, dtype=np.float32)
 
     def fit(self, texts, labels):
@@ -42,12 +48,22 @@ class SetFitText(TextModel):
         by_class: dict[str, list[int]] = {}
         for i, label in enumerate(labels):
             by_class.setdefault(label, []).append(i)
-        sample = [int(i) for rows in by_class.values()
-                  for i in rng.choice(rows, size=self.pairs_per_class, replace=len(rows) < self.pairs_per_class)]
-        setfit = train_setfit([texts[i] for i in sample], [labels[i] for i in sample],
-                              model_path=self.encoder_path or default_model_path(), seed=SEED,
-                              num_iterations=1, batch_size=16, epochs=1, max_steps=self.steps,
-                              max_length=self.max_length)
+        sample = [
+            int(i)
+            for rows in by_class.values()
+            for i in rng.choice(rows, size=self.pairs_per_class, replace=len(rows) < self.pairs_per_class)
+        ]
+        setfit = train_setfit(
+            [texts[i] for i in sample],
+            [labels[i] for i in sample],
+            model_path=self.encoder_path or default_model_path(),
+            seed=SEED,
+            num_iterations=1,
+            batch_size=16,
+            epochs=1,
+            max_steps=self.steps,
+            max_length=self.max_length,
+        )
         self.body = setfit.model_body
         self.head.fit(self._encode(texts), labels)
         self.classes_ = np.asarray(self.head.classes_)
@@ -57,8 +73,11 @@ class SetFitText(TextModel):
         return self.head.predict_proba(self._encode(texts))
 
     def describe(self) -> dict:
-        return {"candidate": self.name, "base_encoder": self.encoder_path or "bundled MiniLM",
-                "steps": self.steps}
+        return {
+            "candidate": self.name,
+            "base_encoder": self.encoder_path or "bundled MiniLM",
+            "steps": self.steps,
+        }
 
     def __getstate__(self):
         return {k: v for k, v in self.__dict__.items() if k != "body"}

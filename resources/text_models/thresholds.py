@@ -15,9 +15,15 @@ DEFAULT_TARGET = 0.87
 NEVER = 1.01  # above any probability: the class is never answered automatically
 
 
-def fit_thresholds(truth: list[str], predicted: list[str], confidence, classes,
-                   target: float = DEFAULT_TARGET, targets: dict[str, float] | None = None,
-                   min_support: int = 3) -> dict[str, dict]:
+def fit_thresholds(
+    truth: list[str],
+    predicted: list[str],
+    confidence,
+    classes,
+    target: float = DEFAULT_TARGET,
+    targets: dict[str, float] | None = None,
+    min_support: int = 3,
+) -> dict[str, dict]:
     """{class: {threshold, target, precision, coverage, support}} measured on validation."""
     truth, predicted = np.asarray(truth, dtype=object), np.asarray(predicted, dtype=object)
     confidence = np.asarray(confidence, dtype=float)
@@ -25,8 +31,13 @@ def fit_thresholds(truth: list[str], predicted: list[str], confidence, classes,
     for label in classes:
         goal = float((targets or {}).get(str(label), target))
         rows = np.flatnonzero(predicted == label)
-        entry = {"threshold": NEVER, "target": goal, "precision": None, "coverage": 0.0,
-                 "support": int(rows.size)}
+        entry = {
+            "threshold": NEVER,
+            "target": goal,
+            "precision": None,
+            "coverage": 0.0,
+            "support": int(rows.size),
+        }
         if rows.size >= min_support:
             order = rows[np.argsort(-confidence[rows], kind="stable")]
             hits = np.cumsum(truth[order] == label)
@@ -35,8 +46,11 @@ def fit_thresholds(truth: list[str], predicted: list[str], confidence, classes,
             ok = ok[ok + 1 >= min_support]
             if ok.size:
                 k = int(ok.max())
-                entry.update(threshold=float(confidence[order[k]]), precision=float(precision[k]),
-                             coverage=float((k + 1) / rows.size))
+                entry.update(
+                    threshold=float(confidence[order[k]]),
+                    precision=float(precision[k]),
+                    coverage=float((k + 1) / rows.size),
+                )
         out[str(label)] = entry
     return out
 
@@ -51,8 +65,10 @@ def review_reasons(predicted: list[str], confidence, thresholds: dict[str, dict]
         elif entry["threshold"] >= NEVER:
             reasons.append(f"class {label!r} never reached precision {entry['target']:.2f} on validation")
         elif conf < entry["threshold"]:
-            reasons.append(f"confidence {conf:.2f} below {label!r} threshold {entry['threshold']:.2f} "
-                           f"(target precision {entry['target']:.2f})")
+            reasons.append(
+                f"confidence {conf:.2f} below {label!r} threshold {entry['threshold']:.2f} "
+                f"(target precision {entry['target']:.2f})"
+            )
         else:
             reasons.append(None)
     return reasons

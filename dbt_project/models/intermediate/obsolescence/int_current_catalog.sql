@@ -3,4 +3,4 @@
 -- A table, built once per run before the daily models (it scans every catalog day).
 select * exclude (partition_date), partition_date as catalog_day
 from {{ ref('stg_eol_catalog') }}
-where partition_date = (select max(partition_date) from {{ ref('stg_eol_catalog') }})
+where partition_date = (select max(c.partition_date) from {{ ref('stg_eol_catalog') }} c)

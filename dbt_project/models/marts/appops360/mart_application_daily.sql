@@ -9,11 +9,11 @@ with apps as (
 ),
 incidents as (select * from {{ ref('stg_incidents') }}),
 opened as (
-    select cmdb_ci as application, opened_day as day, count(*) as incidents_opened,
-           count(*) filter (where priority <= 2) as incidents_p1_p2,
+    select i.cmdb_ci as application, i.opened_day as day, count(*) as incidents_opened,
+           count(*) filter (where i.priority <= 2) as incidents_p1_p2,
            count(p.number) filter (where p.needs_review) as incidents_needing_review
-    from incidents i left join {{ ref('stg_ticket_predictions') }} p using (number)
-    where {{ in_window('opened_day') }} group by all
+    from incidents i left join {{ ref('stg_ticket_predictions') }} p on p.number = i.number
+    where {{ in_window('i.opened_day') }} group by all
 ),
 resolved as (
     select cmdb_ci as application, resolved_day as day, count(*) as incidents_resolved,
@@ -33,14 +33,14 @@ headroom as (
            count(*) filter (where h.p_cross_30d >= 0.5) as capacity_series_at_risk_30d,
            min(h.days_to_threshold) as min_days_to_capacity_threshold
     from {{ ref('stg_capacity_headroom') }} h
-    join {{ ref('capacity_metric_applications') }} m using (metric)
+    inner join {{ ref('capacity_metric_applications') }} m using (metric)
     where {{ in_window('h.partition_date') }} group by all
 ),
 satisfaction as (
     select m.application, v.partition_date as day, count(*) as responses,
            avg(v.score_10) as avg_score_10
     from {{ ref('stg_verbatims') }} v
-    join {{ ref('survey_product_applications') }} m on m.product = v.product
+    inner join {{ ref('survey_product_applications') }} m on m.product = v.product
     where {{ in_window('v.partition_date') }} group by all
 )
 select a.partition_date, a.application, a.application_name, a.team, a.criticality,

@@ -15,8 +15,8 @@ changes as (
     select 'changes_deployed vs incidents_next_3d' as pair, team as scope,
            changes_deployed as x, incidents_next_3d as y from team_days
     union all
-    select 'changes_deployed vs incidents_next_3d', 'all teams', changes_deployed,
-           incidents_next_3d from team_days
+    select 'changes_deployed vs incidents_next_3d' as pair, 'all teams' as scope,
+           changes_deployed as x, incidents_next_3d as y from team_days
 ),
 daily as (
     select s.partition_date, sum(s.avg_score_10 * s.responses) / sum(s.responses) as satisfaction,
@@ -27,7 +27,8 @@ daily as (
 pairs as (
     select * from changes
     union all
-    select 'satisfaction vs incidents', 'all days', incidents, satisfaction from daily
+    select 'satisfaction vs incidents' as pair, 'all days' as scope, incidents as x, satisfaction as y
+    from daily
 )
 select pair, scope, count(*) filter (where x is not null and y is not null) as n_points,
        case when count(*) filter (where x is not null and y is not null) >= 3

@@ -20,5 +20,5 @@ select d.partition_date, d.series_id, split_part(d.series_id, '/', 1) as metric,
        sum(d.forecast) as forecast_total, max(d.forecast) as forecast_peak,
        max(d.hi95) as hi95_peak, count(*) as days_forecast
 from daily d
-join horizons h on d.horizon_days between 1 and h.horizon
+inner join horizons h on d.horizon_days between 1 and h.horizon
 group by d.partition_date, d.series_id, h.horizon

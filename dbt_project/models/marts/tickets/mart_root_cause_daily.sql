@@ -23,7 +23,7 @@ examples as (
            string_agg(r.number || ': ' || coalesce(i.short_description, ''), ' | '
                       order by r.rank) as example_tickets
     from clusters c,
-         unnest(string_split(c.representative_numbers, ', ')) with ordinality as r(number, rank)
+         unnest(string_split(c.representative_numbers, ', ')) with ordinality as r (number, rank)
     left join {{ ref('stg_incidents') }} i on i.number = r.number
     where {{ in_window('c.partition_date') }} and c.representative_numbers <> ''
     group by all
@@ -34,9 +34,9 @@ select c.partition_date, c.cluster_id, c.label, c.keywords as top_keywords, c.si
        case when s.size_prev_7d > 0 then s.size_7d::double / s.size_prev_7d end as growth_ratio_7d,
        c.is_new, c.is_growing, s.first_seen, c.top_application, c.representative_numbers,
        e.example_tickets,
-       rank() over (partition by c.partition_date order by s.size_7d desc, c.cluster_id)
+       rank() over (partition by c.partition_date order by s.size_7d desc, c.cluster_id asc)
          as rank_7d
 from clusters c
-join sizes s using (partition_date, cluster_id)
+inner join sizes s using (partition_date, cluster_id)
 left join examples e using (partition_date, cluster_id)
 where {{ in_window('c.partition_date') }}
