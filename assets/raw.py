@@ -7,7 +7,7 @@ from datetime import date, timedelta
 import dagster as dg
 import polars as pl
 
-from assets.partitions import context_days, daily_partitions, single_run
+from resources.calendar import context_days, daily_partitions, single_run
 from resources.schemas import RawSchema
 from resources.sources.base import RawSource
 from resources.sources.landing import log_rejects

@@ -14,7 +14,10 @@ import os
 
 import dagster as dg
 
+from resources.dbt import dbt_resource
+from resources.forecasting.settings import ForecastSettings
 from resources.lake_io import LakeIOManager
+from resources.llm import llm_from_env
 from resources.nlp.embeddings import EmbeddingModel
 from resources.sources import appops, metrics, obsolescence, tickets, verbatims
 from resources.storage import LakehouseStorage, default_root
@@ -84,7 +87,8 @@ def source_mode(env_name: str, env: dict[str, str] | None = None) -> str:
 
 
 def build_resources(root: str | None = None, mode: str | None = None) -> dict[str, object]:
-    """Every resource the definitions need, under one storage root.
+    """Every resource the definitions need, under one storage root (the one place resources
+    are registered).
 
     ``mode`` forces one mode for every source (tests use ``demo`` or ``files``).
     """
@@ -93,6 +97,9 @@ def build_resources(root: str | None = None, mode: str | None = None) -> dict[st
         "storage": storage,
         "lake_io_manager": LakeIOManager(storage=storage),
         "embedding_model": EmbeddingModel(model=os.environ.get("APPOPS_EMBEDDING_MODEL", "")),
+        "forecasting": ForecastSettings(),
+        "llm": llm_from_env(),
+        "dbt": dbt_resource(),
     }
     for key, (env_name, subdir, demo_cls, file_cls) in SOURCES.items():
         chosen = mode or source_mode(env_name)

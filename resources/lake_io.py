@@ -12,7 +12,7 @@ from datetime import date
 import dagster as dg
 import polars as pl
 
-from assets.partitions import window_days
+from resources.calendar import window_days
 from resources.storage import LakehouseStorage, read_parquet, write_parquet_atomic
 
 

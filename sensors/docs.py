@@ -9,14 +9,13 @@ one, or a removed file, runs yesterday.
 import hashlib
 import json
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
 
 import dagster as dg
 
-from assets.partitions import daily_partitions, first_day, last_complete_day
+from resources.calendar import daily_partitions, first_day, last_complete_day, range_tags
+from resources.calendar import now as paris_now
 from resources.retrieval.corpus import corpus_files, effective_day
 from resources.storage import LakehouseStorage
-from sensors.schedules import RANGE_END_TAG, RANGE_START_TAG
 
 docs_job = dg.define_asset_job(
     "land_documents",
@@ -46,8 +45,7 @@ def plan_docs_run(
         run_key=f"docs:{start}:{last}:{stamp}",
         job_name=docs_job.name,
         tags={
-            RANGE_START_TAG: start.isoformat(),
-            RANGE_END_TAG: last.isoformat(),
+            **range_tags(start, last),
             "appops/landing_files": ",".join(changed + removed)[:1000],
         },
     ), new_cursor
@@ -61,7 +59,7 @@ def plan_docs_run(
 )
 def docs_landing_sensor(context: dg.SensorEvaluationContext, storage: LakehouseStorage):
     cursor = json.loads(context.cursor) if context.cursor else {}
-    now = datetime.now(ZoneInfo(daily_partitions.timezone))
+    now = paris_now()
     request, new_cursor = plan_docs_run(storage, cursor, now)
     context.update_cursor(json.dumps(new_cursor, sort_keys=True))
     if request is None:

@@ -2,7 +2,7 @@
 
 import dagster as dg
 
-from assets.partitions import daily_partitions
+from resources.calendar import daily_partitions
 from resources.config import SOURCES
 
 RAW_ASSET_OF_SOURCE = {

@@ -11,17 +11,16 @@ starts no run: the runs of the days it touches would fail on it; the others are 
 import hashlib
 import json
 from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
 
 import dagster as dg
 from upath import UPath
 
-from assets.partitions import daily_partitions, first_day, last_complete_day
+from resources.calendar import first_day, last_complete_day, range_tags
+from resources.calendar import now as paris_now
 from resources.config import LANDING_SUBDIRS, SOURCES, file_source
 from resources.sources.landing import LandingSource, file_effective_date, landing_files
 from resources.storage import LakehouseStorage
 from sensors.jobs import RAW_ASSET_OF_SOURCE, landing_jobs
-from sensors.schedules import RANGE_END_TAG, RANGE_START_TAG
 
 CATALOG_SUFFIXES = (".md", ".json")
 
@@ -104,8 +103,7 @@ def plan_landing_runs(
                     run_key=f"{subdir}:{start}:{end}:{stamp}",
                     job_name=job.name,
                     tags={
-                        RANGE_START_TAG: start.isoformat(),
-                        RANGE_END_TAG: end.isoformat(),
+                        **range_tags(start, end),
                         "appops/landing_files": ",".join(changed)[:1000],
                     },
                 )
@@ -121,7 +119,7 @@ def plan_landing_runs(
 )
 def landing_sensor(context: dg.SensorEvaluationContext, storage: LakehouseStorage):
     cursor = json.loads(context.cursor) if context.cursor else {}
-    now = datetime.now(ZoneInfo(daily_partitions.timezone))
+    now = paris_now()
     requests, new_cursor = plan_landing_runs(storage, cursor, now, context.log)
     context.update_cursor(json.dumps(new_cursor, sort_keys=True))
     if not requests:

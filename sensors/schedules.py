@@ -4,11 +4,13 @@ from datetime import timedelta
 
 import dagster as dg
 
-from assets.partitions import daily_partitions, first_day, last_complete_day
+from resources.calendar import (
+    daily_partitions,
+    first_day,
+    last_complete_day,
+    range_tags,
+)
 from sensors.jobs import daily_lakehouse_job
-
-RANGE_START_TAG = "dagster/asset_partition_range_start"
-RANGE_END_TAG = "dagster/asset_partition_range_end"
 
 daily_schedule = dg.build_schedule_from_partitioned_job(
     daily_lakehouse_job,
@@ -21,9 +23,7 @@ daily_schedule = dg.build_schedule_from_partitioned_job(
 
 def range_run_request(first: str, last: str, run_key: str | None = None) -> dg.RunRequest:
     """One run over a range of daily partitions (every daily asset has a single-run policy)."""
-    return dg.RunRequest(
-        run_key=run_key, job_name=daily_lakehouse_job.name, tags={RANGE_START_TAG: first, RANGE_END_TAG: last}
-    )
+    return dg.RunRequest(run_key=run_key, job_name=daily_lakehouse_job.name, tags=range_tags(first, last))
 
 
 @dg.schedule(

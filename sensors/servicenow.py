@@ -1,17 +1,16 @@
 """Incremental ServiceNow ingestion: ask for records updated after the watermark and run
 ``raw_incidents`` (and downstream) for the Paris days they touch."""
 
-from datetime import date, datetime
-from zoneinfo import ZoneInfo
+from datetime import date
 
 import dagster as dg
 
-from assets.partitions import daily_partitions, first_day, last_complete_day
+from resources.calendar import first_day, last_complete_day, range_tags
+from resources.calendar import now as paris_now
 from resources.sources.servicenow import ServiceNowIncidentSource
 from resources.sources.tickets import IncidentSource
 from sensors.jobs import landing_jobs
 from sensors.landing import contiguous_ranges
-from sensors.schedules import RANGE_END_TAG, RANGE_START_TAG
 
 incidents_job = landing_jobs["raw_incidents"]
 
@@ -26,7 +25,7 @@ def plan_servicenow_runs(source: ServiceNowIncidentSource, last_day: date) -> li
         dg.RunRequest(
             run_key=f"servicenow:{start}:{end}:{since.isoformat()}",
             job_name=incidents_job.name,
-            tags={RANGE_START_TAG: start.isoformat(), RANGE_END_TAG: end.isoformat()},
+            tags=range_tags(start, end),
         )
         for start, end in contiguous_ranges(days)
     ]
@@ -43,6 +42,6 @@ def servicenow_sensor(context: dg.SensorEvaluationContext, incident_source: Inci
         return dg.SkipReason("the incident source is not ServiceNow (APPOPS_TICKETS_SOURCE)")
     if incident_source.watermark() is None:
         return dg.SkipReason("no watermark yet: materialise raw_incidents for a first range")
-    now = datetime.now(ZoneInfo(daily_partitions.timezone))
+    now = paris_now()
     requests = plan_servicenow_runs(incident_source, last_complete_day(now))
     return requests or dg.SkipReason("no incident updated since the watermark")

@@ -11,8 +11,8 @@ import polars as pl
 from fixtures.warehouse.lake import DAYS
 from warehouse_support import built_root, copied_root, query, run_assets
 
-from assets.warehouse.project import dbt_project
 from assets.warehouse.serving import mart_names
+from resources.dbt import dbt_project
 from resources.demo.text_verbatims import PRODUCTS
 from resources.ml_schemas import CAPACITY_FORECASTS, ROOT_CAUSE_CLUSTERS
 from resources.schemas import RAW_VERBATIMS

@@ -11,7 +11,7 @@ import polars as pl
 import pytest
 
 from assets.checks.contracts import build_contract_check, evaluate_contract, ordered
-from assets.partitions import daily_partitions, single_run
+from resources.calendar import daily_partitions, single_run
 from resources.ml_schemas import CAPACITY_FORECASTS
 from resources.schemas import RAW_VERBATIMS as SCHEMA
 from resources.storage import LakehouseStorage

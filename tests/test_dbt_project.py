@@ -11,7 +11,7 @@ import yaml
 
 from assets.warehouse.dbt_assets import build_args, build_dbt_assets, window_vars
 from assets.warehouse.duck_types import LAKE_SCHEMAS, source_columns
-from assets.warehouse.project import DBT_DIR
+from resources.dbt import DBT_DIR
 from resources.ml_schemas import ML_OUTPUTS
 
 PARIS = ZoneInfo("Europe/Paris")

@@ -13,8 +13,8 @@ import numpy as np
 import polars as pl
 import pytest
 
+from resources.calendar import day_bounds_utc
 from resources.demo import appops, metrics, tickets, verbatims
-from resources.demo.common import paris_day_bounds_utc
 from resources.schemas import RAW_APPLICATIONS, RAW_INCIDENTS, RAW_METRICS, RAW_TEAM_INDICATORS, RAW_VERBATIMS
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -83,7 +83,7 @@ def test_same_frames_in_another_process(tmp_path: Path) -> None:
 @pytest.mark.parametrize("day", [DAY, date(2024, 3, 31), date(2024, 10, 27)])
 def test_timestamps_inside_paris_day(name: str, day: date) -> None:
     frame = GENERATORS[name][0](day)
-    start, end = paris_day_bounds_utc(day)
+    start, end = day_bounds_utc(day)
     for column in TIME_COLUMNS[name]:
         values = frame[column].drop_nulls()
         assert values.min() >= start and values.max() < end, column

@@ -9,7 +9,7 @@ import polars as pl
 import pytest
 
 from assets.checks.drift import build_drift_check
-from assets.partitions import daily_partitions, single_run
+from resources.calendar import daily_partitions, single_run
 from resources.storage import LakehouseStorage
 
 ASSET = "ticket_features"

@@ -10,8 +10,9 @@ from datetime import date, timedelta
 import polars as pl
 import pytest
 
+from resources.calendar import day_bounds_utc
 from resources.demo import obsolescence
-from resources.demo.common import APPLICATIONS, paris_day_bounds_utc
+from resources.demo.common import APPLICATIONS
 from resources.demo.obsolescence import generate_inventory
 from resources.schemas import RAW_EOL_CATALOG, RAW_SOFTWARE_INVENTORY
 from resources.sources.eol_catalog import (
@@ -246,7 +247,7 @@ def test_inventory_schema_and_shape():
     assert inv.select(RAW_SOFTWARE_INVENTORY.key).is_duplicated().sum() == 0
     assert set(inv["environment"]) == set(RAW_SOFTWARE_INVENTORY.categories["environment"])
     assert (inv["partition_date"] == day).all()
-    start, end = paris_day_bounds_utc(day)
+    start, end = day_bounds_utc(day)
     assert inv["discovered_at"].min() >= start and inv["discovered_at"].max() < end
     assert all(re.fullmatch(r"srv-[a-z]+-(prd|ppr|rec|dev)-\d{2}", h) for h in inv["host"])
     assert set(inv["application"]) == {a.code for a in APPLICATIONS}

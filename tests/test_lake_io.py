@@ -6,7 +6,7 @@ import dagster as dg
 import polars as pl
 from upath import UPath
 
-from assets.partitions import daily_partitions, single_run
+from resources.calendar import daily_partitions, single_run
 from resources.lake_io import LakeIOManager
 from resources.storage import LakehouseStorage, read_parquet, write_parquet_atomic
 from sensors.schedules import RANGE_END_TAG, RANGE_START_TAG

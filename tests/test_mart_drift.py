@@ -9,7 +9,7 @@ from warehouse_support import built_root, copied_root, query, run_assets
 from assets.checks.drift import evaluate_drift
 from assets.warehouse import defs as warehouse_defs
 from assets.warehouse.mart_drift import MART_COLUMNS, WarehouseDays
-from assets.warehouse.project import dbt_project
+from resources.dbt import dbt_project
 from resources.storage import LakehouseStorage
 
 

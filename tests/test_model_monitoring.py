@@ -10,7 +10,7 @@ import duckdb
 import polars as pl
 
 from assets.models.monitoring import below_reference, live_metrics_hold, model_monitoring
-from assets.warehouse.project import DBT_DIR, dbt_executable
+from resources.dbt import DBT_DIR, dbt_executable
 from resources.lake_io import LakeIOManager
 from resources.ml_schemas import TICKET_PREDICTIONS
 from resources.model_gate import decision, write_decisions

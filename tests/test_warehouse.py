@@ -137,7 +137,7 @@ def test_ml_marts_are_empty_before_their_files_and_fill_in_after(copied_root):
 
 
 def test_docs_generate_offline_into_one_static_page(built_root, tmp_path):
-    from assets.warehouse.project import dbt_resource, warehouse_env
+    from resources.dbt import dbt_resource, warehouse_env
 
     with warehouse_env(LakehouseStorage(root=str(built_root))):
         dbt_resource().cli(["docs", "generate", "--static"], target_path=tmp_path).wait()

@@ -10,7 +10,7 @@ import pytest
 from fixtures.warehouse.lake import DAYS, write_fixture_lake
 
 from assets import warehouse
-from assets.warehouse.project import dbt_resource
+from resources.dbt import dbt_resource
 from resources.lake_io import LakeIOManager
 from resources.storage import LakehouseStorage
 from sensors.schedules import RANGE_END_TAG, RANGE_START_TAG

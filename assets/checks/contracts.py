@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING, Any
 import dagster as dg
 import polars as pl
 
-from assets.partitions import context_days
+from resources.calendar import context_days
 from resources.schemas import RawSchema
 from resources.storage import LakehouseStorage, read_parquet
 

@@ -29,7 +29,7 @@ from typing import Any
 import dagster as dg
 import polars as pl
 
-from assets.partitions import context_days
+from resources.calendar import context_days
 from resources.storage import LakehouseStorage
 
 os.environ.setdefault("DO_NOT_TRACK", "1")  # Evidently telemetry (only its UI sends any)

@@ -6,7 +6,7 @@ import dagster as dg
 
 from assets.checks.contracts import build_contract_check
 from assets.knowledge.documents import document_chunks, document_index
-from assets.partitions import daily_partitions
+from resources.calendar import daily_partitions
 from resources.retrieval.schemas import DOCUMENT_CHUNKS, DOCUMENT_INDEX
 
 defs = dg.Definitions(

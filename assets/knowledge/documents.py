@@ -18,7 +18,7 @@ import dagster as dg
 import numpy as np
 import polars as pl
 
-from assets.partitions import context_days, daily_partitions, single_run
+from resources.calendar import context_days, daily_partitions, single_run
 from resources.nlp.embeddings import EmbeddingModel
 from resources.retrieval.corpus import corpus_files, read_corpus
 from resources.storage import LakehouseStorage, read_parquet

@@ -9,7 +9,6 @@ from assets.metrics.hierarchy import hierarchy_checks, reconciled_forecasts
 from assets.metrics.raw import raw_metrics, raw_metrics_checks
 from assets.metrics.scenarios import capacity_scenarios, scenario_checks
 from assets.metrics.series import metric_series, metric_series_checks
-from resources.forecasting.settings import ForecastSettings
 
 defs = dg.Definitions(
     assets=[
@@ -31,5 +30,4 @@ defs = dg.Definitions(
         *scenario_checks,
         *hierarchy_checks,
     ],
-    resources={"forecasting": ForecastSettings()},
 )

@@ -13,7 +13,7 @@ from assets.checks.contracts import build_contract_check
 from assets.checks.drift import build_drift_check
 from assets.metrics.history import run_histories
 from assets.metrics.series import metric_series
-from assets.partitions import TIMEZONE, context_days, daily_partitions, single_run
+from resources.calendar import TIMEZONE, context_days, daily_partitions, single_run
 from resources.forecasting.anomaly import score_series
 from resources.forecasting.settings import ForecastSettings
 from resources.ml_schemas import METRIC_ANOMALIES

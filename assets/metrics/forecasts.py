@@ -10,7 +10,7 @@ from assets.checks.contracts import build_contract_check, ordered
 from assets.checks.drift import build_drift_check
 from assets.metrics.history import run_histories
 from assets.metrics.series import metric_series
-from assets.partitions import TIMEZONE, context_days, daily_partitions, single_run
+from resources.calendar import TIMEZONE, context_days, daily_partitions, single_run
 from resources.forecasting.engine import LstmCache, models_at
 from resources.forecasting.outputs import forecast_frame, model_rows, models_frame
 from resources.forecasting.settings import ForecastSettings

@@ -7,7 +7,7 @@ import polars as pl
 from assets.checks.contracts import build_contract_check, ordered
 from assets.checks.drift import build_drift_check
 from assets.metrics.history import run_histories
-from assets.partitions import context_days, daily_partitions, single_run
+from resources.calendar import context_days, daily_partitions, single_run
 from resources.forecasting.headroom import headroom_frame, headroom_row
 from resources.forecasting.plots import markdown_image, risk_plot
 from resources.forecasting.settings import ForecastSettings

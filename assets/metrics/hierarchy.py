@@ -11,7 +11,7 @@ import polars as pl
 
 from assets.checks.contracts import build_contract_check
 from assets.metrics.history import run_histories
-from assets.partitions import context_days, daily_partitions, single_run
+from resources.calendar import context_days, daily_partitions, single_run
 from resources.forecasting.hierarchy import (
     Hierarchy,
     forecast_node,

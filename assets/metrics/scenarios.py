@@ -7,7 +7,7 @@ import polars as pl
 
 from assets.checks.contracts import build_contract_check
 from assets.checks.drift import build_drift_check
-from assets.partitions import context_days, daily_partitions, single_run
+from resources.calendar import context_days, daily_partitions, single_run
 from resources.forecasting.headroom import headroom_row
 from resources.forecasting.scenarios import SHIPPED, apply_scenario, load_scenarios, parse_scenarios
 from resources.forecasting.settings import ForecastSettings

@@ -5,7 +5,7 @@ import polars as pl
 
 from assets.checks.contracts import build_contract_check
 from assets.checks.drift import build_drift_check
-from assets.partitions import daily_partitions, single_run
+from resources.calendar import daily_partitions, single_run
 from resources.forecasting.resample import resample
 from resources.ml_schemas import METRIC_SERIES
 

@@ -18,13 +18,13 @@ live figure falls more than ``margin`` below it.
 """
 
 import json
-from datetime import date, timedelta
+from datetime import date
 
 import dagster as dg
 import polars as pl
 
 from assets.checks.contracts import build_contract_check
-from assets.partitions import context_days, daily_partitions, single_run
+from resources.calendar import context_days, daily_partitions, days_through, single_run
 from resources.ml_schemas import MODEL_MONITORING
 from resources.model_registry import CHAMPION, ModelRegistry
 from resources.storage import LakehouseStorage
@@ -34,10 +34,6 @@ SCHEMA = MODEL_MONITORING.with_partition
 
 class MonitoringConfig(dg.Config):
     window_days: int = 30
-
-
-def _days(day: date, n: int) -> list[date]:
-    return [day - timedelta(days=i) for i in range(n - 1, -1, -1)]
 
 
 def known_labels(incidents: pl.DataFrame | None, day: date) -> pl.DataFrame:
@@ -78,11 +74,11 @@ def _champion(registry: ModelRegistry, name: str) -> tuple[str | None, dict, dic
 
 
 def ticket_rows(storage: LakehouseStorage, registry: ModelRegistry, day: date, window: int) -> list[dict]:
-    predictions = storage.read_lake_days("ticket_predictions", _days(day, window))
+    predictions = storage.read_lake_days("ticket_predictions", days_through(day, window))
     if predictions is None or predictions.height == 0:
         return []
     version, validation, trained = _champion(registry, "ticket_category")
-    labels = known_labels(storage.read_lake_days("raw_incidents", _days(day, window + 30)), day)
+    labels = known_labels(storage.read_lake_days("raw_incidents", days_through(day, window + 30)), day)
     joined = predictions.join(labels, on="number", how="left")
     known = joined.filter(pl.col("label").is_not_null())
     answered = known.filter(~pl.col("needs_review"))
@@ -131,7 +127,7 @@ def ticket_rows(storage: LakehouseStorage, registry: ModelRegistry, day: date, w
 def sentiment_rows(storage: LakehouseStorage, registry: ModelRegistry, day: date, window: int) -> list[dict]:
     from assets.verbatims.common import SCORE_TO_SENTIMENT
 
-    frame = storage.read_lake_days("verbatim_sentiment", _days(day, window))
+    frame = storage.read_lake_days("verbatim_sentiment", days_through(day, window))
     if frame is None or frame.height == 0:
         return []
     version, validation, trained = _champion(registry, "verbatim_sentiment")
@@ -178,8 +174,8 @@ def topic_rows(storage: LakehouseStorage, day: date) -> list[dict]:
 def forecast_rows(storage: LakehouseStorage, day: date, window: int) -> list[dict]:
     """Realised 80 % interval coverage and MASE (scale: mean absolute day-to-day change of the
     actuals) of forecasts made in the window whose target time has an actual by ``day``."""
-    forecasts = storage.read_lake_days("capacity_forecasts", _days(day, window))
-    actuals = storage.read_lake_days("metric_series", _days(day, window + 30))
+    forecasts = storage.read_lake_days("capacity_forecasts", days_through(day, window))
+    actuals = storage.read_lake_days("metric_series", days_through(day, window + 30))
     needed = {"series_id", "grain", "target_time", "forecast", "lo80", "hi80"}
     if forecasts is None or actuals is None or not needed <= set(forecasts.columns):
         return []

@@ -2,8 +2,8 @@
 
 from assets.checks.contracts import build_contract_check
 from assets.checks.drift import build_drift_check
-from assets.partitions import daily_partitions
 from assets.raw import build_raw_asset
+from resources.calendar import daily_partitions
 from resources.schemas import RAW_EOL_CATALOG, RAW_SOFTWARE_INVENTORY
 
 raw_software_inventory = build_raw_asset(

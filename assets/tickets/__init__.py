@@ -1,5 +1,5 @@
 """Incident tickets from ServiceNow, and incident intelligence: embeddings, a hierarchical
-SetFit classifier, predictions, root-cause clusters and the new-root-cause alert sensor."""
+SetFit classifier, predictions and root-cause clusters (their alert sensor: sensors/new_causes.py)."""
 
 import dagster as dg
 
@@ -9,7 +9,6 @@ from assets.tickets.embeddings import ticket_embeddings, ticket_embeddings_check
 from assets.tickets.incident_index import incident_index, incident_index_checks
 from assets.tickets.predictions import ticket_predictions, ticket_predictions_checks
 from assets.tickets.raw import raw_incidents, raw_incidents_checks
-from sensors.new_causes import new_root_cause_sensor
 
 defs = dg.Definitions(
     assets=[
@@ -28,5 +27,4 @@ defs = dg.Definitions(
         *root_cause_clusters_checks,
         *incident_index_checks,
     ],
-    sensors=[new_root_cause_sensor],
 )

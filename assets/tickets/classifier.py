@@ -16,10 +16,10 @@ import polars as pl
 
 from assets.checks.contracts import build_contract_check
 from assets.checks.drift import build_drift_check
-from assets.partitions import context_days, daily_partitions, single_run
 from assets.tickets import registry as reg
-from assets.tickets.history import as_of, days_before, read_history
+from assets.tickets.history import as_of, read_history
 from assets.tickets.training import TrainingParams, labelled, train_all
+from resources.calendar import context_days, daily_partitions, days_through, single_run
 from resources.ml_schemas import TICKET_CLASSIFIER
 from resources.model_gate import write_decisions
 from resources.model_registry import CHALLENGER
@@ -115,7 +115,7 @@ def ticket_classifier(
             else None
         )
         history = labelled(as_of(raw, day, config.history_days))
-        recent = history.filter(pl.col("partition_date").is_in(days_before(day, 7)))
+        recent = history.filter(pl.col("partition_date").is_in(days_through(day, 7)))
         reason = retrain_reason(meta, day, label_shares(recent) if recent.height else {}, config)
         note = reason or "kept"
         if reason and (history.height < config.min_labelled or history["category"].n_unique() < 2):

@@ -20,9 +20,8 @@ import polars as pl
 from assets.cadence import Cadence
 from assets.checks.contracts import build_contract_check
 from assets.checks.drift import build_drift_check
-from assets.partitions import context_days, daily_partitions, single_run
 from assets.tickets.centroids import previous_centroids, save_centroids
-from assets.tickets.history import days_before
+from resources.calendar import context_days, daily_partitions, days_through, single_run
 from resources.ml_schemas import ROOT_CAUSE_CLUSTERS
 from resources.nlp.stopwords import stop_words
 from resources.nlp.topics import ClusterResult, carve_groups, cluster_documents, match_clusters, novel_groups
@@ -89,7 +88,7 @@ def cluster_day(
     """(clusters frame, {id: centroid}) of ``day``'s window (with ``cadence``, clusters found on
     an earlier day of a long run may be reused, assets/cadence.py)."""
     window = (
-        embeddings.filter(pl.col("partition_date").is_in(days_before(day, config.window_days)))
+        embeddings.filter(pl.col("partition_date").is_in(days_through(day, config.window_days)))
         .sort("partition_date", "number")
         .unique("number", keep="last", maintain_order=True)
     )
@@ -141,7 +140,7 @@ def root_cause_clusters(
     context: dg.AssetExecutionContext, config: ClusterConfig, storage: LakehouseStorage
 ) -> pl.DataFrame:
     days = context_days(context)
-    wanted = days_before(days[-1], config.window_days + len(days) - 1)
+    wanted = days_through(days[-1], config.window_days + len(days) - 1)
     embeddings = storage.read_lake_days("ticket_embeddings", wanted)
     if embeddings is None:
         raise FileNotFoundError(

@@ -13,8 +13,8 @@ import polars as pl
 
 from assets.checks.contracts import build_contract_check
 from assets.checks.drift import build_drift_check
-from assets.partitions import context_days, daily_partitions, single_run
-from assets.tickets.history import days_before, latest_per_number, with_text
+from assets.tickets.history import latest_per_number, with_text
+from resources.calendar import context_days, daily_partitions, days_before, single_run
 from resources.ml_schemas import TICKET_EMBEDDINGS
 from resources.nlp.embeddings import EmbeddingModel
 from resources.progress import progress
@@ -49,7 +49,7 @@ def cached_embeddings(
 ) -> dict[tuple[str, str], np.ndarray]:
     """(number, text) -> embedding from the lake's ``ticket_embeddings`` of the ``days`` days
     before ``first`` by the same model: the lake is the cache, no other store."""
-    known = storage.read_lake_days("ticket_embeddings", days_before(first, days + 1)[:-1])
+    known = storage.read_lake_days("ticket_embeddings", days_before(first, days))
     if known is None or not known.height:
         return {}
     known = known.filter(pl.col("model_id") == model_id)

@@ -1,10 +1,11 @@
 """Ticket history read back from the lake: one row per incident (its latest version), with
 the cleaned text that every ticket model reads."""
 
-from datetime import date, timedelta
+from datetime import date
 
 import polars as pl
 
+from resources.calendar import days_through
 from resources.nlp.text import clean_ticket_text
 from resources.schemas import RAW_INCIDENTS
 from resources.storage import LakehouseStorage
@@ -28,14 +29,9 @@ def latest_per_number(frame: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def days_before(day: date, n: int) -> list[date]:
-    """``n`` days ending with ``day`` (included), oldest first."""
-    return [day - timedelta(days=i) for i in range(n - 1, -1, -1)]
-
-
 def read_history(storage: LakehouseStorage, days: list[date], window_days: int) -> pl.DataFrame:
     """Every raw incident row a run over ``days`` needs (``window_days`` before each), with text."""
-    frame = storage.read_lake_days("raw_incidents", days_before(days[-1], window_days + len(days) - 1))
+    frame = storage.read_lake_days("raw_incidents", days_through(days[-1], window_days + len(days) - 1))
     if frame is None or frame.height == 0:
         return pl.DataFrame(schema={**RAW_INCIDENTS.with_partition, "text": pl.String()})
     return with_text(frame)
@@ -43,4 +39,4 @@ def read_history(storage: LakehouseStorage, days: list[date], window_days: int) 
 
 def as_of(history: pl.DataFrame, day: date, window_days: int) -> pl.DataFrame:
     """The incidents updated in the ``window_days`` days up to ``day``, as last known that day."""
-    return latest_per_number(history.filter(pl.col("partition_date").is_in(days_before(day, window_days))))
+    return latest_per_number(history.filter(pl.col("partition_date").is_in(days_through(day, window_days))))

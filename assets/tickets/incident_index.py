@@ -10,8 +10,8 @@ import dagster as dg
 import polars as pl
 
 from assets.checks.contracts import build_contract_check
-from assets.partitions import context_days, daily_partitions, single_run
 from assets.tickets.history import latest_per_number, with_text
+from resources.calendar import context_days, daily_partitions, single_run
 from resources.retrieval.schemas import INCIDENT_INDEX
 
 RESOLVED_STATES = ("6", "7", "resolved", "closed", "résolu", "clos")

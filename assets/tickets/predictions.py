@@ -12,10 +12,10 @@ import polars as pl
 
 from assets.checks.contracts import build_contract_check
 from assets.checks.drift import build_drift_check
-from assets.partitions import context_days, daily_partitions, single_run
 from assets.tickets import registry as reg
 from assets.tickets.history import latest_per_number, with_text
 from assets.tickets.model import TicketModels
+from resources.calendar import context_days, daily_partitions, single_run
 from resources.ml_schemas import TICKET_PREDICTIONS
 from resources.model_registry import ModelRegistry
 from resources.storage import LakehouseStorage

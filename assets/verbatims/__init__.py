@@ -8,7 +8,6 @@ from assets.verbatims.raw import raw_verbatims, raw_verbatims_checks
 from assets.verbatims.sentiment import verbatim_sentiment, verbatim_sentiment_checks
 from assets.verbatims.summaries import topic_summaries, topic_summaries_checks
 from assets.verbatims.topics import verbatim_topics, verbatim_topics_checks
-from resources.llm import llm_from_env
 
 defs = dg.Definitions(
     assets=[raw_verbatims, verbatim_sentiment, verbatim_entities, verbatim_topics, topic_summaries],
@@ -19,5 +18,4 @@ defs = dg.Definitions(
         *verbatim_topics_checks,
         *topic_summaries_checks,
     ],
-    resources={"llm": llm_from_env()},
 )

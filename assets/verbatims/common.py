@@ -8,7 +8,7 @@ from datetime import date, timedelta
 import numpy as np
 import polars as pl
 
-from assets.partitions import first_day
+from resources.calendar import first_day
 from resources.nlp.text import PLACEHOLDER
 from resources.storage import LakehouseStorage
 
@@ -84,12 +84,6 @@ def texts_of_days(storage: LakehouseStorage, days: list[date]) -> pl.DataFrame:
         )
         .sort("partition_date", "response_id")
     )
-
-
-def days_before(day: date, n: int) -> list[date]:
-    """The ``n`` days before ``day`` (not included), oldest first, never before the first partition."""
-    start = max(first_day(), day - timedelta(days=n))
-    return [start + timedelta(days=i) for i in range((day - start).days)]
 
 
 def block_start(day: date, block_days: int) -> date:

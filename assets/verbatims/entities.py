@@ -6,9 +6,9 @@ import polars as pl
 
 from assets.checks.contracts import build_contract_check
 from assets.checks.drift import build_drift_check
-from assets.partitions import context_days, daily_partitions, single_run
 from assets.verbatims.common import SCORE_TO_SENTIMENT, texts_of_days
 from assets.verbatims.gazetteer import Gazetteer
+from resources.calendar import context_days, daily_partitions, single_run
 from resources.ml_schemas import VERBATIM_ENTITIES
 from resources.storage import LakehouseStorage
 

@@ -18,9 +18,9 @@ import polars as pl
 
 from assets.checks.contracts import build_contract_check
 from assets.checks.drift import build_drift_check
-from assets.partitions import context_days, daily_partitions, single_run
 from assets.verbatims import sentiment_model as sm
-from assets.verbatims.common import SCORE_TO_SENTIMENT, block_start, days_before, texts_of_days
+from assets.verbatims.common import SCORE_TO_SENTIMENT, block_start, texts_of_days
+from resources.calendar import context_days, daily_partitions, days_before, single_run
 from resources.ml_schemas import VERBATIM_SENTIMENT
 from resources.model_gate import write_decisions
 from resources.model_registry import ModelRegistry

@@ -13,8 +13,8 @@ import polars as pl
 
 from assets.checks.contracts import build_contract_check
 from assets.checks.drift import build_drift_check
-from assets.partitions import context_days, daily_partitions, single_run
 from assets.verbatims.common import embed_answers, iso_week, texts_of_days
+from resources.calendar import context_days, daily_partitions, single_run
 from resources.llm import LLMResource
 from resources.ml_schemas import TOPIC_SUMMARIES
 from resources.nlp.embeddings import EmbeddingModel

@@ -21,8 +21,8 @@ import polars as pl
 from assets.cadence import Cadence
 from assets.checks.contracts import build_contract_check
 from assets.checks.drift import build_drift_check
-from assets.partitions import context_days, daily_partitions, single_run
-from assets.verbatims.common import days_before, embed_answers, texts_of_days
+from assets.verbatims.common import embed_answers, texts_of_days
+from resources.calendar import context_days, daily_partitions, days_before, single_run
 from resources.ml_schemas import VERBATIM_TOPIC_ASSIGNMENTS, VERBATIM_TOPICS
 from resources.nlp.embeddings import EmbeddingModel
 from resources.nlp.stopwords import stop_words

@@ -10,10 +10,8 @@ from assets import metrics, tickets, verbatims
 from assets.warehouse.alerts import eol_alerts, eol_alerts_checks
 from assets.warehouse.dbt_assets import build_dbt_assets
 from assets.warehouse.mart_drift import mart_drift_checks
-from assets.warehouse.project import dbt_resource
 from assets.warehouse.report import committee_report
 from assets.warehouse.serving import serving_duckdb
-from sensors.alerts import eol_alert_sensor
 
 
 def _defined_keys(*domain_defs: dg.Definitions) -> frozenset[dg.AssetKey]:
@@ -29,6 +27,4 @@ dbt_defs = build_dbt_assets(_defined_keys(metrics.defs, tickets.defs, verbatims.
 defs = dg.Definitions(
     assets=[*dbt_defs, serving_duckdb, eol_alerts, committee_report],
     asset_checks=[*eol_alerts_checks, *mart_drift_checks],
-    sensors=[eol_alert_sensor],
-    resources={"dbt": dbt_resource()},
 )

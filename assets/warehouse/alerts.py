@@ -17,8 +17,8 @@ import polars as pl
 
 from assets.checks.contracts import build_contract_check
 from assets.checks.drift import build_drift_check
-from assets.partitions import context_days, daily_partitions, single_run
-from assets.warehouse.project import local_path
+from resources.calendar import context_days, daily_partitions, single_run
+from resources.dbt import local_path
 from resources.schemas import RawSchema
 from resources.storage import LakehouseStorage
 

@@ -16,9 +16,9 @@ from datetime import date, datetime, timedelta
 import dagster as dg
 from dagster_dbt import DbtCliResource, dbt_assets
 
-from assets.partitions import daily_partitions, single_run
-from assets.warehouse.project import WAREHOUSE_POOL, dbt_project, warehouse_env
 from assets.warehouse.translator import WarehouseTranslator
+from resources.calendar import daily_partitions, single_run
+from resources.dbt import WAREHOUSE_POOL, dbt_project, warehouse_env
 from resources.storage import LakehouseStorage
 
 DAILY = "config.materialized:incremental"

@@ -15,8 +15,8 @@ import duckdb
 import polars as pl
 
 from assets.checks.drift import evaluate_drift
-from assets.partitions import context_days, daily_partitions
-from assets.warehouse.project import WAREHOUSE_POOL, local_path
+from resources.calendar import context_days, daily_partitions
+from resources.dbt import WAREHOUSE_POOL, local_path
 from resources.storage import LakehouseStorage
 
 # A mart row is already an aggregate (an application, a product, a series per day): fewer rows

@@ -18,9 +18,9 @@ import dagster as dg
 import duckdb
 import pandas as pd
 
-from assets.partitions import context_days, daily_partitions, single_run
-from assets.warehouse.project import local_path
 from assets.warehouse.report_charts import team_chart, trend_chart
+from resources.calendar import context_days, daily_partitions, single_run
+from resources.dbt import local_path
 from resources.storage import LakehouseStorage
 
 TOP_RISKS = 5

@@ -18,8 +18,8 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 
-from assets.partitions import single_run
-from assets.warehouse.project import WAREHOUSE_POOL, dbt_project, local_path
+from resources.calendar import single_run
+from resources.dbt import WAREHOUSE_POOL, dbt_project, local_path
 from resources.storage import LakehouseStorage, publish
 
 # Oldest DuckDB release that must open serving.duckdb (DBeaver's and the ODBC driver's lag).

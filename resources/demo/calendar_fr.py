@@ -13,7 +13,7 @@ import holidays
 import numpy as np
 import polars as pl
 
-from resources.demo.common import PARIS, paris_day_bounds_utc
+from resources.calendar import PARIS, day_bounds_utc
 
 EPOCH = date(2018, 1, 1)
 """Origin of every demo trend (values exist before it too: the trend is just extrapolated)."""
@@ -74,7 +74,7 @@ def day_grid(day: date, step_minutes: int) -> tuple[np.ndarray, np.ndarray]:
 
     DST days have 23 or 25 hours, so the grid has fewer or more points.
     """
-    start, end = paris_day_bounds_utc(day)
+    start, end = day_bounds_utc(day)
     step_us = step_minutes * 60_000_000
     start_us = int(start.timestamp() * 1_000_000)
     n = int((end - start).total_seconds() * 1_000_000) // step_us

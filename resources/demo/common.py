@@ -4,12 +4,8 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
 import numpy as np
-
-PARIS = ZoneInfo("Europe/Paris")
 
 
 @dataclass(frozen=True)
@@ -51,10 +47,3 @@ def rng_for(*parts: object) -> np.random.Generator:
     """A generator seeded by a stable hash of ``parts`` (never Python's salted ``hash``)."""
     digest = hashlib.sha256("|".join(str(p) for p in parts).encode()).digest()
     return np.random.default_rng(int.from_bytes(digest[:8], "little"))
-
-
-def paris_day_bounds_utc(day: date) -> tuple[datetime, datetime]:
-    """UTC instants of the start and end of ``day`` in Europe/Paris (23 h or 25 h on DST days)."""
-    start = datetime.combine(day, time(0), PARIS).astimezone(UTC)
-    end = datetime.combine(day + timedelta(days=1), time(0), PARIS).astimezone(UTC)
-    return start, end

@@ -29,7 +29,8 @@ from functools import lru_cache
 import numpy as np
 import polars as pl
 
-from resources.demo.common import APPLICATIONS, paris_day_bounds_utc, rng_for
+from resources.calendar import day_bounds_utc
+from resources.demo.common import APPLICATIONS, rng_for
 from resources.schemas import RAW_SOFTWARE_INVENTORY
 from resources.sources.eol_catalog import catalog_dir, parse_products_dir
 
@@ -237,7 +238,7 @@ def generate_inventory(day: date) -> pl.DataFrame:
     rng = rng_for("obso-scan", day.isoformat())
     present = rng.random(len(hosts)) >= MISSING_RATE
     jitter = rng.integers(-600, 601, size=len(hosts))
-    start, _ = paris_day_bounds_utc(day)
+    start, _ = day_bounds_utc(day)
     scan_at = {
         h: start + timedelta(seconds=int(o + j)) for h, o, j, ok in zip(hosts, offsets, jitter, present) if ok
     }

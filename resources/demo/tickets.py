@@ -12,9 +12,10 @@ from datetime import date, datetime, timedelta
 import numpy as np
 import polars as pl
 
+from resources.calendar import PARIS, day_bounds_utc
 from resources.demo import text_incidents as T
 from resources.demo.calendar_fr import is_business_day, is_holiday, random_instants, utc_series
-from resources.demo.common import APPLICATIONS, PARIS, paris_day_bounds_utc, rng_for
+from resources.demo.common import APPLICATIONS, rng_for
 from resources.demo.text_incidents import CATEGORIES, ROOT_CAUSES, RootCause
 from resources.schemas import RAW_INCIDENTS
 
@@ -129,7 +130,7 @@ def generate(day: date) -> pl.DataFrame:
     """Incidents opened on ``day`` in RAW_INCIDENTS schema (with ``partition_date``)."""
     rng = rng_for("tickets", day.isoformat())
     n = _day_count(rng, day)
-    _, end = paris_day_bounds_utc(day)
+    _, end = day_bounds_utc(day)
     end_us = int(end.timestamp() * 1_000_000) - 1
     opened = random_instants(rng, day, n, HOURLY)
     causes = [

@@ -66,7 +66,7 @@ class History:
 
 def day_end_utc(origin: date) -> datetime:
     """End of the Paris day ``origin`` as a naive UTC instant (the hourly grid is naive UTC)."""
-    from resources.forecasting.resample import day_bounds
+    from resources.calendar import day_bounds_utc as day_bounds
 
     return day_bounds(origin)[1].replace(tzinfo=None)
 

@@ -12,22 +12,12 @@ forecasting history is built, never silently. Hourly rows exist only for sub-dai
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
-
 import polars as pl
 
+from resources.calendar import day_bounds_utc as day_bounds
 from resources.ml_schemas import METRIC_SERIES
 
-PARIS = ZoneInfo("Europe/Paris")
 SERIES_COLUMNS = METRIC_SERIES.with_partition
-
-
-def day_bounds(day: date) -> tuple[datetime, datetime]:
-    """UTC start and end of a Paris day (23 or 25 hours on DST changes)."""
-    start = datetime.combine(day, time(), PARIS)
-    end = datetime.combine(day + timedelta(days=1), time(), PARIS)
-    return start.astimezone(ZoneInfo("UTC")), end.astimezone(ZoneInfo("UTC"))
 
 
 def daily_time(day: pl.Expr) -> pl.Expr:

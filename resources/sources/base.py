@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from abc import abstractmethod
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 
 import dagster as dg
 import polars as pl
@@ -40,11 +40,6 @@ class SourceBatch:
     @staticmethod
     def empty_rejects() -> pl.DataFrame:
         return pl.DataFrame(schema=REJECT_COLUMNS)
-
-
-def days_between(start: date, end: date) -> list[date]:
-    """Days of the half-open range [start, end)."""
-    return [start + timedelta(days=i) for i in range((end - start).days)]
 
 
 class RawSource(dg.ConfigurableResource):

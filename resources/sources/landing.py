@@ -20,15 +20,16 @@ import os
 import re
 from abc import abstractmethod
 from collections import Counter
-from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date, timedelta
 
 import polars as pl
 from upath import UPath
 
+from resources.calendar import TIMEZONE, days_in
+from resources.calendar import today as paris_today
 from resources.landing_index import LandingIndex
 from resources.sources.aliases import aliases_for
-from resources.sources.base import RawSource, SourceBatch, days_between
+from resources.sources.base import RawSource, SourceBatch
 from resources.sources.parsing import LandingFileError, coerce_frame, empty_rejects, read_csv_text
 from resources.storage import read_parquet
 
@@ -138,7 +139,7 @@ class DemoSource(RawSource):
     def generate(self, day: date) -> pl.DataFrame: ...
 
     def read(self, start: date, end: date, log: logging.Logger | None = None) -> SourceBatch:
-        frames = [self.generate(day) for day in days_between(start, end)]
+        frames = [self.generate(day) for day in days_in(start, end)]
         rows = pl.concat(frames, how="diagonal_relaxed") if frames else self.schema.empty()
         return SourceBatch(rows=rows, rejects=empty_rejects())
 
@@ -154,7 +155,7 @@ class LandingSource(RawSource):
     """
 
     landing_dir: str
-    source_timezone: str = "Europe/Paris"
+    source_timezone: str = TIMEZONE
     index_path: str = ""
     aliases_file: str = ""
     sanity_earliest: str = ""
@@ -166,7 +167,7 @@ class LandingSource(RawSource):
 
     def sanity_window(self) -> tuple[date, date]:
         earliest = self.sanity_earliest or os.environ.get("APPOPS_START_DATE", "2023-01-01")
-        today = datetime.now(ZoneInfo("Europe/Paris")).date()
+        today = paris_today()
         return date.fromisoformat(earliest), today + timedelta(days=self.sanity_days_ahead)
 
     def read_file(self, path: UPath) -> tuple[pl.DataFrame, pl.DataFrame]:
@@ -198,7 +199,7 @@ class LandingSource(RawSource):
     def read(self, start: date, end: date, log: logging.Logger | None = None) -> SourceBatch:
         if not self.schema.time_column:
             return self._read_snapshot(start, end)
-        wanted = set(days_between(start, end))
+        wanted = set(days_in(start, end))
         parsed: dict[str, tuple[pl.DataFrame, pl.DataFrame]] = {}
 
         def days_of(path: UPath) -> set[date]:
@@ -235,7 +236,7 @@ class LandingSource(RawSource):
         files = landing_files(UPath(self.landing_dir))
         rows_all, rejects_all = [], []
         parsed: dict[str, tuple[pl.DataFrame, pl.DataFrame]] = {}
-        for day in days_between(start, end):
+        for day in days_in(start, end):
             eligible = [p for p in files if (file_effective_date(p) or date.min) <= day]
             if not eligible:
                 continue

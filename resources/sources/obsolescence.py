@@ -9,8 +9,9 @@ from functools import lru_cache
 import polars as pl
 from upath import UPath
 
+from resources.calendar import days_in
 from resources.schemas import RAW_EOL_CATALOG, RAW_SOFTWARE_INVENTORY, RawSchema
-from resources.sources.base import RawSource, SourceBatch, days_between
+from resources.sources.base import RawSource, SourceBatch
 from resources.sources.landing import DemoSource, LandingSource
 from resources.sources.parsing import LandingFileError, empty_rejects
 
@@ -70,7 +71,7 @@ class EolCatalogSource(RawSource):
             raise LandingFileError(f"{folder}: catalog folder does not exist")
         files = sorted((p.name, p.stat().st_size) for p in folder.iterdir() if p.is_file())
         catalog = _parse_catalog(str(folder), tuple(files))
-        days = days_between(start, end)
+        days = days_in(start, end)
         rows = (
             pl.concat([catalog.with_columns(pl.lit(d).alias("partition_date")) for d in days])
             if days

@@ -12,6 +12,7 @@ from datetime import date
 
 import polars as pl
 
+from resources.calendar import TIMEZONE, paris_date
 from resources.schemas import RawSchema
 from resources.sources.aliases import Aliases, aliases_for, value_key
 from resources.sources.base import REJECT_COLUMNS
@@ -138,7 +139,7 @@ def parse_column(col: pl.Expr, dtype: pl.DataType, tz: str) -> pl.Expr:
 def _day_of(schema: RawSchema, column: pl.Expr) -> pl.Expr:
     if schema.columns[schema.time_column] == pl.Date():
         return column
-    return column.dt.convert_time_zone("Europe/Paris").dt.date()
+    return paris_date(column)
 
 
 def partition_date_expr(schema: RawSchema) -> pl.Expr:
@@ -293,14 +294,14 @@ def _range_reason(c: str, low, high, suffix: str = "") -> pl.Expr:
 
 
 def _day_of_dtype(dtype: pl.DataType, value: pl.Expr) -> pl.Expr:
-    return value if dtype == pl.Date() else value.dt.convert_time_zone("Europe/Paris").dt.date()
+    return value if dtype == pl.Date() else paris_date(value)
 
 
 def coerce_frame(
     raw: pl.DataFrame,
     schema: RawSchema,
     origin: str,
-    source_timezone: str = "Europe/Paris",
+    source_timezone: str = TIMEZONE,
     row_offset: int = 2,
     *,
     aliases: Aliases | None = None,

@@ -7,19 +7,18 @@ import logging
 import os
 import re
 import uuid
-from datetime import UTC, date, datetime, time
-from zoneinfo import ZoneInfo
+from datetime import UTC, date, datetime
 
 import polars as pl
 from pydantic import Field
 from upath import UPath
 
+from resources.calendar import PARIS, day_bounds_utc
 from resources.schemas import RAW_INCIDENTS, RawSchema
 from resources.sources.base import RawSource, SourceBatch
 from resources.sources.parsing import coerce_frame
 from resources.sources.servicenow_client import ServiceNowClient, parse_sn_time, to_sn_time
 
-PARIS = ZoneInfo("Europe/Paris")
 WATERMARK_FILE = "servicenow_incident_watermark.json"
 _CHOICE_FIELDS = ("priority", "impact", "urgency")  # "3" or "3 - Moderate"
 _LEADING_INT = re.compile(r"^\s*(\d+)")
@@ -27,7 +26,7 @@ _LEADING_INT = re.compile(r"^\s*(\d+)")
 
 def paris_bounds(start: date, end: date) -> tuple[datetime, datetime]:
     """The UTC instants of the Europe/Paris day range [start, end) (23/25-hour days included)."""
-    return tuple(datetime.combine(d, time(0), PARIS).astimezone(UTC) for d in (start, end))
+    return day_bounds_utc(start, end)
 
 
 def leading_int(value: str | None) -> str | None:

@@ -19,30 +19,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from resources.text_models.base import TextModel, _logreg
 from resources.text_models.encoders import EncoderRef, encode, sentence_ref, spacy_ref
 
-SEED = 42
 NAMES = ("tfidf", "tfidf_chars", "embeddings", "spacy_vectors", "setfit", "ensemble")
-
-
-def _logreg(c: float = 4.0):
-    from sklearn.linear_model import LogisticRegression
-
-    return LogisticRegression(C=c, max_iter=2000, class_weight="balanced", random_state=SEED)
-
-
-class TextModel:
-    """Base: ``classes_`` plus ``predict`` from ``predict_proba``."""
-
-    name = "base"
-    classes_: np.ndarray
-
-    def predict(self, texts: list[str]) -> list[str]:
-        proba = self.predict_proba(texts)
-        return [str(self.classes_[i]) for i in proba.argmax(axis=1)] if len(texts) else []
-
-    def describe(self) -> dict:
-        return {"candidate": self.name}
 
 
 class SklearnText(TextModel):

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from resources.text_models.candidates import SEED, TextModel, _logreg
+from resources.text_models.base import SEED, TextModel, _logreg
 
 
 class SetFitText(TextModel):
