@@ -64,9 +64,9 @@ def import_graph() -> dict[str, set[str]]:
             else:
                 continue
             for name in names:
-                if name.split(".")[0] in LAYERS and (target := _resolve(name, modules)):
-                    if target != module:
-                        targets.add(target)
+                target = _resolve(name, modules) if name.split(".")[0] in LAYERS else None
+                if target and target != module:
+                    targets.add(target)
         graph[module] = targets
     return graph
 
