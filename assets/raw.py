@@ -11,18 +11,12 @@ from resources.calendar import context_days, daily_partitions, single_run
 from resources.schemas import RawSchema
 from resources.sources.base import RawSource
 from resources.sources.landing import log_rejects
-from resources.storage import LakehouseStorage, write_parquet_atomic
+from resources.storage import LakehouseStorage
 
 
 def write_quarantine(storage: LakehouseStorage, asset: str, days: list[date], rejects: pl.DataFrame) -> int:
     """Replace the quarantine file of every day of the run: a rerun leaves exactly its rejects."""
-    by_day = {k[0]: part for k, part in rejects.partition_by("partition_date", as_dict=True).items()}
-    for day in days:
-        path = storage.quarantine_file(asset, day)
-        if day in by_day:
-            write_parquet_atomic(by_day[day], path)
-        elif path.exists():
-            path.unlink()
+    storage.write_days(asset, days, rejects, where="quarantine")
     return rejects.height
 
 

@@ -22,7 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import dagster as dg
 
 from definitions import build_definitions
-from sensors.schedules import RANGE_END_TAG, RANGE_START_TAG
+from resources.calendar import RANGE_END_TAG, RANGE_START_TAG
 
 RAW = [
     "raw_metrics",

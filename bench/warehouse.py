@@ -27,10 +27,11 @@ import dagster as dg
 import duckdb
 
 from assets import warehouse
+from assets.appops360.serving import serving_duckdb
 from definitions import build_definitions
+from resources.calendar import RANGE_END_TAG, RANGE_START_TAG
 from resources.schemas import RAW_SCHEMAS
 from resources.storage import LakehouseStorage
-from sensors.schedules import RANGE_END_TAG, RANGE_START_TAG
 
 QUERIES = {
     "exposure by status, last day": "select eol_status, sum(components) from mart_eol_exposure "
@@ -114,7 +115,7 @@ def main() -> None:
         )
         print(f"raw assets, {args.days} days, one run: {seconds:.1f} s")
     dbt_keys = [k for a in warehouse.dbt_defs for k in a.keys]
-    assets = [*warehouse.dbt_defs, warehouse.serving_duckdb]
+    assets = [*warehouse.dbt_defs, serving_duckdb]
     no_checks = dg.AssetSelection.assets(*dbt_keys).without_checks()
     serving = dg.AssetSelection.assets("serving_duckdb")
 

@@ -7,18 +7,11 @@ renames it, and writes an empty file for a day without rows, so rerunning a rang
 exactly that range.
 """
 
-from datetime import date
-
 import dagster as dg
 import polars as pl
 
-from resources.calendar import window_days
+from resources.calendar import context_days
 from resources.storage import LakehouseStorage, read_parquet, write_parquet_atomic
-
-
-def _days(context: dg.InputContext | dg.OutputContext) -> list[date]:
-    window = context.asset_partitions_time_window
-    return window_days(window.start, window.end)
 
 
 class LakeIOManager(dg.ConfigurableIOManager):
@@ -35,7 +28,7 @@ class LakeIOManager(dg.ConfigurableIOManager):
             write_parquet_atomic(obj, path)
             context.add_output_metadata({"path": dg.MetadataValue.path(str(path))})
             return
-        days = _days(context)
+        days = context_days(context)
         if "partition_date" not in obj.columns:
             raise ValueError(f"{asset}: a daily-partitioned frame needs a partition_date column")
         outside = obj.filter(~pl.col("partition_date").is_in(days))
@@ -44,9 +37,7 @@ class LakeIOManager(dg.ConfigurableIOManager):
                 f"{asset}: {outside.height} rows fall outside the run's days "
                 f"{days[0]}..{days[-1]}, e.g. {outside['partition_date'][0]}"
             )
-        by_day = {key[0]: part for key, part in obj.partition_by("partition_date", as_dict=True).items()}
-        for day in days:
-            write_parquet_atomic(by_day.get(day, obj.clear()), self.storage.lake_file(asset, day))
+        self.storage.write_days(asset, days, obj)
         context.add_output_metadata(
             {
                 "path": dg.MetadataValue.path(str(self.storage.lake_dir(asset))),
@@ -58,12 +49,4 @@ class LakeIOManager(dg.ConfigurableIOManager):
         asset = context.asset_key.path[-1]
         if not context.has_asset_partitions:
             return read_parquet(self.storage.lake_dir(asset) / "_all.parquet")
-        days = _days(context)
-        missing = [d for d in days if not self.storage.lake_file(asset, d).exists()]
-        if missing:
-            raise FileNotFoundError(
-                f"{asset}: no lake file for {len(missing)} day(s), first {missing[0]}; "
-                f"materialise those partitions of {asset} first"
-            )
-        frames = [read_parquet(self.storage.lake_file(asset, d)) for d in days]
-        return pl.concat(frames, how="diagonal_relaxed")
+        return self.storage.read_days(asset, context_days(context), strict=True)

@@ -16,14 +16,14 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import re
-import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from datetime import date
 
 from upath import UPath
+
+from resources.storage import write_text_atomic
 
 _DATE_IN_NAME = re.compile(r"(\d{4}-\d{2}-\d{2})")
 
@@ -119,10 +119,5 @@ class LandingIndex:
             {k: asdict(v) for k, v in sorted(self.entries.items())}, indent=1, sort_keys=True
         )
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        if self.path.protocol in ("", "file", "local"):  # concurrent runs: last rename wins
-            tmp = self.path.with_name(f".{self.path.name}.{uuid.uuid4().hex}.tmp")
-            tmp.write_text(payload, encoding="utf-8")
-            os.replace(str(tmp), str(self.path))
-        else:
-            self.path.write_text(payload, encoding="utf-8")
+        write_text_atomic(self.path, payload)  # concurrent runs: last rename wins
         self.changed = False

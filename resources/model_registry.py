@@ -42,8 +42,10 @@ def _root(root: str | None) -> UPath:
 
 def locations(root: str | None = None) -> tuple[str, str]:
     """(tracking URI, artifact folder URI) for a storage root (see module docstring)."""
+    from resources.storage import is_local
+
     base = _root(root)
-    if base.protocol in ("", "file", "local"):
+    if is_local(base):
         folder = Path(str(base)) / "mlflow"
     else:
         digest = hashlib.sha256(str(base).encode()).hexdigest()[:12]

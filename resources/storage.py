@@ -17,8 +17,11 @@ import json
 import os
 import tempfile
 import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
+from typing import BinaryIO, Literal
 
 import dagster as dg
 import polars as pl
@@ -32,7 +35,36 @@ def default_root() -> str:
 
 
 def is_local(path: UPath) -> bool:
-    return path.protocol in ("", "file", "local")
+    """Whether ``path`` is on the local disk (renames are atomic there, appends exist)."""
+    return getattr(path, "protocol", "") in ("", "file", "local")
+
+
+@contextmanager
+def atomic_local(path: Path) -> Iterator[Path]:
+    """A temporary path beside ``path`` to write to; renamed over ``path`` when the block ends
+    without error (a reader sees the old file or the new one), removed in any case."""
+    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
+    try:
+        yield tmp
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def write_atomic(path: UPath, write: Callable[[BinaryIO], object]) -> None:
+    """The one atomic write: ``write(handle)`` fills a temporary file beside ``path`` that is
+    then renamed over it; on an object store one PUT (atomic, there is no rename)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if is_local(path):
+        with atomic_local(Path(str(path))) as tmp, tmp.open("wb") as handle:
+            write(handle)
+    else:
+        with path.open("wb") as handle:
+            write(handle)
+
+
+def write_text_atomic(path: UPath, text: str) -> None:
+    write_atomic(path, lambda handle: handle.write(text.encode("utf-8")))
 
 
 def work_dir() -> Path:
@@ -66,9 +98,8 @@ def local_copy(path: UPath) -> Path:
         return local
     stamp = _stamp(path)
     if not local.exists() or not stamp_file.exists() or stamp_file.read_text() != stamp:
-        part = local.with_name(f".{local.name}.{uuid.uuid4().hex}.part")
-        path.fs.get_file(path.path, str(part))
-        os.replace(part, local)
+        with atomic_local(local) as part:
+            path.fs.get_file(path.path, str(part))
         stamp_file.write_text(stamp)
     return local
 
@@ -94,20 +125,13 @@ def fsspec_filesystems(path: UPath) -> str:
 
 def write_parquet_atomic(frame: pl.DataFrame, path: UPath) -> None:
     """Write under a temporary name, then rename: a reader sees the old file or the new one."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if is_local(path):
-        tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
-        frame.write_parquet(str(tmp))
-        os.replace(str(tmp), str(path))
-    else:  # object stores: a PUT is atomic, there is no rename
-        with path.open("wb") as handle:
-            frame.write_parquet(handle)
+    write_atomic(path, frame.write_parquet)
 
 
 def append_text(path: UPath, text: str) -> None:
     """Append to a text file (alert logs); object stores have no append: rewrite the object."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    if path.protocol in ("", "file", "local"):
+    if is_local(path):
         with path.open("a", encoding="utf-8") as handle:
             handle.write(text)
     else:
@@ -116,7 +140,7 @@ def append_text(path: UPath, text: str) -> None:
 
 
 def read_parquet(path: UPath) -> pl.DataFrame:
-    if path.protocol in ("", "file", "local"):
+    if is_local(path):
         return pl.read_parquet(str(path))
     with path.open("rb") as handle:
         return pl.read_parquet(handle)
@@ -160,9 +184,57 @@ class LakehouseStorage(dg.ConfigurableResource):
     def serving_path(self) -> UPath:
         return self.base / "serving.duckdb"
 
-    def read_lake_days(self, asset: str, days: list[date]) -> pl.DataFrame | None:
-        """Concatenate the lake files of ``days`` that exist; None when none does."""
-        frames = [read_parquet(p) for d in days if (p := self.lake_file(asset, d)).exists()]
+    def lake_days(self, asset: str) -> list[date]:
+        """The days that have a lake file of ``asset``, oldest first."""
+        folder = self.lake_dir(asset)
+        names = sorted(p.name for p in folder.glob("*.parquet")) if folder.exists() else []
+        return [date.fromisoformat(n.removesuffix(".parquet")) for n in names if not n.startswith("_")]
+
+    def lake_stamp(self, asset: str, day: date) -> int:
+        """What changes when the lake file of ``asset`` and ``day`` is rewritten (its mtime)."""
+        return self.lake_file(asset, day).stat().st_mtime_ns
+
+    def day_frames(self, asset: str, days: list[date]) -> tuple[list[tuple[date, pl.DataFrame]], list[date]]:
+        """``(day, frame)`` of the ``days`` that have a lake file, and the days that have none."""
+        frames, missing = [], []
+        for day in days:
+            path = self.lake_file(asset, day)
+            if path.exists():
+                frames.append((day, read_parquet(path)))
+            else:
+                missing.append(day)
+        return frames, missing
+
+    def read_days(self, asset: str, days: list[date], *, strict: bool) -> pl.DataFrame | None:
+        """The lake files of ``days``, concatenated. ``strict``: every day must have its file
+        (else FileNotFoundError naming the first missing one); otherwise the days that have
+        one, None when none does (a window that reaches before the first partition)."""
+        frames, missing = self.day_frames(asset, days)
+        if strict and missing:
+            raise FileNotFoundError(
+                f"{asset}: no lake file for {len(missing)} day(s), first {missing[0]}; "
+                f"materialise those partitions of {asset} first"
+            )
         if not frames:
             return None
-        return pl.concat(frames, how="diagonal_relaxed")
+        return pl.concat([frame for _, frame in frames], how="diagonal_relaxed")
+
+    def write_days(
+        self,
+        asset: str,
+        days: list[date],
+        frame: pl.DataFrame,
+        where: Literal["lake", "quarantine"] = "lake",
+    ) -> None:
+        """The one partition writer: replace the file of each of ``days`` with that day's rows
+        (by ``partition_date``), so a rerun of a range replaces exactly that range. A day
+        without rows gets an empty file in the lake (its partition exists, empty) and no file
+        in quarantine (nothing was rejected)."""
+        file_of = self.lake_file if where == "lake" else self.quarantine_file
+        by_day = {key[0]: part for key, part in frame.partition_by("partition_date", as_dict=True).items()}
+        for day in days:
+            path = file_of(asset, day)
+            if day in by_day or where == "lake":
+                write_parquet_atomic(by_day.get(day, frame.clear()), path)
+            elif path.exists():
+                path.unlink()

@@ -1,32 +1,27 @@
-"""Sends each flagged metric anomaly once, through the same sinks as the EOL alerts (run log,
-``reports/alerts/alerts.jsonl``, the ``APPOPS_ALERT_WEBHOOK_URL`` webhook) and the same
+"""Sends each flagged metric anomaly once, through the alert sinks of sensors/alerts.py (run
+log, ``reports/alerts/alerts.jsonl``, the ``APPOPS_ALERT_WEBHOOK_URL`` webhook) and the same
 persisted set of ids already sent (an anomaly's id hashes series, grain and time)."""
 
-import json
-import os
+import polars as pl
 
-import dagster as dg
-
-from resources.storage import LakehouseStorage
-from sensors.alerts import WEBHOOK_ENV, dispatch_alerts
+from sensors.alerts import alert_sensor
 
 
-@dg.sensor(
-    minimum_interval_seconds=60,
-    default_status=dg.DefaultSensorStatus.STOPPED,
-    description="Sends each new flagged row of metric_anomalies once to the run log, "
-    "reports/alerts/alerts.jsonl and the APPOPS_ALERT_WEBHOOK_URL webhook.",
-)
-def metric_anomaly_alert_sensor(context: dg.SensorEvaluationContext, storage: LakehouseStorage):
-    cursor = json.loads(context.cursor) if context.cursor else {}
-    new_cursor, sent = dispatch_alerts(
-        storage,
-        cursor,
-        os.environ.get(WEBHOOK_ENV),
-        context.log,
-        asset="metric_anomalies",
-        flag="flagged",
-        label="Metric anomaly",
+def _flagged(rows: pl.DataFrame) -> pl.DataFrame:
+    return (
+        rows.with_columns(pl.col("partition_date").cast(pl.String))
+        .filter(pl.col("flagged"))
+        .with_columns(pl.col(pl.Datetime).cast(pl.String))
     )
-    context.update_cursor(json.dumps(new_cursor, sort_keys=True))
-    return dg.SkipReason(f"{len(sent)} new anomaly alert(s) sent" if sent else "no new anomaly")
+
+
+metric_anomaly_alert_sensor = alert_sensor(
+    "metric_anomaly_alert_sensor",
+    "metric_anomalies",
+    _flagged,
+    "Metric anomaly",
+    "Sends each new flagged row of metric_anomalies once to the run log, "
+    "reports/alerts/alerts.jsonl and the APPOPS_ALERT_WEBHOOK_URL webhook.",
+    noun="anomaly alert",
+    nothing="no new anomaly",
+)

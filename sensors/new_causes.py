@@ -1,74 +1,57 @@
-"""Alert once per new root-cause cluster.
+"""Alert once per new root-cause cluster, through the alert sinks of sensors/alerts.py.
 
-Reads the last ``LOOKBACK_FILES`` daily files of ``root_cause_clusters`` in the lake; every
-cluster flagged ``is_new`` whose id was never alerted is written to
-``reports/alerts/new_root_causes.jsonl``, logged, and POSTed as JSON to ``APPOPS_ALERT_WEBHOOK_URL``
-when set (Teams/Slack/Mattermost incoming webhook). Alerted ids are kept in the sensor cursor,
-so a rerun of the same days, or the next tick, alerts nothing again.
+Reads the newest ``LOOKBACK_DAYS`` daily files of ``root_cause_clusters``; every cluster
+flagged ``is_new`` whose id was never alerted is written to
+``reports/alerts/new_root_causes.jsonl``, logged, and POSTed as JSON to
+``APPOPS_ALERT_WEBHOOK_URL`` when set (Teams/Slack/Mattermost incoming webhook: ``text`` holds
+the message). Alerted ids are kept with the other alerts' (``state/alerts/sent.json``), so a
+rerun of the same days, the next tick or a reset cursor alerts nothing again; a failed webhook
+call is retried at the next tick.
 """
 
-import json
-import os
-
-import dagster as dg
 import polars as pl
 
-from resources.storage import LakehouseStorage, append_text, read_parquet
-from sensors.alerts import WEBHOOK_ENV, post_json
+from sensors.alerts import alert_sensor
 
-LOOKBACK_FILES = 14
-MAX_REMEMBERED = 5000
+LOOKBACK_DAYS = 14
 
 
-def new_clusters(storage: LakehouseStorage) -> pl.DataFrame:
-    """``is_new`` clusters of the newest daily files, oldest day first."""
-    folder = storage.lake_dir("root_cause_clusters")
-    files = (
-        sorted(folder.glob("*.parquet"), key=lambda p: p.name)[-LOOKBACK_FILES:] if folder.exists() else []
+def new_cluster_alerts(rows: pl.DataFrame) -> pl.DataFrame:
+    """The ``is_new`` clusters of a day as alerts (``alert_id`` is the cluster id)."""
+    new = rows.filter(pl.col("is_new"))
+    day = pl.col("partition_date").cast(pl.String)
+    return new.select(
+        alert_id=pl.col("cluster_id"),
+        severity=pl.lit("warning"),
+        cluster_id=pl.col("cluster_id"),
+        day=day,
+        label=pl.col("label"),
+        keywords=pl.col("keywords"),
+        size_window=pl.col("size_window"),
+        top_application=pl.col("top_application"),
+        representative_numbers=pl.col("representative_numbers"),
+        message=pl.format(
+            "New root-cause candidate {} on {}: {} ({} tickets, {})",
+            pl.col("cluster_id"),
+            day,
+            pl.col("label"),
+            pl.col("size_window"),
+            pl.when(pl.col("top_application").fill_null("") == "")
+            .then(pl.lit("several applications"))
+            .otherwise(pl.col("top_application")),
+        ),
     )
-    frames = [read_parquet(p) for p in files]
-    if not frames:
-        return pl.DataFrame()
-    return pl.concat(frames, how="diagonal_relaxed").filter(pl.col("is_new")).sort("partition_date")
 
 
-@dg.sensor(
+new_root_cause_sensor = alert_sensor(
+    "new_root_cause_sensor",
+    "root_cause_clusters",
+    new_cluster_alerts,
+    "Root cause",
+    "Alerts once per new root-cause cluster (file, log, optional webhook).",
+    jsonl="new_root_causes.jsonl",
+    newest_days=LOOKBACK_DAYS,
     minimum_interval_seconds=300,
-    default_status=dg.DefaultSensorStatus.STOPPED,
-    description="Alerts once per new root-cause cluster (file, log, optional webhook).",
+    noun="root-cause alert",
+    nothing="no new root-cause cluster",
 )
-def new_root_cause_sensor(context: dg.SensorEvaluationContext, storage: LakehouseStorage):
-    alerted = json.loads(context.cursor) if context.cursor else []
-    known, fresh = set(alerted), []
-    for row in new_clusters(storage).iter_rows(named=True):
-        if row["cluster_id"] in known:
-            continue
-        known.add(row["cluster_id"])
-        fresh.append(
-            {
-                "cluster_id": row["cluster_id"],
-                "day": str(row["partition_date"]),
-                "label": row["label"],
-                "keywords": row["keywords"],
-                "size_window": row["size_window"],
-                "top_application": row["top_application"],
-                "representative_numbers": row["representative_numbers"],
-                "message": f"New root-cause candidate {row['cluster_id']} on "
-                f"{row['partition_date']}: {row['label']} ({row['size_window']} "
-                f"tickets, {row['top_application'] or 'several applications'})",
-            }
-        )
-    if not fresh:
-        return dg.SkipReason("no new root-cause cluster")
-    path = storage.reports("alerts", "new_root_causes.jsonl")
-    append_text(path, "".join(json.dumps(alert, ensure_ascii=False) + "\n" for alert in fresh))
-    webhook = os.environ.get(WEBHOOK_ENV)
-    for alert in fresh:
-        context.log.warning(alert["message"])
-        if webhook:
-            try:
-                post_json(webhook, {"text": alert["message"], **alert})
-            except OSError as error:  # the file and log alerts stand; never alert twice
-                context.log.error(f"{WEBHOOK_ENV}: {alert['cluster_id']} not posted: {error}")
-    alerted += [a["cluster_id"] for a in fresh]
-    return dg.SensorResult(cursor=json.dumps(alerted[-MAX_REMEMBERED:]))

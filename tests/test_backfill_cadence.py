@@ -11,10 +11,10 @@ import pytest
 from assets.cadence import ANCHOR, Carried, clustering_days
 from assets.tickets.embeddings import cached_embeddings, embed_incidents
 from definitions import build_definitions
+from resources.calendar import RANGE_END_TAG, RANGE_START_TAG
 from resources.nlp.topics import cluster_documents
 from resources.progress import Progress, progress
 from resources.storage import LakehouseStorage, write_parquet_atomic
-from sensors.schedules import RANGE_END_TAG, RANGE_START_TAG
 
 FIRST, LAST = date(2024, 9, 1), date(2024, 9, 20)  # 20 days: a long run
 
@@ -114,7 +114,7 @@ def clustered(tmp_path_factory):
 
 
 def _clusters(root) -> pl.DataFrame:
-    return LakehouseStorage(root=str(root)).read_lake_days("root_cause_clusters", _days(FIRST, LAST))
+    return LakehouseStorage(root=str(root)).read_days("root_cause_clusters", _days(FIRST, LAST), strict=False)
 
 
 def test_days_between_anchors_keep_the_anchor_clusters_with_their_own_sizes(clustered):
@@ -157,7 +157,7 @@ def test_an_incident_updated_again_with_the_same_text_is_encoded_once(tmp_path):
     root = tmp_path / "appops_home"
     assert _run(root, ["raw_incidents", "ticket_embeddings"], LAST - timedelta(days=1), LAST).success
     storage = LakehouseStorage(root=str(root))
-    raw = storage.read_lake_days("raw_incidents", [LAST])
+    raw = storage.read_days("raw_incidents", [LAST], strict=False)
     model, cache = _CountingModel(), {}
     first = embed_incidents(raw, model, cache)
     assert len(model.encoded) == first.height
@@ -166,7 +166,7 @@ def test_an_incident_updated_again_with_the_same_text_is_encoded_once(tmp_path):
     assert len(model.encoded) == first.height  # nothing encoded again
     assert second["embedding"].to_list() == first["embedding"].to_list()
     # across runs the lake is the cache: the days before the run, same model only
-    day_before = storage.read_lake_days("ticket_embeddings", [LAST - timedelta(days=1)])
+    day_before = storage.read_days("ticket_embeddings", [LAST - timedelta(days=1)], strict=False)
     model_id = day_before["model_id"][0]
     from_lake = cached_embeddings(storage, LAST, model_id)
     assert set(zip(day_before["number"], day_before["text"])) <= set(from_lake)

@@ -11,7 +11,7 @@ import polars as pl
 from fixtures.warehouse.lake import DAYS
 from warehouse_support import built_root, copied_root, query, run_assets
 
-from assets.warehouse.serving import mart_names
+from assets.appops360.serving import mart_names
 from resources.dbt import dbt_project
 from resources.demo.text_verbatims import PRODUCTS
 from resources.ml_schemas import CAPACITY_FORECASTS, ROOT_CAUSE_CLUSTERS

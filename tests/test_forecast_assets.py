@@ -10,12 +10,12 @@ import polars as pl
 import pytest
 
 from definitions import build_definitions
+from resources.calendar import RANGE_END_TAG, RANGE_START_TAG
 from resources.demo.metrics import generate
 from resources.forecasting.resample import resample
 from resources.forecasting.settings import ForecastSettings
 from resources.ml_schemas import CAPACITY_FORECASTS, CAPACITY_HEADROOM
 from resources.storage import LakehouseStorage, write_parquet_atomic
-from sensors.schedules import RANGE_END_TAG, RANGE_START_TAG
 
 RESOURCES = ("CLU-PAR-07", "api-comptes", "carte", "SFTN-STET")
 LAST = date(2025, 10, 20)

@@ -4,7 +4,7 @@ models fit on a few points are reused without a drift verdict rather than crashi
 import dagster as dg
 
 from definitions import build_definitions
-from sensors.schedules import RANGE_END_TAG, RANGE_START_TAG
+from resources.calendar import RANGE_END_TAG, RANGE_START_TAG
 
 
 def test_forecast_range_from_the_first_day_of_history(root):

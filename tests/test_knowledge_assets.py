@@ -11,9 +11,9 @@ import polars as pl
 import pytest
 
 from definitions import build_definitions
+from resources.calendar import RANGE_END_TAG, RANGE_START_TAG
 from resources.storage import LakehouseStorage, read_parquet
 from sensors.docs import plan_docs_run
-from sensors.schedules import RANGE_END_TAG, RANGE_START_TAG
 from tests.tests_support import FIXTURES
 
 INDEXES = ("document_chunks", "document_index", "incident_index")

@@ -6,10 +6,9 @@ import dagster as dg
 import polars as pl
 from upath import UPath
 
-from resources.calendar import daily_partitions, single_run
+from resources.calendar import RANGE_END_TAG, RANGE_START_TAG, daily_partitions, single_run
 from resources.lake_io import LakeIOManager
 from resources.storage import LakehouseStorage, read_parquet, write_parquet_atomic
-from sensors.schedules import RANGE_END_TAG, RANGE_START_TAG
 
 
 @dg.asset(partitions_def=daily_partitions, backfill_policy=single_run, io_manager_key="lake_io_manager")

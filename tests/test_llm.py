@@ -13,9 +13,9 @@ from fake_llm import FakeChat, fake_chat
 
 from assets.verbatims.summaries import topic_summaries
 from definitions import build_definitions
+from resources.calendar import RANGE_END_TAG, RANGE_START_TAG
 from resources.llm import LLMResource, llm_from_env
 from resources.storage import LakehouseStorage, read_parquet
-from sensors.schedules import RANGE_END_TAG, RANGE_START_TAG
 
 REPLY = {
     "summary": "Les clients signalent que l'appli plante. Écrire à chef@banque.fr.",

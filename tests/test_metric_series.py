@@ -61,7 +61,7 @@ def test_a_mostly_empty_hour_is_marked_missing_not_dropped_and_dst_days_have_23_
 
 def test_metric_series_asset_writes_one_file_per_day_of_a_range(root):
     from definitions import build_definitions
-    from sensors.schedules import RANGE_END_TAG, RANGE_START_TAG
+    from resources.calendar import RANGE_END_TAG, RANGE_START_TAG
 
     defs = build_definitions(root=str(root), mode="demo")
     result = dg.materialize(

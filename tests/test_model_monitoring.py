@@ -10,13 +10,13 @@ import duckdb
 import polars as pl
 
 from assets.models.monitoring import below_reference, live_metrics_hold, model_monitoring
+from resources.calendar import RANGE_END_TAG, RANGE_START_TAG
 from resources.dbt import DBT_DIR, dbt_executable
 from resources.lake_io import LakeIOManager
 from resources.ml_schemas import TICKET_PREDICTIONS
 from resources.model_gate import decision, write_decisions
 from resources.schemas import RAW_INCIDENTS
 from resources.storage import LakehouseStorage, write_parquet_atomic
-from sensors.schedules import RANGE_END_TAG, RANGE_START_TAG
 
 D1, D2, D3 = date(2024, 5, 1), date(2024, 5, 2), date(2024, 5, 3)
 
@@ -98,7 +98,7 @@ def test_live_precision_counts_late_labels_from_the_day_they_arrive(tmp_path):
         tags={RANGE_START_TAG: str(D1), RANGE_END_TAG: str(D3)},
     )
     assert result.success
-    frame = storage.read_lake_days("model_monitoring", [D1, D2, D3])
+    frame = storage.read_days("model_monitoring", [D1, D2, D3], strict=False)
     ticket = frame.filter(pl.col("model") == "ticket_category")
     value = {(r["partition_date"], r["metric"]): r["value"] for r in ticket.iter_rows(named=True)}
     assert value[(D1, "labels_known_share")] == 0 and value[(D2, "live_precision")] is None

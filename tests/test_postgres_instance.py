@@ -17,7 +17,7 @@ from services_support import postgres
 
 from definitions import build_definitions
 from deploy.services import PG_DB, PG_SUPERUSER
-from sensors.schedules import RANGE_END_TAG, RANGE_START_TAG
+from resources.calendar import RANGE_END_TAG, RANGE_START_TAG
 
 INSTANCE = Path(__file__).resolve().parent.parent / "deploy" / "dagster.yaml"
 

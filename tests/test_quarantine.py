@@ -11,8 +11,8 @@ import polars as pl
 import pytest
 
 from definitions import build_definitions
+from resources.calendar import RANGE_END_TAG, RANGE_START_TAG
 from resources.storage import LakehouseStorage, read_parquet
-from sensors.schedules import RANGE_END_TAG, RANGE_START_TAG
 
 
 def _run(root: Path, asset: str, start: str, end: str | None = None, raise_on_error=True):

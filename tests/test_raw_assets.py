@@ -9,8 +9,8 @@ import polars as pl
 import pytest
 
 from definitions import build_definitions
+from resources.calendar import RANGE_END_TAG, RANGE_START_TAG
 from resources.storage import LakehouseStorage, read_parquet
-from sensors.schedules import RANGE_END_TAG, RANGE_START_TAG
 
 RAW = [
     "raw_metrics",

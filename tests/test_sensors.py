@@ -10,9 +10,10 @@ from zoneinfo import ZoneInfo
 import dagster as dg
 
 from definitions import build_definitions
+from resources.calendar import RANGE_END_TAG, RANGE_START_TAG
 from resources.storage import LakehouseStorage
 from sensors.landing import contiguous_ranges, landing_sensor, plan_landing_runs
-from sensors.schedules import RANGE_END_TAG, RANGE_START_TAG, weekly_late_data_backfill
+from sensors.schedules import weekly_late_data_backfill
 
 NOW = datetime(2024, 3, 10, 8, 0, tzinfo=ZoneInfo("Europe/Paris"))
 

@@ -22,9 +22,9 @@ from fake_llm import FakeChat, fake_chat
 from fastapi.testclient import TestClient
 
 from definitions import build_definitions
+from resources.calendar import RANGE_END_TAG, RANGE_START_TAG
 from resources.llm import LLMResource
 from resources.storage import LakehouseStorage
-from sensors.schedules import RANGE_END_TAG, RANGE_START_TAG
 from service.app import create_app
 from service.cli import main as cli
 from service.core import Service, Settings
@@ -77,7 +77,7 @@ def client(service):
 def indexed(home, n=3):
     storage = LakehouseStorage(root=str(home))
     days = sorted(p.name for p in storage.lake_dir("incident_index").glob("*.parquet"))
-    frame = storage.read_lake_days("incident_index", [date.fromisoformat(d[:10]) for d in days])
+    frame = storage.read_days("incident_index", [date.fromisoformat(d[:10]) for d in days], strict=False)
     return frame.sort("number").head(n).to_dicts()
 
 

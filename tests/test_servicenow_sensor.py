@@ -8,9 +8,9 @@ import dagster as dg
 import pytest
 from servicenow_fake import PASSWORD, USER, FakeServiceNow, serve
 
+from resources.calendar import RANGE_END_TAG, RANGE_START_TAG
 from resources.sources.servicenow import ServiceNowIncidentSource
 from resources.sources.tickets import DemoIncidentSource
-from sensors.schedules import RANGE_END_TAG, RANGE_START_TAG
 from sensors.servicenow import plan_servicenow_runs, servicenow_sensor
 
 

@@ -15,7 +15,7 @@ import dagster as dg
 import duckdb
 from tests_support import FIXTURES
 
-from assets.warehouse.serving import mart_names, serving_duckdb
+from assets.appops360.serving import mart_names, serving_duckdb
 from resources.storage import LakehouseStorage
 
 RUNS = 20

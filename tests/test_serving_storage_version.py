@@ -14,7 +14,7 @@ import dagster as dg
 import duckdb
 import pytest
 
-from assets.warehouse.serving import serving_duckdb
+from assets.appops360.serving import serving_duckdb
 from resources.storage import LakehouseStorage
 
 # The storage version number DuckDB 0.10 to 1.1 read and write (file header, after "DUCK").

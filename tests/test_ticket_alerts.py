@@ -54,8 +54,10 @@ def webhook():
 
 
 def tick(storage: LakehouseStorage, cursor: str | None):
+    """One evaluation: (the cursor it leaves, its result)."""
     context = dg.build_sensor_context(cursor=cursor, resources={"storage": storage})
-    return new_root_cause_sensor(context)
+    result = new_root_cause_sensor(context)
+    return context.cursor, result
 
 
 def test_a_new_cluster_is_alerted_once(root, webhook, monkeypatch):
@@ -63,19 +65,20 @@ def test_a_new_cluster_is_alerted_once(root, webhook, monkeypatch):
     monkeypatch.setenv("APPOPS_ALERT_WEBHOOK_URL", url)
     storage = LakehouseStorage(root=str(root))
     write_day(storage, date(2025, 6, 1), {"RC1": False, "RC20250601-2": True})
-    first = tick(storage, None)
-    assert isinstance(first, dg.SensorResult)
+    first, result = tick(storage, None)
+    assert "1 new root-cause alert(s)" in result.skip_message
     assert [a["cluster_id"] for a in received] == ["RC20250601-2"]
     assert "New root-cause candidate RC20250601-2" in received[0]["text"]
 
     write_day(storage, date(2025, 6, 2), {"RC1": False, "RC20250601-2": False, "RC20250602-0": True})
-    second = tick(storage, first.cursor)
+    second, _ = tick(storage, first)
     assert [a["cluster_id"] for a in received] == ["RC20250601-2", "RC20250602-0"]
-    assert isinstance(tick(storage, second.cursor), dg.SkipReason)  # nothing alerted twice
+    assert tick(storage, second)[1].skip_message == "no new root-cause cluster"  # nothing twice
+    assert tick(storage, None)[1].skip_message == "no new root-cause cluster"  # lost cursor
 
     alerts = storage.reports("alerts", "new_root_causes.jsonl").read_text().splitlines()
     assert [json.loads(a)["cluster_id"] for a in alerts] == ["RC20250601-2", "RC20250602-0"]
 
 
 def test_no_clusters_yet_skips(root):
-    assert isinstance(tick(LakehouseStorage(root=str(root)), None), dg.SkipReason)
+    assert tick(LakehouseStorage(root=str(root)), None)[1].skip_message == "no new root-cause cluster"

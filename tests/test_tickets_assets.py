@@ -8,10 +8,10 @@ import polars as pl
 import pytest
 
 from definitions import build_definitions
+from resources.calendar import RANGE_END_TAG, RANGE_START_TAG
 from resources.ml_schemas import ROOT_CAUSE_CLUSTERS, TICKET_PREDICTIONS
 from resources.model_gate import read_decisions
 from resources.storage import LakehouseStorage
-from sensors.schedules import RANGE_END_TAG, RANGE_START_TAG
 
 SMALL_CLASSIFIER = {"candidates": ["tfidf", "tfidf_chars"], "history_days": 30, "min_labelled": 300}
 
@@ -44,7 +44,7 @@ def contracts_passed(result) -> dict[str, bool]:
 def lake(root, asset, first, last) -> pl.DataFrame:
     storage = LakehouseStorage(root=str(root))
     days = pl.date_range(date.fromisoformat(first), date.fromisoformat(last), eager=True).to_list()
-    return storage.read_lake_days(asset, days)
+    return storage.read_days(asset, days, strict=False)
 
 
 @pytest.fixture(scope="module")

@@ -16,12 +16,12 @@ from assets.verbatims.gazetteer import Gazetteer
 from assets.verbatims.sentiment import predict_days
 from assets.verbatims.summaries import central_texts
 from definitions import build_definitions
+from resources.calendar import RANGE_END_TAG, RANGE_START_TAG
 from resources.ml_schemas import VERBATIM_SENTIMENT, VERBATIM_TOPICS
 from resources.model_registry import ModelRegistry
 from resources.storage import LakehouseStorage, read_parquet
 from resources.text_models.evaluation import macro_f1
 from resources.text_models.setfit_candidate import SetFitText
-from sensors.schedules import RANGE_END_TAG, RANGE_START_TAG
 
 TFIDF = {"ops": {"verbatim_sentiment": {"config": {"candidates": ["tfidf", "tfidf_chars"]}}}}
 SMALL_TOPICS = {"window_days": 7, "min_cluster_size": 8}

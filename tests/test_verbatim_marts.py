@@ -7,8 +7,8 @@ import dagster as dg
 from fixtures.warehouse.lake import DAYS, write_verbatim_ml
 from warehouse_support import built_root, copied_root, query, run_assets
 
+from assets.appops360.serving import mart_names
 from assets.warehouse import dbt_defs
-from assets.warehouse.serving import mart_names
 
 MARTS = ("mart_verbatim_satisfaction", "mart_verbatim_problems", "mart_topic_trends")
 DAY = DAYS[1]  # the fixture's answers: R1 10/10, R2 4/10, R3 3/5, all site / Agence / banque mobile

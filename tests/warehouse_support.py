@@ -10,13 +10,18 @@ import pytest
 from fixtures.warehouse.lake import DAYS, write_fixture_lake
 
 from assets import warehouse
+from assets.appops360.serving import serving_duckdb
+from assets.obsolescence.alerts import eol_alerts, eol_alerts_checks
+from assets.obsolescence.report import committee_report
+from resources.calendar import RANGE_END_TAG, RANGE_START_TAG
 from resources.dbt import dbt_resource
 from resources.lake_io import LakeIOManager
 from resources.storage import LakehouseStorage
-from sensors.schedules import RANGE_END_TAG, RANGE_START_TAG
 
 DBT_ASSETS = {a.node_def.name: a for a in warehouse.dbt_defs}
-WAREHOUSE_ASSETS = [*warehouse.dbt_defs, *[a for a in warehouse.defs.assets if a not in warehouse.dbt_defs]]
+# the warehouse and what reads it: serving (appops360), EOL alerts and report (obsolescence)
+WAREHOUSE_ASSETS = [*warehouse.dbt_defs, serving_duckdb, eol_alerts, committee_report]
+WAREHOUSE_CHECKS = [*warehouse.defs.asset_checks, *eol_alerts_checks]
 
 
 def resources(root: Path) -> dict:
@@ -38,7 +43,7 @@ def run_assets(
     if not checks:
         selection = selection.without_checks()
     return dg.materialize(
-        [*WAREHOUSE_ASSETS, *warehouse.defs.asset_checks],
+        [*WAREHOUSE_ASSETS, *WAREHOUSE_CHECKS],
         selection=selection,
         resources=resources(root),
         run_config=run_config,

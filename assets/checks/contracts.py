@@ -34,7 +34,7 @@ import polars as pl
 
 from resources.calendar import context_days
 from resources.schemas import RawSchema
-from resources.storage import LakehouseStorage, read_parquet
+from resources.storage import LakehouseStorage
 
 if TYPE_CHECKING:  # GX takes seconds to import: only when a check runs
     import great_expectations.expectations as gxe
@@ -42,17 +42,6 @@ if TYPE_CHECKING:  # GX takes seconds to import: only when a check runs
 SAMPLES = 5
 LAKE_DAY = "_lake_day"  # the day of the lake file a row was read from
 ExtraExpectations = Callable[[RawSchema], Iterable["gxe.Expectation"]]
-
-
-def _read_days(storage: LakehouseStorage, asset: str, days: list[date]):
-    frames, missing = [], []
-    for day in days:
-        path = storage.lake_file(asset, day)
-        if path.exists():
-            frames.append((day, read_parquet(path)))
-        else:
-            missing.append(day)
-    return frames, missing
 
 
 def _conform(schema: RawSchema, frames: list[tuple[date, pl.DataFrame]]):
@@ -286,7 +275,7 @@ def build_contract_check(
     def data_contract(
         context: dg.AssetCheckExecutionContext, storage: LakehouseStorage
     ) -> dg.AssetCheckResult:
-        frames, missing = _read_days(storage, schema.asset, context_days(context))
+        frames, missing = storage.day_frames(schema.asset, context_days(context))
         return evaluate_contract(schema, frames, missing, extra_expectations)
 
     return data_contract

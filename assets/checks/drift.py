@@ -30,7 +30,7 @@ import dagster as dg
 import polars as pl
 
 from resources.calendar import context_days
-from resources.storage import LakehouseStorage
+from resources.storage import LakehouseStorage, is_local
 
 os.environ.setdefault("DO_NOT_TRACK", "1")  # Evidently telemetry (only its UI sends any)
 os.environ.setdefault("EVIDENTLY_DISABLE_TELEMETRY", "1")
@@ -162,7 +162,7 @@ def evaluate_drift(
             metadata={**base, "reason": reason, **metadata},
         )
 
-    current = storage.read_lake_days(asset, [day])
+    current = storage.read_days(asset, [day], strict=False)
     if current is None or current.height == 0:
         return skip(f"no rows for the current day {day}: nothing to compare")
     wanted = [day - timedelta(days=i) for i in range(reference_days, 0, -1)]
@@ -173,7 +173,7 @@ def evaluate_drift(
             f"{MIN_REFERENCE_DAYS} needed",
             reference_days_used=len(present),
         )
-    reference = storage.read_lake_days(asset, present)
+    reference = storage.read_days(asset, present, strict=False)
     if min(current.height, reference.height) < min_rows:
         return skip(
             f"not enough rows: {current.height} on {day} and {reference.height} in the "
@@ -203,7 +203,7 @@ def evaluate_drift(
     path.write_text(snapshot.get_html_str(as_iframe=False), encoding="utf-8")  # a rerun replaces it
     _prune_reports(path.parent, day, REPORT_RETENTION_DAYS)
     drifted = [c for c, found in columns.items() if found["drifted"]]
-    local = path.protocol in ("", "file", "local")
+    local = is_local(path)
     return dg.AssetCheckResult(
         passed=share < drift_share_threshold,
         severity=dg.AssetCheckSeverity.WARN,

@@ -3,7 +3,7 @@
 Why not an input mapped onto the last 3 years of ``metric_series`` partitions: the IO manager
 would load (and Dagster would require) every one of ~1,100 upstream partitions for each run,
 fail on the first missing day instead of marking it, and a single-run backfill of a year would
-map onto four years of partitions. ``storage.read_lake_days`` reads what exists; gaps become
+map onto four years of partitions. ``storage.read_days(strict=False)`` reads what exists; gaps become
 marked, filled points (see resources/forecasting/history.py).
 """
 
@@ -22,7 +22,7 @@ def run_histories(
     """Daily and hourly histories covering every origin of the run (one read for a range)."""
     first = days[0] - timedelta(days=settings.history_days - 1)
     wanted = [first + timedelta(days=i) for i in range((days[-1] - first).days + 1)]
-    frame = storage.read_lake_days("metric_series", wanted)
+    frame = storage.read_days("metric_series", wanted, strict=False)
     if frame is None:
         return {"daily": [], "hourly": []}
     hourly_from = days[0] - timedelta(days=settings.hourly_history_days + settings.refit_days)

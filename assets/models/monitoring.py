@@ -74,11 +74,13 @@ def _champion(registry: ModelRegistry, name: str) -> tuple[str | None, dict, dic
 
 
 def ticket_rows(storage: LakehouseStorage, registry: ModelRegistry, day: date, window: int) -> list[dict]:
-    predictions = storage.read_lake_days("ticket_predictions", days_through(day, window))
+    predictions = storage.read_days("ticket_predictions", days_through(day, window), strict=False)
     if predictions is None or predictions.height == 0:
         return []
     version, validation, trained = _champion(registry, "ticket_category")
-    labels = known_labels(storage.read_lake_days("raw_incidents", days_through(day, window + 30)), day)
+    labels = known_labels(
+        storage.read_days("raw_incidents", days_through(day, window + 30), strict=False), day
+    )
     joined = predictions.join(labels, on="number", how="left")
     known = joined.filter(pl.col("label").is_not_null())
     answered = known.filter(~pl.col("needs_review"))
@@ -127,7 +129,7 @@ def ticket_rows(storage: LakehouseStorage, registry: ModelRegistry, day: date, w
 def sentiment_rows(storage: LakehouseStorage, registry: ModelRegistry, day: date, window: int) -> list[dict]:
     from assets.verbatims.common import SCORE_TO_SENTIMENT
 
-    frame = storage.read_lake_days("verbatim_sentiment", days_through(day, window))
+    frame = storage.read_days("verbatim_sentiment", days_through(day, window), strict=False)
     if frame is None or frame.height == 0:
         return []
     version, validation, trained = _champion(registry, "verbatim_sentiment")
@@ -153,8 +155,8 @@ def sentiment_rows(storage: LakehouseStorage, registry: ModelRegistry, day: date
 
 
 def topic_rows(storage: LakehouseStorage, day: date) -> list[dict]:
-    answers = storage.read_lake_days("verbatim_sentiment", [day])
-    assigned = storage.read_lake_days("verbatim_topic_assignments", [day])
+    answers = storage.read_days("verbatim_sentiment", [day], strict=False)
+    assigned = storage.read_days("verbatim_topic_assignments", [day], strict=False)
     if answers is None or answers.height == 0 or assigned is None:
         return []
     covered = answers.join(assigned.select("response_id").unique(), on="response_id", how="semi").height
@@ -174,8 +176,8 @@ def topic_rows(storage: LakehouseStorage, day: date) -> list[dict]:
 def forecast_rows(storage: LakehouseStorage, day: date, window: int) -> list[dict]:
     """Realised 80 % interval coverage and MASE (scale: mean absolute day-to-day change of the
     actuals) of forecasts made in the window whose target time has an actual by ``day``."""
-    forecasts = storage.read_lake_days("capacity_forecasts", days_through(day, window))
-    actuals = storage.read_lake_days("metric_series", days_through(day, window + 30))
+    forecasts = storage.read_days("capacity_forecasts", days_through(day, window), strict=False)
+    actuals = storage.read_days("metric_series", days_through(day, window + 30), strict=False)
     needed = {"series_id", "grain", "target_time", "forecast", "lo80", "hi80"}
     if forecasts is None or actuals is None or not needed <= set(forecasts.columns):
         return []
@@ -264,7 +266,7 @@ class MonitoringCheckConfig(dg.Config):
 def live_metrics_hold(
     context: dg.AssetCheckExecutionContext, config: MonitoringCheckConfig, storage: LakehouseStorage
 ) -> dg.AssetCheckResult:
-    frame = storage.read_lake_days("model_monitoring", context_days(context))
+    frame = storage.read_days("model_monitoring", context_days(context), strict=False)
     frame = frame if frame is not None else pl.DataFrame(schema=SCHEMA)
     low = below_reference(frame, config.margin)
     return dg.AssetCheckResult(

@@ -20,13 +20,15 @@ import polars as pl
 from assets.cadence import Cadence
 from assets.checks.contracts import build_contract_check
 from assets.checks.drift import build_drift_check
-from assets.tickets.centroids import previous_centroids, save_centroids
 from resources.calendar import context_days, daily_partitions, days_through, single_run
+from resources.centroids import previous_centroids, save_centroids
 from resources.ml_schemas import ROOT_CAUSE_CLUSTERS
 from resources.nlp.stopwords import stop_words
 from resources.nlp.topics import ClusterResult, carve_groups, cluster_documents, match_clusters, novel_groups
 from resources.progress import progress
 from resources.storage import LakehouseStorage
+
+ASSET = ROOT_CAUSE_CLUSTERS.asset  # its centroids: resources/centroids.py
 
 
 class ClusterConfig(dg.Config):
@@ -141,17 +143,17 @@ def root_cause_clusters(
 ) -> pl.DataFrame:
     days = context_days(context)
     wanted = days_through(days[-1], config.window_days + len(days) - 1)
-    embeddings = storage.read_lake_days("ticket_embeddings", wanted)
+    embeddings = storage.read_days("ticket_embeddings", wanted, strict=False)
     if embeddings is None:
         raise FileNotFoundError(
             "root_cause_clusters: no ticket_embeddings file in the lake for "
             f"{wanted[0]}..{wanted[-1]}; materialise ticket_embeddings first"
         )
-    frames, previous = [], previous_centroids(storage, days[0])
+    frames, previous = [], previous_centroids(storage, ASSET, days[0], lookback_days=7)
     cadence = Cadence(days, config.backfill_cadence_days)
     for day in progress(context.log, "root_cause_clusters", days, unit="days"):
         frame, centroids = cluster_day(embeddings, day, previous, config, cadence)
-        save_centroids(storage, day, centroids)
+        save_centroids(storage, ASSET, day, centroids)
         frames.append(frame)
         previous = centroids
     out = pl.concat(frames)

@@ -49,7 +49,7 @@ def cached_embeddings(
 ) -> dict[tuple[str, str], np.ndarray]:
     """(number, text) -> embedding from the lake's ``ticket_embeddings`` of the ``days`` days
     before ``first`` by the same model: the lake is the cache, no other store."""
-    known = storage.read_lake_days("ticket_embeddings", days_before(first, days))
+    known = storage.read_days("ticket_embeddings", days_before(first, days), strict=False)
     if known is None or not known.height:
         return {}
     known = known.filter(pl.col("model_id") == model_id)

@@ -31,7 +31,9 @@ def latest_per_number(frame: pl.DataFrame) -> pl.DataFrame:
 
 def read_history(storage: LakehouseStorage, days: list[date], window_days: int) -> pl.DataFrame:
     """Every raw incident row a run over ``days`` needs (``window_days`` before each), with text."""
-    frame = storage.read_lake_days("raw_incidents", days_through(days[-1], window_days + len(days) - 1))
+    frame = storage.read_days(
+        "raw_incidents", days_through(days[-1], window_days + len(days) - 1), strict=False
+    )
     if frame is None or frame.height == 0:
         return pl.DataFrame(schema={**RAW_INCIDENTS.with_partition, "text": pl.String()})
     return with_text(frame)

@@ -57,7 +57,7 @@ def clean_text(text: str) -> str:
 def texts_of_days(storage: LakehouseStorage, days: list[date]) -> pl.DataFrame:
     """Answers of ``days`` (from the lake) that have text, with ``text`` (cleaned),
     ``score_class`` and ``label`` (the sentiment class the score stands for)."""
-    raw = storage.read_lake_days("raw_verbatims", days)
+    raw = storage.read_days("raw_verbatims", days, strict=False)
     if raw is None:
         return pl.DataFrame(
             schema={

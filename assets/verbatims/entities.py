@@ -51,7 +51,9 @@ def extract(answers: pl.DataFrame, sentiment: pl.DataFrame | None, gazetteer: Ga
 def verbatim_entities(context: dg.AssetExecutionContext, storage: LakehouseStorage) -> pl.DataFrame:
     days = context_days(context)
     frame = extract(
-        texts_of_days(storage, days), storage.read_lake_days("verbatim_sentiment", days), Gazetteer.load()
+        texts_of_days(storage, days),
+        storage.read_days("verbatim_sentiment", days, strict=False),
+        Gazetteer.load(),
     )
     counts = frame.group_by("entity_type", "entity", "sentiment").len().sort("len", descending=True).head(20)
     context.add_output_metadata(

@@ -64,8 +64,8 @@ def summarise_day(
     day, storage: LakehouseStorage, embedding: EmbeddingModel, llm: LLMResource
 ) -> pl.DataFrame:
     week_days = [day - timedelta(days=i) for i in range(day.weekday(), -1, -1)]
-    assigned = storage.read_lake_days("verbatim_topic_assignments", week_days)
-    topics = storage.read_lake_days("verbatim_topics", week_days)
+    assigned = storage.read_days("verbatim_topic_assignments", week_days, strict=False)
+    topics = storage.read_days("verbatim_topics", week_days, strict=False)
     if assigned is None or topics is None or assigned.is_empty():
         return TOPIC_SUMMARIES.empty()
     labels = dict(topics.sort("partition_date").select("topic_id", "label").iter_rows())

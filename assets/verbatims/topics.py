@@ -6,12 +6,11 @@ Each day: the answers of the ``window_days`` days up to it are embedded (resourc
 English stop words gives each topic its keywords and a readable label (resources/nlp/topics.py).
 A topic keeps its id from day to day when its centroid matches the day before's
 (``match_threshold`` cosine), so trends per topic and day can be followed; centroids are kept
-under models/verbatim_topics/. A topic is emerging when it is new or when its size today exceeds
+under state/verbatim_topics/ (resources/centroids.py). A topic is emerging when it is new or when its size today exceeds
 ``emerging_ratio`` times its daily average over the window, with at least ``emerging_min``
 answers today. Assignments give each answer of the day its topic (outliers have none).
 """
 
-import io
 from datetime import date, timedelta
 
 import dagster as dg
@@ -23,12 +22,15 @@ from assets.checks.contracts import build_contract_check
 from assets.checks.drift import build_drift_check
 from assets.verbatims.common import embed_answers, texts_of_days
 from resources.calendar import context_days, daily_partitions, days_before, single_run
+from resources.centroids import previous_centroids, save_centroids
 from resources.ml_schemas import VERBATIM_TOPIC_ASSIGNMENTS, VERBATIM_TOPICS
 from resources.nlp.embeddings import EmbeddingModel
 from resources.nlp.stopwords import stop_words
 from resources.nlp.topics import cluster_documents, match_clusters
 from resources.progress import progress
 from resources.storage import LakehouseStorage
+
+ASSET = VERBATIM_TOPICS.asset  # its centroids: resources/centroids.py
 
 
 class TopicsConfig(dg.Config):
@@ -51,22 +53,6 @@ def readable_label(keywords: list[str], n: int = 3) -> str:
         if len(picked) == n:
             break
     return ", ".join(picked).capitalize() if picked else "(sans mots-clés)"
-
-
-def load_centroids(storage: LakehouseStorage, day: date) -> dict[str, np.ndarray]:
-    path = storage.models("verbatim_topics", f"{day.isoformat()}.npz")
-    if not path.exists():
-        return {}
-    with np.load(io.BytesIO(path.read_bytes())) as stored:
-        return {key: stored[key] for key in stored.files}
-
-
-def save_centroids(storage: LakehouseStorage, day: date, centroids: dict[str, np.ndarray]) -> None:
-    path = storage.models("verbatim_topics", f"{day.isoformat()}.npz")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    buffer = io.BytesIO()
-    np.savez(buffer, **centroids)
-    path.write_bytes(buffer.getvalue())
 
 
 def topics_of_day(
@@ -153,7 +139,7 @@ def verbatim_topics(
     days = context_days(context)
     answers = texts_of_days(storage, days_before(days[0], config.window_days - 1) + days)
     vectors = embed_answers(storage, embedding_model, answers)
-    previous = load_centroids(storage, days[0] - timedelta(days=1))
+    previous = previous_centroids(storage, ASSET, days[0]) or {}
     topics, assigned, cadence = [], [], Cadence(days, config.backfill_cadence_days)
     for day in progress(context.log, "verbatim_topics", days, unit="days"):
         start = day - timedelta(days=config.window_days - 1)
@@ -161,7 +147,7 @@ def verbatim_topics(
         day_topics, day_assigned, previous = topics_of_day(
             day, answers.filter(mask), vectors[mask], previous, config, cadence
         )
-        save_centroids(storage, day, previous)
+        save_centroids(storage, ASSET, day, previous)
         topics.append(day_topics)
         assigned.append(day_assigned)
     topics_frame = pl.concat(topics).cast(VERBATIM_TOPICS.with_partition)

@@ -1,17 +1,16 @@
-"""The dbt warehouse (ObsoWatch and AppOps 360), BI serving, EOL alerts, committee report.
+"""The dbt warehouse (ObsoWatch and AppOps 360 marts) and the drift checks of its marts.
 
 The dbt assets depend on an ML output only once its asset is defined by its domain package
-(metrics, tickets, verbatims), hence the keys collected from those packages here.
+(metrics, tickets, verbatims), hence the keys collected from those packages here. What reads
+the warehouse lives with its domain: EOL alerts and the committee report in obsolescence/,
+the BI serving copy in appops360/.
 """
 
 import dagster as dg
 
 from assets import metrics, tickets, verbatims
-from assets.warehouse.alerts import eol_alerts, eol_alerts_checks
 from assets.warehouse.dbt_assets import build_dbt_assets
 from assets.warehouse.mart_drift import mart_drift_checks
-from assets.warehouse.report import committee_report
-from assets.warehouse.serving import serving_duckdb
 
 
 def _defined_keys(*domain_defs: dg.Definitions) -> frozenset[dg.AssetKey]:
@@ -24,7 +23,4 @@ def _defined_keys(*domain_defs: dg.Definitions) -> frozenset[dg.AssetKey]:
 
 dbt_defs = build_dbt_assets(_defined_keys(metrics.defs, tickets.defs, verbatims.defs))
 
-defs = dg.Definitions(
-    assets=[*dbt_defs, serving_duckdb, eol_alerts, committee_report],
-    asset_checks=[*eol_alerts_checks, *mart_drift_checks],
-)
+defs = dg.Definitions(assets=dbt_defs, asset_checks=mart_drift_checks)

@@ -83,7 +83,9 @@ class WarehouseDays:
     def lake_file(self, table: str, day: date) -> _Day:
         return _Day(day in self.days_of(table))
 
-    def read_lake_days(self, table: str, days: list[date]) -> pl.DataFrame | None:
+    def read_days(self, table: str, days: list[date], *, strict: bool) -> pl.DataFrame | None:
+        if strict and (absent := [d for d in days if d not in self.days_of(table)]):
+            raise FileNotFoundError(f"{table}: no rows for {len(absent)} day(s), first {absent[0]}")
         wanted = [d for d in days if d in self.days_of(table)]
         if not wanted:
             return None

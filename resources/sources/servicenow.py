@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import re
-import uuid
 from datetime import UTC, date, datetime
 
 import polars as pl
@@ -18,6 +16,7 @@ from resources.schemas import RAW_INCIDENTS, RawSchema
 from resources.sources.base import RawSource, SourceBatch
 from resources.sources.parsing import coerce_frame
 from resources.sources.servicenow_client import ServiceNowClient, parse_sn_time, to_sn_time
+from resources.storage import write_text_atomic
 
 WATERMARK_FILE = "servicenow_incident_watermark.json"
 _CHOICE_FIELDS = ("priority", "impact", "urgency")  # "3" or "3 - Moderate"
@@ -148,12 +147,7 @@ class ServiceNowIncidentSource(RawSource):
         payload = json.dumps(
             {"sys_updated_on": to_sn_time(newest), "recorded_at": datetime.now(UTC).isoformat()}
         )
-        if path.protocol in ("", "file", "local"):
-            tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
-            tmp.write_text(payload)
-            os.replace(str(tmp), str(path))
-        else:
-            path.write_text(payload)
+        write_text_atomic(path, payload)
 
     def has_updates_since(self, ts: datetime) -> list[date]:
         """The Europe/Paris days of the records with ``sys_updated_on > ts``, sorted, distinct."""

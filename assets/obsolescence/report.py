@@ -1,5 +1,6 @@
 """``committee_report``: one self-contained HTML page per day for the obsolescence committee,
-read from ``serving.duckdb`` (read-only, so it never waits on a warehouse build).
+read from the warehouse marts (``warehouse.duckdb``, read-only, in the warehouse pool so it
+never reads while a dbt build writes).
 
 Sections: exposure by environment and status; the 90-day trend and the team breakdown as
 embedded PNG charts; the top risks per team (production components past or nearest to EOL);
@@ -18,9 +19,9 @@ import dagster as dg
 import duckdb
 import pandas as pd
 
-from assets.warehouse.report_charts import team_chart, trend_chart
+from assets.obsolescence.report_charts import team_chart, trend_chart
 from resources.calendar import context_days, daily_partitions, single_run
-from resources.dbt import local_path
+from resources.dbt import WAREHOUSE_POOL, local_path
 from resources.storage import LakehouseStorage
 
 TOP_RISKS = 5
@@ -156,16 +157,17 @@ def render(day: date, tables: dict[str, pd.DataFrame]) -> str:
 @dg.asset(
     name="committee_report",
     group_name="obsolescence",
-    deps=["serving_duckdb"],
+    deps=["mart_eol_exposure", "fct_installed_components", "dim_application"],
+    pool=WAREHOUSE_POOL,
     partitions_def=daily_partitions,
     backfill_policy=single_run,
     kinds={"html"},
     description="Self-contained HTML committee report per day under reports/committee/<day>.html.",
 )
 def committee_report(context: dg.AssetExecutionContext, storage: LakehouseStorage) -> dg.MaterializeResult:
-    serving = Path(local_path(storage.serving_path, "serving.duckdb"))
+    warehouse = Path(local_path(storage.warehouse_path, "warehouse.duckdb"))
     written, tables = [], {}
-    with duckdb.connect(str(serving), read_only=True) as con:
+    with duckdb.connect(str(warehouse), read_only=True) as con:
         for day in context_days(context):
             path = storage.reports("committee", f"{day}.html")
             path.parent.mkdir(parents=True, exist_ok=True)

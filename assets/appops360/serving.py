@@ -10,8 +10,6 @@ build happens in the working directory and the files are uploaded after the swap
 
 import functools
 import json
-import os
-import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -20,7 +18,7 @@ import duckdb
 
 from resources.calendar import single_run
 from resources.dbt import WAREHOUSE_POOL, dbt_project, local_path
-from resources.storage import LakehouseStorage, publish
+from resources.storage import LakehouseStorage, atomic_local, publish
 
 # Oldest DuckDB release that must open serving.duckdb (DBeaver's and the ODBC driver's lag).
 SERVING_STORAGE_VERSION = "v1.1.0"
@@ -39,10 +37,6 @@ def mart_names() -> tuple[str, ...]:
     )
 
 
-def _tmp(path: Path) -> Path:
-    return path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
-
-
 def rebuild_serving(
     warehouse: Path, serving: Path, export_dir: Path, tables: tuple[str, ...]
 ) -> dict[str, int]:
@@ -50,38 +44,37 @@ def rebuild_serving(
     Returns the row count per table copied."""
     serving.parent.mkdir(parents=True, exist_ok=True)
     export_dir.mkdir(parents=True, exist_ok=True)
-    tmp = _tmp(serving)
     counts: dict[str, int] = {}
-    try:
-        with duckdb.connect(config={"autoinstall_known_extensions": False}) as con:
-            # The DuckDB inside BI drivers lags: write a storage version DuckDB 1.1+ can open.
-            con.execute(f"attach '{tmp}' as serving (storage_version '{SERVING_STORAGE_VERSION}')")
-            con.execute("use serving")
-            con.execute(f"attach '{warehouse}' as wh (read_only)")
-            present = {
-                r[0]
-                for r in con.execute(
-                    "select table_name from information_schema.tables where table_catalog = 'wh' "
-                    "and table_schema = 'main' and table_type = 'BASE TABLE'"
-                ).fetchall()
-            }
-            for table in (t for t in tables if t in present):
-                con.execute(f'create table "{table}" as select * from wh.main."{table}"')
-                counts[table] = con.execute(f'select count(*) from "{table}"').fetchone()[0]
-                parquet = export_dir / f"{table}.parquet"
-                part = _tmp(parquet)
-                con.execute(f"copy \"{table}\" to '{part}' (format parquet)")
-                os.replace(part, parquet)
-            con.execute("detach wh")
-            built_at = datetime.now(UTC)
-            con.execute("create table _serving_build (built_at timestamptz, mart varchar, row_count bigint)")
-            con.executemany(
-                "insert into _serving_build values (?, ?, ?)", [(built_at, t, n) for t, n in counts.items()]
-            )
-        os.replace(tmp, serving)
-    finally:
-        tmp.unlink(missing_ok=True)
-        tmp.with_name(tmp.name + ".wal").unlink(missing_ok=True)
+    with atomic_local(serving) as tmp:
+        try:
+            with duckdb.connect(config={"autoinstall_known_extensions": False}) as con:
+                # The DuckDB inside BI drivers lags: write a storage version DuckDB 1.1+ can open.
+                con.execute(f"attach '{tmp}' as serving (storage_version '{SERVING_STORAGE_VERSION}')")
+                con.execute("use serving")
+                con.execute(f"attach '{warehouse}' as wh (read_only)")
+                present = {
+                    r[0]
+                    for r in con.execute(
+                        "select table_name from information_schema.tables where table_catalog = 'wh' "
+                        "and table_schema = 'main' and table_type = 'BASE TABLE'"
+                    ).fetchall()
+                }
+                for table in (t for t in tables if t in present):
+                    con.execute(f'create table "{table}" as select * from wh.main."{table}"')
+                    counts[table] = con.execute(f'select count(*) from "{table}"').fetchone()[0]
+                    with atomic_local(export_dir / f"{table}.parquet") as part:
+                        con.execute(f"copy \"{table}\" to '{part}' (format parquet)")
+                con.execute("detach wh")
+                built_at = datetime.now(UTC)
+                con.execute(
+                    "create table _serving_build (built_at timestamptz, mart varchar, row_count bigint)"
+                )
+                con.executemany(
+                    "insert into _serving_build values (?, ?, ?)",
+                    [(built_at, t, n) for t, n in counts.items()],
+                )
+        finally:
+            tmp.with_name(tmp.name + ".wal").unlink(missing_ok=True)
     return counts
 
 

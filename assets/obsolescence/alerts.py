@@ -18,7 +18,7 @@ import polars as pl
 from assets.checks.contracts import build_contract_check
 from assets.checks.drift import build_drift_check
 from resources.calendar import context_days, daily_partitions, single_run
-from resources.dbt import local_path
+from resources.dbt import WAREHOUSE_POOL, local_path
 from resources.schemas import RawSchema
 from resources.storage import LakehouseStorage
 
@@ -79,7 +79,7 @@ def _quoted(values: list[str]) -> str:
 
 
 def evaluate_rule(con: duckdb.DuckDBPyConnection, rule: AlertRule, days: list) -> pl.DataFrame:
-    """The alerts of one rule over ``days`` (the serving tables fct_installed_components and
+    """The alerts of one rule over ``days`` (the warehouse marts fct_installed_components and
     dim_application)."""
     subject = "f.product, f.release_cycle" if rule.per_cycle else "null::varchar, null::varchar"
     env = f"and f.environment in ({_quoted(rule.environments)})" if rule.environments else ""
@@ -126,8 +126,8 @@ def evaluate_rule(con: duckdb.DuckDBPyConnection, rule: AlertRule, days: list) -
     ).select([pl.col(c).cast(t) for c, t in ALERT_COLUMNS.items()])
 
 
-def evaluate_rules(serving: Path, rules: list[AlertRule], days: list) -> pl.DataFrame:
-    with duckdb.connect(str(serving), read_only=True) as con:
+def evaluate_rules(warehouse: Path, rules: list[AlertRule], days: list) -> pl.DataFrame:
+    with duckdb.connect(str(warehouse), read_only=True) as con:
         frames = [evaluate_rule(con, rule, days) for rule in rules]
     return pl.concat([pl.DataFrame(schema=ALERT_COLUMNS), *frames]).sort(
         "partition_date", "severity", "application"
@@ -137,7 +137,8 @@ def evaluate_rules(serving: Path, rules: list[AlertRule], days: list) -> pl.Data
 @dg.asset(
     name="eol_alerts",
     group_name="obsolescence",
-    deps=["serving_duckdb"],
+    deps=["fct_installed_components", "dim_application"],
+    pool=WAREHOUSE_POOL,  # reads warehouse.duckdb: never while a dbt build writes it
     partitions_def=daily_partitions,
     backfill_policy=single_run,
     io_manager_key="lake_io_manager",
@@ -149,9 +150,9 @@ def eol_alerts(
     context: dg.AssetExecutionContext, config: AlertRulesConfig, storage: LakehouseStorage
 ) -> pl.DataFrame:
     days = context_days(context)
-    serving = Path(local_path(storage.serving_path, "serving.duckdb"))
+    warehouse = Path(local_path(storage.warehouse_path, "warehouse.duckdb"))
     rules = config.parsed()
-    alerts = evaluate_rules(serving, rules, days)
+    alerts = evaluate_rules(warehouse, rules, days)
     context.add_output_metadata(
         {
             "dagster/row_count": alerts.height,
