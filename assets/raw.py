@@ -7,8 +7,10 @@ from datetime import date, timedelta
 import dagster as dg
 import polars as pl
 
-from resources.calendar import context_days, daily_partitions, single_run
-from resources.schemas import RawSchema
+from assets.lake import daily_lake_asset
+from resources.calendar import context_days
+from resources.config import SOURCE_OF_RAW_ASSET
+from resources.schemas import LakeSchema
 from resources.sources.base import RawSource
 from resources.sources.landing import log_rejects
 from resources.storage import LakehouseStorage
@@ -30,20 +32,18 @@ Sanitizer = Callable[[pl.DataFrame], tuple[pl.DataFrame, dict[str, int]]]
 
 
 def build_raw_asset(
-    schema: RawSchema, source_key: str, group: str, description: str, sanitize: Sanitizer | None = None
+    schema: LakeSchema, group: str, description: str, sanitize: Sanitizer | None = None
 ) -> dg.AssetsDefinition:
-    """``sanitize`` (e.g. personal-data redaction) rewrites the rows AND the rejected rows
+    """The raw asset of ``schema``, read from the source that feeds it (resources/config.py).
+    ``sanitize`` (e.g. personal-data redaction) rewrites the rows AND the rejected rows
     before anything is written; its counts go into the materialisation metadata."""
+    source_key = SOURCE_OF_RAW_ASSET[schema.asset]
 
-    @dg.asset(
-        name=schema.asset,
+    @daily_lake_asset(
+        schema,
         group_name=group,
         description=description,
-        partitions_def=daily_partitions,
-        backfill_policy=single_run,
-        io_manager_key="lake_io_manager",
         required_resource_keys={source_key, "storage"},
-        kinds={"polars", "parquet"},
     )
     def _raw(context: dg.AssetExecutionContext) -> pl.DataFrame:
         days = context_days(context)

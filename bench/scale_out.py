@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import os
 import signal
 import subprocess
@@ -39,14 +38,12 @@ sys.path.insert(0, str(REPO))
 
 import contextlib
 
-import duckdb
 import httpx
-import polars as pl
 import psutil
+from compare_serving import compare_roots
 from upath import UPath
 
 from deploy.services import MotoS3, free_port
-from resources.storage import local_copy, read_parquet
 
 ENV = {
     "HF_HUB_OFFLINE": "1",
@@ -222,55 +219,9 @@ def scaled_out(s3: MotoS3, root: str, work: Path, first: date, last: date) -> tu
         log.close()
 
 
-def _rows(frame: pl.DataFrame) -> list[tuple]:
-    return sorted(frame.rows(), key=repr)
-
-
-def _same(a: list[tuple], b: list[tuple]) -> bool:
-    if len(a) != len(b):
-        return False
-    for x, y in zip(a, b):
-        for u, v in zip(x, y):
-            if isinstance(u, float) and isinstance(v, float):
-                if not (math.isclose(u, v, rel_tol=1e-9, abs_tol=1e-12) or (math.isnan(u) and math.isnan(v))):
-                    return False
-            elif u != v:
-                return False
-    return True
-
-
 def compare(local: Path, remote: UPath) -> dict:
-    """Per table: identical, or the columns that differ."""
-    report: dict[str, str] = {}
-    lake = local / "lake"
-    for path in sorted(lake.rglob("*.parquet")):
-        name = f"lake/{path.relative_to(lake)}"
-        other = remote / "lake" / str(path.relative_to(lake))
-        if not other.exists():
-            report[name] = "missing on s3"
-            continue
-        a, b = pl.read_parquet(path), read_parquet(other)
-        if a.columns != b.columns or a.height != b.height:
-            report[name] = f"shape {a.shape} vs {b.shape}"
-            continue
-        differ = [c for c in a.columns if not _same(_rows(a.select(c)), _rows(b.select(c)))]
-        report[name] = "identical" if not differ else "differs: " + ", ".join(differ)
-    served = local_copy(remote / "serving.duckdb")
-    with (
-        duckdb.connect(str(local / "serving.duckdb"), read_only=True) as a,
-        duckdb.connect(str(served), read_only=True) as b,
-    ):
-        tables = [
-            r[0]
-            for r in a.execute(
-                "select table_name from information_schema.tables where table_name <> '_serving_build'"
-            ).fetchall()
-        ]
-        for table in tables:
-            left = sorted(a.execute(f'select * from "{table}"').fetchall(), key=repr)
-            right = sorted(b.execute(f'select * from "{table}"').fetchall(), key=repr)
-            report[f"serving/{table}"] = "identical" if _same(left, right) else "differs"
-    return report
+    """Per table: identical, or the columns that differ (bench/compare_serving.py)."""
+    return compare_roots(UPath(str(local)), remote)
 
 
 def main() -> None:

@@ -54,6 +54,9 @@ SOURCES = {
 }
 
 LANDING_SUBDIRS = {key: spec[1] for key, spec in SOURCES.items()}
+# The raw asset each source feeds: the asset of the schema its classes read (written once, there).
+RAW_ASSET_OF_SOURCE = {key: spec[2]().schema.asset for key, spec in SOURCES.items()}
+SOURCE_OF_RAW_ASSET = {asset: key for key, asset in RAW_ASSET_OF_SOURCE.items()}
 
 
 def _servicenow(storage: LakehouseStorage) -> dg.ConfigurableResource:

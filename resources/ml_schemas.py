@@ -8,9 +8,9 @@ when the files exist and stay valid, with empty columns, before.
 
 import polars as pl
 
-from resources.schemas import TS, RawSchema
+from resources.schemas import TS, Drift, LakeSchema
 
-CAPACITY_FORECASTS = RawSchema(
+CAPACITY_FORECASTS = LakeSchema(
     asset="capacity_forecasts",
     columns={
         "series_id": pl.String(),
@@ -28,9 +28,10 @@ CAPACITY_FORECASTS = RawSchema(
     required=("series_id", "origin", "target_time", "horizon_days", "model", "forecast"),
     key=("series_id", "grain", "target_time"),
     time_column="origin",
+    drift=Drift(numeric=("forecast", "horizon_days"), categorical=("grain", "model")),
 )
 
-CAPACITY_HEADROOM = RawSchema(
+CAPACITY_HEADROOM = LakeSchema(
     asset="capacity_headroom",
     columns={
         "series_id": pl.String(),
@@ -48,9 +49,10 @@ CAPACITY_HEADROOM = RawSchema(
     key=("series_id",),
     time_column="origin",
     ranges={"p_cross_7d": (0, 1), "p_cross_30d": (0, 1), "p_cross_90d": (0, 1)},
+    drift=Drift(numeric=("p_cross_30d", "p_cross_90d", "days_to_threshold")),
 )
 
-TICKET_PREDICTIONS = RawSchema(
+TICKET_PREDICTIONS = LakeSchema(
     asset="ticket_predictions",
     columns={
         "number": pl.String(),
@@ -71,9 +73,13 @@ TICKET_PREDICTIONS = RawSchema(
     key=("number",),
     time_column="",
     ranges={"category_confidence": (0, 1), "subcategory_confidence": (0, 1)},
+    drift=Drift(
+        numeric=("category_confidence", "subcategory_confidence"),
+        categorical=("predicted_category", "predicted_subcategory", "needs_review"),
+    ),
 )
 
-ROOT_CAUSE_CLUSTERS = RawSchema(
+ROOT_CAUSE_CLUSTERS = LakeSchema(
     asset="root_cause_clusters",
     columns={
         "cluster_id": pl.String(),
@@ -89,9 +95,10 @@ ROOT_CAUSE_CLUSTERS = RawSchema(
     required=("cluster_id", "label", "size_window"),
     key=("cluster_id",),
     time_column="",
+    drift=Drift(numeric=("size_window", "size_day")),
 )
 
-VERBATIM_SENTIMENT = RawSchema(
+VERBATIM_SENTIMENT = LakeSchema(
     asset="verbatim_sentiment",
     columns={
         "response_id": pl.String(),
@@ -111,9 +118,10 @@ VERBATIM_SENTIMENT = RawSchema(
         "score_class": ("detractor", "passive", "promoter", "negative", "neutral", "positive"),
     },
     ranges={"confidence": (0, 1)},
+    drift=Drift(numeric=("confidence",), categorical=("predicted_class", "score_class", "contradiction")),
 )
 
-VERBATIM_TOPICS = RawSchema(
+VERBATIM_TOPICS = LakeSchema(
     asset="verbatim_topics",
     columns={
         "topic_id": pl.String(),
@@ -126,9 +134,10 @@ VERBATIM_TOPICS = RawSchema(
     required=("topic_id", "label", "size_window"),
     key=("topic_id",),
     time_column="",
+    drift=Drift(numeric=("size_window", "size_day"), categorical=("is_emerging",)),
 )
 
-VERBATIM_TOPIC_ASSIGNMENTS = RawSchema(
+VERBATIM_TOPIC_ASSIGNMENTS = LakeSchema(
     asset="verbatim_topic_assignments",
     columns={"response_id": pl.String(), "topic_id": pl.String()},
     required=("response_id", "topic_id"),
@@ -136,7 +145,7 @@ VERBATIM_TOPIC_ASSIGNMENTS = RawSchema(
     time_column="",
 )
 
-VERBATIM_ENTITIES = RawSchema(  # entity types come from the configurable gazetteer: no set
+VERBATIM_ENTITIES = LakeSchema(  # entity types come from the configurable gazetteer: no set
     asset="verbatim_entities",
     columns={
         "response_id": pl.String(),
@@ -150,9 +159,10 @@ VERBATIM_ENTITIES = RawSchema(  # entity types come from the configurable gazett
     key=("response_id", "entity_type", "entity"),
     time_column="",
     categories={"sentiment": ("negative", "neutral", "positive")},
+    drift=Drift(categorical=("entity_type", "entity", "sentiment", "channel")),
 )
 
-TOPIC_SUMMARIES = RawSchema(
+TOPIC_SUMMARIES = LakeSchema(
     asset="topic_summaries",
     columns={
         "topic_id": pl.String(),
@@ -169,9 +179,10 @@ TOPIC_SUMMARIES = RawSchema(
     key=("topic_id", "week"),
     time_column="",
     ranges={"n_verbatims": (1, None)},
+    drift=Drift(numeric=("n_verbatims",)),
 )
 
-METRIC_ANOMALIES = RawSchema(  # one row per series, grain and point of the day (issue 14)
+METRIC_ANOMALIES = LakeSchema(  # one row per series, grain and point of the day (issue 14)
     asset="metric_anomalies",
     columns={
         "series_id": pl.String(),
@@ -193,9 +204,10 @@ METRIC_ANOMALIES = RawSchema(  # one row per series, grain and point of the day 
     time_column="time",
     categories={"grain": ("daily", "hourly"), "severity": ("warning", "critical")},
     ranges={"score": (0, 1), "surprise": (0, None)},
+    drift=Drift(numeric=("score", "surprise"), categorical=("grain",)),
 )
 
-CAPACITY_SCENARIOS = RawSchema(  # one row per scenario and series touched, per origin (issue 14)
+CAPACITY_SCENARIOS = LakeSchema(  # one row per scenario and series touched, per origin (issue 14)
     asset="capacity_scenarios",
     columns={
         "scenario": pl.String(),
@@ -224,9 +236,10 @@ CAPACITY_SCENARIOS = RawSchema(  # one row per scenario and series touched, per 
         "baseline_p_cross_30d": (0, 1),
         "baseline_p_cross_90d": (0, 1),
     },
+    drift=Drift(numeric=("peak_forecast_90d",), categorical=("scenario", "kind")),
 )
 
-RECONCILED_FORECASTS = RawSchema(  # daily forecasts of every hierarchy node, reconciled (issue 14)
+RECONCILED_FORECASTS = LakeSchema(  # daily forecasts of every hierarchy node, reconciled (issue 14)
     asset="reconciled_forecasts",
     columns={
         "hierarchy": pl.String(),
@@ -248,7 +261,7 @@ RECONCILED_FORECASTS = RawSchema(  # daily forecasts of every hierarchy node, re
     time_column="target_time",
 )
 
-MODEL_MONITORING = RawSchema(  # long format: one row per model, metric and day
+MODEL_MONITORING = LakeSchema(  # long format: one row per model, metric and day
     asset="model_monitoring",
     columns={
         "model": pl.String(),
@@ -263,7 +276,7 @@ MODEL_MONITORING = RawSchema(  # long format: one row per model, metric and day
     time_column="",
 )
 
-MODEL_DECISIONS = RawSchema(  # written by resources/model_gate.py, not an IO manager
+MODEL_DECISIONS = LakeSchema(  # written by resources/model_gate.py, not an IO manager
     asset="model_decisions",
     columns={
         "decided_at": TS,
@@ -285,7 +298,7 @@ MODEL_DECISIONS = RawSchema(  # written by resources/model_gate.py, not an IO ma
     time_column="",
 )
 
-ML_OUTPUTS: dict[str, RawSchema] = {
+ML_OUTPUTS: dict[str, LakeSchema] = {
     s.asset: s
     for s in (
         CAPACITY_FORECASTS,
@@ -307,7 +320,7 @@ ML_OUTPUTS: dict[str, RawSchema] = {
 
 # Derived frames the warehouse does not read.
 
-METRIC_SERIES = RawSchema(
+METRIC_SERIES = LakeSchema(
     asset="metric_series",
     columns={
         "series_id": pl.String(),
@@ -327,9 +340,10 @@ METRIC_SERIES = RawSchema(
     time_column="time",
     categories={"grain": ("daily", "hourly"), "agg": ("mean", "p95", "sum")},
     ranges={"n_points": (0, None), "coverage": (0, 1)},
+    drift=Drift(numeric=("value", "coverage"), categorical=("grain", "agg", "metric")),
 )
 
-FORECAST_MODELS = RawSchema(  # one row per candidate scored (one for a baseline fallback)
+FORECAST_MODELS = LakeSchema(  # one row per candidate scored (one for a baseline fallback)
     asset="forecast_models",
     columns={
         "series_id": pl.String(),
@@ -352,9 +366,10 @@ FORECAST_MODELS = RawSchema(  # one row per candidate scored (one for a baseline
     time_column="origin",
     categories={"grain": ("daily", "hourly")},
     ranges={"mase": (0, None), "relative_mase": (0, None), "coverage80": (0, 1), "coverage95": (0, 1)},
+    drift=Drift(numeric=("relative_mase", "coverage80"), categorical=("model", "grain")),
 )
 
-TICKET_CLASSIFIER = RawSchema(  # one row per day: the model version in use (none before the
+TICKET_CLASSIFIER = LakeSchema(  # one row per day: the model version in use (none before the
     asset="ticket_classifier",  # first training), whether that day retrained, and why
     columns={
         "model_version": pl.String(),
@@ -372,9 +387,10 @@ TICKET_CLASSIFIER = RawSchema(  # one row per day: the model version in use (non
     key=("model_version",),
     time_column="",
     ranges={"category_macro_f1": (0, 1), "baseline_category_macro_f1": (0, 1), "n_train": (1, None)},
+    drift=Drift(numeric=("category_macro_f1", "baseline_category_macro_f1")),
 )
 
-TICKET_EMBEDDINGS = RawSchema(  # + ``embedding``: Array(Float32, the model's dimension),
+TICKET_EMBEDDINGS = LakeSchema(  # + ``embedding``: Array(Float32, the model's dimension),
     asset="ticket_embeddings",  # which depends on the configured model: not in the contract
     columns={
         "number": pl.String(),
@@ -387,4 +403,5 @@ TICKET_EMBEDDINGS = RawSchema(  # + ``embedding``: Array(Float32, the model's di
     key=("number",),
     time_column="opened_at",
     keep_extra=True,
+    drift=Drift(text=("text",)),
 )

@@ -1,4 +1,6 @@
-"""Canonical schemas of the raw assets: one place that sources, contracts and docs read.
+"""Canonical schemas of the lake: one ``LakeSchema`` per daily lake asset, the one place that
+sources, the asset factory (assets/lake.py), its contract and drift checks, the dbt sources and
+docs read. The raw assets' schemas are here; the derived frames' in resources/ml_schemas.py.
 
 Every raw frame also carries ``partition_date`` (the Europe/Paris day it belongs to).
 Timestamps are timezone-aware UTC instants.
@@ -22,7 +24,22 @@ TS = pl.Datetime("us", "UTC")
 
 
 @dataclass(frozen=True)
-class RawSchema:
+class Drift:
+    """Which columns the asset's Evidently drift check compares (assets/checks/drift.py)."""
+
+    numeric: tuple[str, ...] = ()
+    categorical: tuple[str, ...] = ()
+    text: tuple[str, ...] = ()
+
+    def options(self) -> dict[str, tuple[str, ...]]:
+        return {"numeric": self.numeric, "categorical": self.categorical, "text": self.text}
+
+
+@dataclass(frozen=True)
+class LakeSchema:
+    """The columns and rules of one daily lake asset (raw or derived); ``drift``: the columns
+    its drift check compares (none: no drift check)."""
+
     asset: str
     columns: dict[str, pl.DataType]
     required: tuple[str, ...]
@@ -37,6 +54,7 @@ class RawSchema:
     # (column, value, target, low, high): ``target`` in [low, high] where ``column == value``
     ranges_when: tuple[tuple[str, str, str, float | None, float | None], ...] = ()
     duplicates: str = "first"
+    drift: Drift | None = None
 
     @property
     def with_partition(self) -> dict[str, pl.DataType]:
@@ -46,7 +64,7 @@ class RawSchema:
         return pl.DataFrame(schema=self.with_partition)
 
 
-RAW_METRICS = RawSchema(
+RAW_METRICS = LakeSchema(
     asset="raw_metrics",
     columns={
         "timestamp": TS,
@@ -59,9 +77,10 @@ RAW_METRICS = RawSchema(
     key=("metric", "resource", "timestamp"),
     time_column="timestamp",
     ranges_when=(("unit", "%", "value", 0, 100),),
+    drift=Drift(numeric=("value",), categorical=("metric", "unit")),
 )
 
-RAW_INCIDENTS = RawSchema(
+RAW_INCIDENTS = LakeSchema(
     asset="raw_incidents",
     columns={
         "number": pl.String(),
@@ -88,9 +107,14 @@ RAW_INCIDENTS = RawSchema(
     ranges={"priority": (1, 5), "impact": (1, 3), "urgency": (1, 3)},
     orders=(("opened_at", "resolved_at", "resolved_at"),),
     duplicates="last",  # an incident updated twice in a day: its latest update is the day's
+    drift=Drift(
+        numeric=("priority",),
+        categorical=("category", "assignment_group", "state"),
+        text=("short_description",),
+    ),
 )
 
-RAW_VERBATIMS = RawSchema(
+RAW_VERBATIMS = LakeSchema(
     asset="raw_verbatims",
     columns={
         "response_id": pl.String(),
@@ -108,9 +132,10 @@ RAW_VERBATIMS = RawSchema(
     categories={"score_scale": (5, 10)},
     ranges={"score": (0, 10)},
     orders=(("score", "score_scale", "score"),),
+    drift=Drift(numeric=("score",), categorical=("channel", "product", "score_scale"), text=("verbatim",)),
 )
 
-RAW_SOFTWARE_INVENTORY = RawSchema(
+RAW_SOFTWARE_INVENTORY = LakeSchema(
     asset="raw_software_inventory",
     columns={
         "application": pl.String(),
@@ -124,9 +149,10 @@ RAW_SOFTWARE_INVENTORY = RawSchema(
     key=("application", "host", "product", "version"),
     time_column="discovered_at",
     categories={"environment": ("production", "preproduction", "recette", "development")},
+    drift=Drift(categorical=("product", "environment")),
 )
 
-RAW_EOL_CATALOG = RawSchema(
+RAW_EOL_CATALOG = LakeSchema(
     asset="raw_eol_catalog",
     columns={
         "product": pl.String(),
@@ -147,9 +173,10 @@ RAW_EOL_CATALOG = RawSchema(
     required=("product", "release_cycle", "eol"),
     key=("product", "release_cycle"),
     time_column="",
+    drift=Drift(categorical=("category",)),
 )
 
-RAW_APPLICATIONS = RawSchema(
+RAW_APPLICATIONS = LakeSchema(
     asset="raw_applications",
     columns={
         "application": pl.String(),
@@ -162,9 +189,10 @@ RAW_APPLICATIONS = RawSchema(
     key=("application",),
     time_column="",
     categories={"criticality": ("critical", "high", "medium", "low")},
+    drift=Drift(categorical=("criticality", "team")),
 )
 
-RAW_TEAM_INDICATORS = RawSchema(
+RAW_TEAM_INDICATORS = LakeSchema(
     asset="raw_team_indicators",
     columns={
         "team": pl.String(),
@@ -177,9 +205,10 @@ RAW_TEAM_INDICATORS = RawSchema(
     key=("team", "day"),
     time_column="day",
     ranges={"staff_on_duty": (0, None), "changes_deployed": (0, None), "oncall_pages": (0, None)},
+    drift=Drift(numeric=("staff_on_duty", "changes_deployed", "oncall_pages")),
 )
 
-RAW_SCHEMAS: dict[str, RawSchema] = {
+RAW_SCHEMAS: dict[str, LakeSchema] = {
     s.asset: s
     for s in (
         RAW_METRICS,

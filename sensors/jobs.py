@@ -3,18 +3,7 @@
 import dagster as dg
 
 from resources.calendar import daily_partitions
-from resources.config import SOURCES
-
-RAW_ASSET_OF_SOURCE = {
-    "metrics_source": "raw_metrics",
-    "incident_source": "raw_incidents",
-    "verbatim_source": "raw_verbatims",
-    "inventory_source": "raw_software_inventory",
-    "eol_catalog_source": "raw_eol_catalog",
-    "applications_source": "raw_applications",
-    "team_indicators_source": "raw_team_indicators",
-}
-assert set(RAW_ASSET_OF_SOURCE) == set(SOURCES)
+from resources.config import RAW_ASSET_OF_SOURCE
 
 daily_lakehouse_job = dg.define_asset_job(
     "daily_lakehouse",

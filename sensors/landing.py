@@ -17,10 +17,10 @@ from upath import UPath
 
 from resources.calendar import first_day, last_complete_day, range_tags
 from resources.calendar import now as paris_now
-from resources.config import LANDING_SUBDIRS, SOURCES, file_source
+from resources.config import LANDING_SUBDIRS, RAW_ASSET_OF_SOURCE, SOURCES, file_source
 from resources.sources.landing import LandingSource, file_effective_date, landing_files
 from resources.storage import LakehouseStorage
-from sensors.jobs import RAW_ASSET_OF_SOURCE, landing_jobs
+from sensors.jobs import landing_jobs
 
 CATALOG_SUFFIXES = (".md", ".json")
 

@@ -1,4 +1,4 @@
-"""Data-contract asset checks: the lake files of a run validated against a ``RawSchema``.
+"""Data-contract asset checks: the lake files of a run validated against a ``LakeSchema``.
 
 One factory, ``build_contract_check``, gives a raw asset a partitioned ``data_contract`` check.
 The check reads the run's days from the lake (``storage`` resource), one frame for all of them,
@@ -33,7 +33,7 @@ import dagster as dg
 import polars as pl
 
 from resources.calendar import context_days
-from resources.schemas import RawSchema
+from resources.schemas import LakeSchema
 from resources.storage import LakehouseStorage
 
 if TYPE_CHECKING:  # GX takes seconds to import: only when a check runs
@@ -41,10 +41,10 @@ if TYPE_CHECKING:  # GX takes seconds to import: only when a check runs
 
 SAMPLES = 5
 LAKE_DAY = "_lake_day"  # the day of the lake file a row was read from
-ExtraExpectations = Callable[[RawSchema], Iterable["gxe.Expectation"]]
+ExtraExpectations = Callable[[LakeSchema], Iterable["gxe.Expectation"]]
 
 
-def _conform(schema: RawSchema, frames: list[tuple[date, pl.DataFrame]]):
+def _conform(schema: LakeSchema, frames: list[tuple[date, pl.DataFrame]]):
     """One frame with the schema's columns and dtypes, plus the per-day structural findings."""
     expected = schema.with_partition
     absent: dict[str, list[str]] = {}
@@ -78,7 +78,7 @@ def _conform(schema: RawSchema, frames: list[tuple[date, pl.DataFrame]]):
     return data.drop(list(absent)), absent, mistyped
 
 
-def _value_expectations(schema: RawSchema, present: list[str], extra: ExtraExpectations | None):
+def _value_expectations(schema: LakeSchema, present: list[str], extra: ExtraExpectations | None):
     import great_expectations.expectations as gxe
 
     ok = set(present).__contains__
@@ -118,7 +118,7 @@ def _to_pandas(frame: pl.DataFrame):
     ).to_pandas()
 
 
-def validate_frame(schema: RawSchema, data: pl.DataFrame, extra: ExtraExpectations | None = None):
+def validate_frame(schema: LakeSchema, data: pl.DataFrame, extra: ExtraExpectations | None = None):
     """Run the schema's GX expectations on ``data``; returns the ExpectationValidationResults.
 
     Two batches of one whole-dataframe batch definition: the table-columns expectation sees a
@@ -191,7 +191,7 @@ def _failure(result) -> dict[str, Any]:
 
 
 def evaluate_contract(
-    schema: RawSchema, frames, missing: list[date], extra: ExtraExpectations | None = None
+    schema: LakeSchema, frames, missing: list[date], extra: ExtraExpectations | None = None
 ) -> dg.AssetCheckResult:
     """The check's logic, without Dagster context: frames are ``(day, polars frame)`` pairs."""
     days = len(frames) + len(missing)
@@ -243,7 +243,7 @@ def ordered(*columns: str) -> ExtraExpectations:
     """Extra expectations: each column at most the next one, row by row (e.g. the bands
     ``lo95 <= lo80 <= forecast <= hi80 <= hi95``)."""
 
-    def expectations(schema: RawSchema) -> list["gxe.Expectation"]:
+    def expectations(schema: LakeSchema) -> list["gxe.Expectation"]:
         import great_expectations.expectations as gxe
 
         return [
@@ -255,7 +255,7 @@ def ordered(*columns: str) -> ExtraExpectations:
 
 
 def build_contract_check(
-    schema: RawSchema,
+    schema: LakeSchema,
     partitions_def: dg.PartitionsDefinition,
     blocking: bool = True,
     extra_expectations: ExtraExpectations | None = None,

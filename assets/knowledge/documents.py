@@ -18,9 +18,11 @@ import dagster as dg
 import numpy as np
 import polars as pl
 
-from resources.calendar import context_days, daily_partitions, single_run
+from assets.lake import daily_lake_asset
+from resources.calendar import context_days
 from resources.nlp.embeddings import EmbeddingModel
 from resources.retrieval.corpus import corpus_files, read_corpus
+from resources.retrieval.schemas import DOCUMENT_CHUNKS, DOCUMENT_INDEX
 from resources.storage import LakehouseStorage, read_parquet
 
 
@@ -31,11 +33,9 @@ class DocumentsConfig(dg.Config):
     include_shipped: bool = True
 
 
-@dg.asset(
+@daily_lake_asset(
+    DOCUMENT_CHUNKS,
     group_name="knowledge",
-    partitions_def=daily_partitions,
-    backfill_policy=single_run,
-    io_manager_key="lake_io_manager",
     kinds={"polars"},
     description="Passages of the day's documents (runbooks, product pages, landing/docs/), "
     "headings and front matter kept.",
@@ -87,11 +87,9 @@ class IndexConfig(dg.Config):
     embed_release_cycles: bool = False
 
 
-@dg.asset(
+@daily_lake_asset(
+    DOCUMENT_INDEX,
     group_name="knowledge",
-    partitions_def=daily_partitions,
-    backfill_policy=single_run,
-    io_manager_key="lake_io_manager",
     kinds={"sentence-transformers", "polars"},
     description="Embeddings of the passages not embedded on an earlier day (incremental).",
 )

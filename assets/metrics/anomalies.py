@@ -9,11 +9,10 @@ through the alert sinks of the EOL alerts (run log, reports/alerts/alerts.jsonl,
 import dagster as dg
 import polars as pl
 
-from assets.checks.contracts import build_contract_check
-from assets.checks.drift import build_drift_check
+from assets.lake import daily_lake_asset, lake_checks
 from assets.metrics.history import run_histories
 from assets.metrics.series import metric_series
-from resources.calendar import TIMEZONE, context_days, daily_partitions, single_run
+from resources.calendar import TIMEZONE, context_days
 from resources.forecasting.anomaly import score_series
 from resources.forecasting.settings import ForecastSettings
 from resources.ml_schemas import METRIC_ANOMALIES
@@ -25,11 +24,9 @@ def score_all(histories: dict, threshold: float) -> list[pl.DataFrame]:
     return [score_series(hist, threshold) for grain in ("daily", "hourly") for hist in histories[grain]]
 
 
-@dg.asset(
+@daily_lake_asset(
+    METRIC_ANOMALIES,
     group_name="metrics",
-    partitions_def=daily_partitions,
-    backfill_policy=single_run,
-    io_manager_key="lake_io_manager",
     deps=[metric_series],
     kinds={"polars", "parquet"},
     description="Anomaly score (0-1: how unusual the point's robust surprise is against "
@@ -79,8 +76,5 @@ def metric_anomalies(
 
 
 anomaly_checks = [
-    build_contract_check(METRIC_ANOMALIES, daily_partitions),
-    build_drift_check(
-        "metric_anomalies", daily_partitions, numeric=["score", "surprise"], categorical=["grain"]
-    ),
+    *lake_checks(METRIC_ANOMALIES),
 ]

@@ -6,11 +6,11 @@ from datetime import date
 import dagster as dg
 import polars as pl
 
-from assets.checks.contracts import build_contract_check, ordered
-from assets.checks.drift import build_drift_check
+from assets.checks.contracts import ordered
+from assets.lake import daily_lake_asset, lake_checks
 from assets.metrics.history import run_histories
 from assets.metrics.series import metric_series
-from resources.calendar import TIMEZONE, context_days, daily_partitions, single_run
+from resources.calendar import TIMEZONE, context_days
 from resources.forecasting.engine import LstmCache, models_at
 from resources.forecasting.outputs import forecast_frame, model_rows, models_frame
 from resources.forecasting.settings import ForecastSettings
@@ -70,11 +70,9 @@ def _peak_hours(forecasts: pl.DataFrame, origin: date) -> str:
     )
 
 
-@dg.asset(
+@daily_lake_asset(
+    FORECAST_MODELS,
     group_name="metrics",
-    partitions_def=daily_partitions,
-    backfill_policy=single_run,
-    io_manager_key="lake_io_manager",
     deps=[metric_series],
     kinds={"darts", "parquet"},
     description="Per series and grain: every candidate (seasonal naive, AutoETS, AutoARIMA, "
@@ -100,11 +98,9 @@ def forecast_models(
     return frame
 
 
-@dg.asset(
+@daily_lake_asset(
+    CAPACITY_FORECASTS,
     group_name="metrics",
-    partitions_def=daily_partitions,
-    backfill_policy=single_run,
-    io_manager_key="lake_io_manager",
     kinds={"darts", "parquet"},
     description="Forecasts from each series' chosen model: daily for 1-90 days, hourly for "
     "the next 7 days (sub-daily sources), with 80 % and 95 % conformal "
@@ -145,22 +141,6 @@ def capacity_forecasts(
 
 
 forecast_checks = [
-    build_contract_check(FORECAST_MODELS, daily_partitions),
-    build_contract_check(
-        CAPACITY_FORECASTS,
-        daily_partitions,
-        extra_expectations=ordered("lo95", "lo80", "forecast", "hi80", "hi95"),
-    ),
-    build_drift_check(
-        "forecast_models",
-        daily_partitions,
-        numeric=["relative_mase", "coverage80"],
-        categorical=["model", "grain"],
-    ),
-    build_drift_check(
-        "capacity_forecasts",
-        daily_partitions,
-        numeric=["forecast", "horizon_days"],
-        categorical=["grain", "model"],
-    ),
+    *lake_checks(FORECAST_MODELS),
+    *lake_checks(CAPACITY_FORECASTS, extra_expectations=ordered("lo95", "lo80", "forecast", "hi80", "hi95")),
 ]

@@ -4,10 +4,10 @@ crosses it and the probability of crossing within 7/30/90 days; PNGs of the seri
 import dagster as dg
 import polars as pl
 
-from assets.checks.contracts import build_contract_check, ordered
-from assets.checks.drift import build_drift_check
+from assets.checks.contracts import ordered
+from assets.lake import daily_lake_asset, lake_checks
 from assets.metrics.history import run_histories
-from resources.calendar import context_days, daily_partitions, single_run
+from resources.calendar import context_days
 from resources.forecasting.headroom import headroom_frame, headroom_row
 from resources.forecasting.plots import markdown_image, risk_plot
 from resources.forecasting.settings import ForecastSettings
@@ -55,11 +55,9 @@ def _plots(context, storage, forecasting, days, frame, daily) -> dict:
     }
 
 
-@dg.asset(
+@daily_lake_asset(
+    CAPACITY_HEADROOM,
     group_name="metrics",
-    partitions_def=daily_partitions,
-    backfill_policy=single_run,
-    io_manager_key="lake_io_manager",
     kinds={"polars", "parquet"},
     description="Time to limit where a capacity threshold is configured "
     "(resources/forecasting/capacity_thresholds.yaml or thresholds_file): "
@@ -105,12 +103,5 @@ def capacity_headroom(
 
 
 headroom_checks = [
-    build_contract_check(
-        CAPACITY_HEADROOM,
-        daily_partitions,
-        extra_expectations=ordered("p_cross_7d", "p_cross_30d", "p_cross_90d"),
-    ),
-    build_drift_check(
-        "capacity_headroom", daily_partitions, numeric=["p_cross_30d", "p_cross_90d", "days_to_threshold"]
-    ),
+    *lake_checks(CAPACITY_HEADROOM, extra_expectations=ordered("p_cross_7d", "p_cross_30d", "p_cross_90d")),
 ]

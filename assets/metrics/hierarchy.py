@@ -9,9 +9,9 @@ import numpy as np
 import pandas as pd
 import polars as pl
 
-from assets.checks.contracts import build_contract_check
+from assets.lake import daily_lake_asset, lake_checks
 from assets.metrics.history import run_histories
-from resources.calendar import context_days, daily_partitions, single_run
+from resources.calendar import context_days, daily_partitions
 from resources.forecasting.hierarchy import (
     Hierarchy,
     forecast_node,
@@ -101,11 +101,9 @@ def reconcile_origin(
     return rows
 
 
-@dg.asset(
+@daily_lake_asset(
+    RECONCILED_FORECASTS,
     group_name="metrics",
-    partitions_def=daily_partitions,
-    backfill_policy=single_run,
-    io_manager_key="lake_io_manager",
     kinds={"numpy", "parquet"},
     description="Daily forecasts (90 days) of every node of the hierarchies of "
     "resources/forecasting/capacity_hierarchy.yaml (resource -> cluster -> "
@@ -191,4 +189,4 @@ def hierarchy_coherence(
     )
 
 
-hierarchy_checks = [hierarchy_coherence, build_contract_check(RECONCILED_FORECASTS, daily_partitions)]
+hierarchy_checks = [hierarchy_coherence, *lake_checks(RECONCILED_FORECASTS)]

@@ -5,9 +5,8 @@ scenario beside the baseline's, and PNGs of each scenario's most affected series
 import dagster as dg
 import polars as pl
 
-from assets.checks.contracts import build_contract_check
-from assets.checks.drift import build_drift_check
-from resources.calendar import context_days, daily_partitions, single_run
+from assets.lake import daily_lake_asset, lake_checks
+from resources.calendar import context_days
 from resources.forecasting.headroom import headroom_row
 from resources.forecasting.scenarios import SHIPPED, apply_scenario, load_scenarios, parse_scenarios
 from resources.forecasting.settings import ForecastSettings
@@ -94,11 +93,9 @@ def _plots(storage, day, daily, frame, scenarios, capped) -> dict:
     }
 
 
-@dg.asset(
+@daily_lake_asset(
+    CAPACITY_SCENARIOS,
     group_name="metrics",
-    partitions_def=daily_partitions,
-    backfill_policy=single_run,
-    io_manager_key="lake_io_manager",
     kinds={"polars", "parquet"},
     description="What-if scenarios (growth from a date, step, resource removed; run config "
     "or resources/forecasting/capacity_scenarios.yaml): per scenario and series "
@@ -145,11 +142,5 @@ def capacity_scenarios(
 
 
 scenario_checks = [
-    build_contract_check(CAPACITY_SCENARIOS, daily_partitions),
-    build_drift_check(
-        "capacity_scenarios",
-        daily_partitions,
-        numeric=["peak_forecast_90d"],
-        categorical=["scenario", "kind"],
-    ),
+    *lake_checks(CAPACITY_SCENARIOS),
 ]

@@ -3,18 +3,14 @@
 import dagster as dg
 import polars as pl
 
-from assets.checks.contracts import build_contract_check
-from assets.checks.drift import build_drift_check
-from resources.calendar import daily_partitions, single_run
+from assets.lake import daily_lake_asset, lake_checks
 from resources.forecasting.resample import resample
 from resources.ml_schemas import METRIC_SERIES
 
 
-@dg.asset(
+@daily_lake_asset(
+    METRIC_SERIES,
     group_name="metrics",
-    partitions_def=daily_partitions,
-    backfill_policy=single_run,
-    io_manager_key="lake_io_manager",
     kinds={"polars", "parquet"},
     description="Raw metrics resampled per Paris day: utilisation (%) as daily mean and p95 "
     "and hourly mean; volumes as daily and hourly sums completed for missing points "
@@ -36,11 +32,5 @@ def metric_series(context: dg.AssetExecutionContext, raw_metrics: pl.DataFrame) 
 
 
 metric_series_checks = [
-    build_contract_check(METRIC_SERIES, daily_partitions),
-    build_drift_check(
-        "metric_series",
-        daily_partitions,
-        numeric=["value", "coverage"],
-        categorical=["grain", "agg", "metric"],
-    ),
+    *lake_checks(METRIC_SERIES),
 ]

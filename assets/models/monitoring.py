@@ -23,8 +23,8 @@ from datetime import date
 import dagster as dg
 import polars as pl
 
-from assets.checks.contracts import build_contract_check
-from resources.calendar import context_days, daily_partitions, days_through, single_run
+from assets.lake import daily_lake_asset, lake_checks
+from resources.calendar import context_days, daily_partitions, days_through
 from resources.ml_schemas import MODEL_MONITORING
 from resources.model_registry import CHAMPION, ModelRegistry
 from resources.storage import LakehouseStorage
@@ -218,11 +218,9 @@ def forecast_rows(storage: LakehouseStorage, day: date, window: int) -> list[dic
     ]
 
 
-@dg.asset(
+@daily_lake_asset(
+    MODEL_MONITORING,
     group_name="appops360",
-    partitions_def=daily_partitions,
-    backfill_policy=single_run,
-    io_manager_key="lake_io_manager",
     kinds={"mlflow", "polars"},
     deps=["ticket_predictions", "verbatim_sentiment", "raw_incidents"],
     description="Live precision, coverage, class-share drift, topic outliers and forecast "
@@ -285,4 +283,4 @@ def live_metrics_hold(
     )
 
 
-model_monitoring_contract = build_contract_check(MODEL_MONITORING, daily_partitions)
+[model_monitoring_contract] = lake_checks(MODEL_MONITORING)  # no drift columns: the contract alone

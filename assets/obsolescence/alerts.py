@@ -15,14 +15,13 @@ import dagster as dg
 import duckdb
 import polars as pl
 
-from assets.checks.contracts import build_contract_check
-from assets.checks.drift import build_drift_check
-from resources.calendar import context_days, daily_partitions, single_run
+from assets.lake import daily_lake_asset, lake_checks
+from resources.calendar import context_days
 from resources.dbt import WAREHOUSE_POOL, local_path
-from resources.schemas import RawSchema
+from resources.schemas import Drift, LakeSchema
 from resources.storage import LakehouseStorage
 
-EOL_ALERTS = RawSchema(  # one alert per rule and subject and day
+EOL_ALERTS = LakeSchema(  # one alert per rule and subject and day
     asset="eol_alerts",
     columns={
         "alert_id": pl.String(),
@@ -41,6 +40,7 @@ EOL_ALERTS = RawSchema(  # one alert per rule and subject and day
     key=("alert_id",),
     time_column="",
     ranges={"components": (1, None), "hosts": (0, None)},
+    drift=Drift(numeric=("components",), categorical=("rule", "severity")),
 )
 ALERT_COLUMNS = EOL_ALERTS.with_partition
 
@@ -134,14 +134,11 @@ def evaluate_rules(warehouse: Path, rules: list[AlertRule], days: list) -> pl.Da
     )
 
 
-@dg.asset(
-    name="eol_alerts",
+@daily_lake_asset(
+    EOL_ALERTS,
     group_name="obsolescence",
     deps=["fct_installed_components", "dim_application"],
-    pool=WAREHOUSE_POOL,  # reads warehouse.duckdb: never while a dbt build writes it
-    partitions_def=daily_partitions,
-    backfill_policy=single_run,
-    io_manager_key="lake_io_manager",
+    pool=WAREHOUSE_POOL,
     kinds={"duckdb", "polars"},
     description="Alerts raised by the EOL threshold rules, per day; eol_alert_sensor sends "
     "each new one once (run log, reports/alerts/alerts.jsonl, optional webhook).",
@@ -164,8 +161,5 @@ def eol_alerts(
 
 
 eol_alerts_checks = [
-    build_contract_check(EOL_ALERTS, daily_partitions),
-    build_drift_check(
-        "eol_alerts", daily_partitions, numeric=["components"], categorical=["rule", "severity"]
-    ),
+    *lake_checks(EOL_ALERTS),
 ]

@@ -14,12 +14,11 @@ from datetime import date
 import dagster as dg
 import polars as pl
 
-from assets.checks.contracts import build_contract_check
-from assets.checks.drift import build_drift_check
+from assets.lake import daily_lake_asset, lake_checks
 from assets.tickets import registry as reg
 from assets.tickets.history import as_of, read_history
 from assets.tickets.training import TrainingParams, labelled, train_all
-from resources.calendar import context_days, daily_partitions, days_through, single_run
+from resources.calendar import context_days, days_through
 from resources.ml_schemas import TICKET_CLASSIFIER
 from resources.model_gate import write_decisions
 from resources.model_registry import CHALLENGER
@@ -85,11 +84,9 @@ def params_of(config: ClassifierConfig, embedding: EmbeddingModel) -> TrainingPa
     )
 
 
-@dg.asset(
+@daily_lake_asset(
+    TICKET_CLASSIFIER,
     group_name="tickets",
-    partitions_def=daily_partitions,
-    backfill_policy=single_run,
-    io_manager_key="lake_io_manager",
     deps=["raw_incidents"],
     kinds={"mlflow", "scikitlearn"},
     description="Ticket category/subcategory/group models in the MLflow registry; one row "
@@ -174,8 +171,5 @@ def ticket_classifier(
 
 
 ticket_classifier_checks = [
-    build_contract_check(TICKET_CLASSIFIER, daily_partitions),
-    build_drift_check(
-        "ticket_classifier", daily_partitions, numeric=["category_macro_f1", "baseline_category_macro_f1"]
-    ),
+    *lake_checks(TICKET_CLASSIFIER),
 ]

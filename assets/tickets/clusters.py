@@ -18,9 +18,8 @@ import numpy as np
 import polars as pl
 
 from assets.cadence import Cadence
-from assets.checks.contracts import build_contract_check
-from assets.checks.drift import build_drift_check
-from resources.calendar import context_days, daily_partitions, days_through, single_run
+from assets.lake import daily_lake_asset, lake_checks
+from resources.calendar import context_days, days_through
 from resources.centroids import previous_centroids, save_centroids
 from resources.ml_schemas import ROOT_CAUSE_CLUSTERS
 from resources.nlp.stopwords import stop_words
@@ -129,11 +128,9 @@ def cluster_day(
     return frame, {ids[c]: v for c, v in found.centroids.items()}
 
 
-@dg.asset(
+@daily_lake_asset(
+    ROOT_CAUSE_CLUSTERS,
     group_name="tickets",
-    partitions_def=daily_partitions,
-    backfill_policy=single_run,
-    io_manager_key="lake_io_manager",
     deps=["ticket_embeddings"],
     kinds={"umap", "hdbscan"},
     description="Root-cause clusters of the last 30 days of incidents, with stable ids.",
@@ -168,6 +165,5 @@ def root_cause_clusters(
 
 
 root_cause_clusters_checks = [
-    build_contract_check(ROOT_CAUSE_CLUSTERS, daily_partitions),
-    build_drift_check("root_cause_clusters", daily_partitions, numeric=["size_window", "size_day"]),
+    *lake_checks(ROOT_CAUSE_CLUSTERS),
 ]

@@ -11,10 +11,9 @@ import dagster as dg
 import numpy as np
 import polars as pl
 
-from assets.checks.contracts import build_contract_check
-from assets.checks.drift import build_drift_check
+from assets.lake import daily_lake_asset, lake_checks
 from assets.tickets.history import latest_per_number, with_text
-from resources.calendar import context_days, daily_partitions, days_before, single_run
+from resources.calendar import context_days, days_before
 from resources.ml_schemas import TICKET_EMBEDDINGS
 from resources.nlp.embeddings import EmbeddingModel
 from resources.progress import progress
@@ -62,11 +61,9 @@ def cached_embeddings(
     )
 
 
-@dg.asset(
+@daily_lake_asset(
+    TICKET_EMBEDDINGS,
     group_name="tickets",
-    partitions_def=daily_partitions,
-    backfill_policy=single_run,
-    io_manager_key="lake_io_manager",
     kinds={"sentence-transformers", "polars"},
     description="Sentence embeddings of each day's cleaned incident texts.",
 )
@@ -94,6 +91,5 @@ def ticket_embeddings(
 
 
 ticket_embeddings_checks = [
-    build_contract_check(TICKET_EMBEDDINGS, daily_partitions),
-    build_drift_check("ticket_embeddings", daily_partitions, text=["text"]),
+    *lake_checks(TICKET_EMBEDDINGS),
 ]

@@ -9,9 +9,9 @@ service reads the last days of this asset and keeps each incident's newest row.
 import dagster as dg
 import polars as pl
 
-from assets.checks.contracts import build_contract_check
+from assets.lake import daily_lake_asset, lake_checks
 from assets.tickets.history import latest_per_number, with_text
-from resources.calendar import context_days, daily_partitions, single_run
+from resources.calendar import context_days
 from resources.retrieval.schemas import INCIDENT_INDEX
 
 RESOLVED_STATES = ("6", "7", "resolved", "closed", "résolu", "clos")
@@ -43,11 +43,9 @@ def resolved_incidents(incidents: pl.DataFrame, embeddings: pl.DataFrame) -> pl.
     return resolved.join(vectors, on="number", how="left").select(COLUMNS)
 
 
-@dg.asset(
+@daily_lake_asset(
+    INCIDENT_INDEX,
     group_name="tickets",
-    partitions_def=daily_partitions,
-    backfill_policy=single_run,
-    io_manager_key="lake_io_manager",
     kinds={"polars"},
     description="Resolved incidents with text, embedding, labels and close notes, "
     "for similar-incident search.",
@@ -69,4 +67,4 @@ def incident_index(
     return out
 
 
-incident_index_checks = [build_contract_check(INCIDENT_INDEX, daily_partitions)]
+incident_index_checks = [*lake_checks(INCIDENT_INDEX)]

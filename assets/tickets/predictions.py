@@ -10,12 +10,11 @@ validation at ``target_precision``) and ``review_reason`` says which threshold a
 import dagster as dg
 import polars as pl
 
-from assets.checks.contracts import build_contract_check
-from assets.checks.drift import build_drift_check
+from assets.lake import daily_lake_asset, lake_checks
 from assets.tickets import registry as reg
 from assets.tickets.history import latest_per_number, with_text
 from assets.tickets.model import TicketModels
-from resources.calendar import context_days, daily_partitions, single_run
+from resources.calendar import context_days
 from resources.ml_schemas import TICKET_PREDICTIONS
 from resources.model_registry import ModelRegistry
 from resources.storage import LakehouseStorage
@@ -51,11 +50,9 @@ def predict_day(models: TicketModels, row: dict, incidents: pl.DataFrame, challe
     )
 
 
-@dg.asset(
+@daily_lake_asset(
+    TICKET_PREDICTIONS,
     group_name="tickets",
-    partitions_def=daily_partitions,
-    backfill_policy=single_run,
-    io_manager_key="lake_io_manager",
     kinds={"mlflow", "polars"},
     description="Predicted category, subcategory and assignment group of each day's incidents, "
     "needs_review with its reason, and the challenger's category in shadow.",
@@ -109,11 +106,5 @@ def _agreement(frame: pl.DataFrame) -> float:
 
 
 ticket_predictions_checks = [
-    build_contract_check(TICKET_PREDICTIONS, daily_partitions),
-    build_drift_check(
-        "ticket_predictions",
-        daily_partitions,
-        numeric=["category_confidence", "subcategory_confidence"],
-        categorical=["predicted_category", "predicted_subcategory", "needs_review"],
-    ),
+    *lake_checks(TICKET_PREDICTIONS),
 ]

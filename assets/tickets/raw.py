@@ -1,9 +1,7 @@
 """``raw_incidents``: each incident as last updated on the day (``sys_updated_on``)."""
 
-from assets.checks.contracts import build_contract_check
-from assets.checks.drift import build_drift_check
+from assets.lake import lake_checks
 from assets.raw import build_raw_asset
-from resources.calendar import daily_partitions
 from resources.redaction import build_sanitizer
 from resources.schemas import RAW_INCIDENTS
 
@@ -23,7 +21,6 @@ PERSON_COLUMNS = (
 
 raw_incidents = build_raw_asset(
     RAW_INCIDENTS,
-    "incident_source",
     "tickets",
     "ServiceNow incidents updated on the day, with ServiceNow's column names; extra columns kept. "
     "Personal data in free text (and in any extra text column) is replaced by typed "
@@ -34,12 +31,5 @@ raw_incidents = build_raw_asset(
 )
 
 raw_incidents_checks = [
-    build_contract_check(RAW_INCIDENTS, daily_partitions),
-    build_drift_check(
-        "raw_incidents",
-        daily_partitions,
-        numeric=["priority"],
-        categorical=["category", "assignment_group", "state"],
-        text=["short_description"],
-    ),
+    *lake_checks(RAW_INCIDENTS),
 ]

@@ -4,11 +4,10 @@ the answer's sentiment, so that BI can count mentions per entity and sentiment."
 import dagster as dg
 import polars as pl
 
-from assets.checks.contracts import build_contract_check
-from assets.checks.drift import build_drift_check
+from assets.lake import daily_lake_asset, lake_checks
 from assets.verbatims.common import SCORE_TO_SENTIMENT, texts_of_days
 from assets.verbatims.gazetteer import Gazetteer
-from resources.calendar import context_days, daily_partitions, single_run
+from resources.calendar import context_days
 from resources.ml_schemas import VERBATIM_ENTITIES
 from resources.storage import LakehouseStorage
 
@@ -38,11 +37,9 @@ def extract(answers: pl.DataFrame, sentiment: pl.DataFrame | None, gazetteer: Ga
     return pl.DataFrame(rows, schema=VERBATIM_ENTITIES.with_partition, orient="row")
 
 
-@dg.asset(
+@daily_lake_asset(
+    VERBATIM_ENTITIES,
     group_name="verbatims",
-    partitions_def=daily_partitions,
-    backfill_policy=single_run,
-    io_manager_key="lake_io_manager",
     deps=["raw_verbatims", "verbatim_sentiment"],
     kinds={"polars"},
     description="Channels, products, agencies and problems named in each verbatim (gazetteer "
@@ -68,8 +65,5 @@ def verbatim_entities(context: dg.AssetExecutionContext, storage: LakehouseStora
 
 
 verbatim_entities_checks = [
-    build_contract_check(VERBATIM_ENTITIES, daily_partitions),
-    build_drift_check(
-        "verbatim_entities", daily_partitions, categorical=["entity_type", "entity", "sentiment", "channel"]
-    ),
+    *lake_checks(VERBATIM_ENTITIES),
 ]

@@ -16,11 +16,10 @@ from datetime import date, timedelta
 import dagster as dg
 import polars as pl
 
-from assets.checks.contracts import build_contract_check
-from assets.checks.drift import build_drift_check
+from assets.lake import daily_lake_asset, lake_checks
 from assets.verbatims import sentiment_model as sm
 from assets.verbatims.common import SCORE_TO_SENTIMENT, block_start, texts_of_days
-from resources.calendar import context_days, daily_partitions, days_before, single_run
+from resources.calendar import context_days, days_before
 from resources.ml_schemas import VERBATIM_SENTIMENT
 from resources.model_gate import write_decisions
 from resources.model_registry import ModelRegistry
@@ -120,11 +119,9 @@ def predict_days(
     return frame.select(list(VERBATIM_SENTIMENT.with_partition)).cast(VERBATIM_SENTIMENT.with_partition)
 
 
-@dg.asset(
+@daily_lake_asset(
+    VERBATIM_SENTIMENT,
     group_name="verbatims",
-    partitions_def=daily_partitions,
-    backfill_policy=single_run,
-    io_manager_key="lake_io_manager",
     deps=["raw_verbatims"],
     kinds={"mlflow", "polars"},
     description="Satisfaction class (negative/neutral/positive) read from each verbatim by the "
@@ -172,11 +169,5 @@ def verbatim_sentiment(
 
 
 verbatim_sentiment_checks = [
-    build_contract_check(VERBATIM_SENTIMENT, daily_partitions),
-    build_drift_check(
-        "verbatim_sentiment",
-        daily_partitions,
-        numeric=["confidence"],
-        categorical=["predicted_class", "score_class", "contradiction"],
-    ),
+    *lake_checks(VERBATIM_SENTIMENT),
 ]

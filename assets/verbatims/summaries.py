@@ -11,10 +11,9 @@ import dagster as dg
 import numpy as np
 import polars as pl
 
-from assets.checks.contracts import build_contract_check
-from assets.checks.drift import build_drift_check
+from assets.lake import daily_lake_asset, lake_checks
 from assets.verbatims.common import embed_answers, iso_week, texts_of_days
-from resources.calendar import context_days, daily_partitions, single_run
+from resources.calendar import context_days
 from resources.llm import LLMResource
 from resources.ml_schemas import TOPIC_SUMMARIES
 from resources.nlp.embeddings import EmbeddingModel
@@ -99,11 +98,9 @@ def summarise_day(
     return pl.DataFrame(rows, schema=TOPIC_SUMMARIES.with_partition, orient="row")
 
 
-@dg.asset(
+@daily_lake_asset(
+    TOPIC_SUMMARIES,
     group_name="verbatims",
-    partitions_def=daily_partitions,
-    backfill_policy=single_run,
-    io_manager_key="lake_io_manager",
     kinds={"polars"},
     deps=["raw_verbatims", "verbatim_topics", "verbatim_topic_assignments"],
     description="Per topic and ISO week (to date): the most central verbatims, de-duplicated; "
@@ -121,6 +118,5 @@ def topic_summaries(
 
 
 topic_summaries_checks = [
-    build_contract_check(TOPIC_SUMMARIES, daily_partitions),
-    build_drift_check("topic_summaries", daily_partitions, numeric=["n_verbatims"]),
+    *lake_checks(TOPIC_SUMMARIES),
 ]

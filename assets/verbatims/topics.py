@@ -18,8 +18,7 @@ import numpy as np
 import polars as pl
 
 from assets.cadence import Cadence
-from assets.checks.contracts import build_contract_check
-from assets.checks.drift import build_drift_check
+from assets.lake import lake_checks
 from assets.verbatims.common import embed_answers, texts_of_days
 from resources.calendar import context_days, daily_partitions, days_before, single_run
 from resources.centroids import previous_centroids, save_centroids
@@ -174,9 +173,6 @@ def verbatim_topics(
 
 
 verbatim_topics_checks = [
-    build_contract_check(VERBATIM_TOPICS, daily_partitions),
-    build_contract_check(VERBATIM_TOPIC_ASSIGNMENTS, daily_partitions),
-    build_drift_check(
-        "verbatim_topics", daily_partitions, numeric=["size_window", "size_day"], categorical=["is_emerging"]
-    ),
+    *lake_checks(VERBATIM_TOPICS),
+    *lake_checks(VERBATIM_TOPIC_ASSIGNMENTS),
 ]

@@ -3,7 +3,7 @@
 import polars as pl
 
 from resources.ml_schemas import ML_OUTPUTS
-from resources.schemas import RAW_SCHEMAS, RawSchema
+from resources.schemas import RAW_SCHEMAS, LakeSchema
 
 _TYPES = {
     pl.String: "VARCHAR",
@@ -26,9 +26,9 @@ def duck_type(dtype: pl.DataType) -> str:
         raise ValueError(f"no DuckDB type for polars {dtype}") from None
 
 
-def source_columns(schema: RawSchema) -> dict[str, str]:
+def source_columns(schema: LakeSchema) -> dict[str, str]:
     """Every column a lake file of ``schema`` holds (``partition_date`` included), typed."""
     return {name: duck_type(dtype) for name, dtype in schema.with_partition.items()}
 
 
-LAKE_SCHEMAS: dict[str, RawSchema] = {**RAW_SCHEMAS, **ML_OUTPUTS}
+LAKE_SCHEMAS: dict[str, LakeSchema] = {**RAW_SCHEMAS, **ML_OUTPUTS}

@@ -4,9 +4,9 @@ left out, as for ``ticket_embeddings``."""
 
 import polars as pl
 
-from resources.schemas import TS, RawSchema
+from resources.schemas import TS, LakeSchema
 
-INCIDENT_INDEX = RawSchema(
+INCIDENT_INDEX = LakeSchema(
     asset="incident_index",
     columns={
         "number": pl.String(),
@@ -28,7 +28,7 @@ INCIDENT_INDEX = RawSchema(
     keep_extra=True,
 )
 
-DOCUMENT_CHUNKS = RawSchema(
+DOCUMENT_CHUNKS = LakeSchema(
     asset="document_chunks",
     columns={
         "path": pl.String(),
@@ -49,7 +49,7 @@ DOCUMENT_CHUNKS = RawSchema(
     ranges={"position": (0, None)},
 )
 
-DOCUMENT_INDEX = RawSchema(
+DOCUMENT_INDEX = LakeSchema(
     asset="document_index",
     columns={"chunk_id": pl.String(), "path": pl.String(), "model_id": pl.String()},
     required=("chunk_id", "path", "model_id"),

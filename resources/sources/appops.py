@@ -6,14 +6,14 @@ from datetime import date
 
 import polars as pl
 
-from resources.schemas import RAW_APPLICATIONS, RAW_TEAM_INDICATORS, RawSchema
+from resources.schemas import RAW_APPLICATIONS, RAW_TEAM_INDICATORS, LakeSchema
 from resources.sources.base import RawSource
 from resources.sources.landing import DemoSource, LandingSource
 
 
 class ApplicationsSource(RawSource):
     @property
-    def schema(self) -> RawSchema:
+    def schema(self) -> LakeSchema:
         return RAW_APPLICATIONS
 
 
@@ -30,7 +30,7 @@ class FileApplicationsSource(LandingSource, ApplicationsSource):
 
 class TeamIndicatorsSource(RawSource):
     @property
-    def schema(self) -> RawSchema:
+    def schema(self) -> LakeSchema:
         return RAW_TEAM_INDICATORS
 
 

@@ -10,7 +10,7 @@ from datetime import date
 import dagster as dg
 import polars as pl
 
-from resources.schemas import RawSchema
+from resources.schemas import LakeSchema
 
 REJECT_COLUMNS = {
     "_file": pl.String(),
@@ -47,7 +47,7 @@ class RawSource(dg.ConfigurableResource):
 
     @property
     @abstractmethod
-    def schema(self) -> RawSchema: ...
+    def schema(self) -> LakeSchema: ...
 
     @abstractmethod
     def read(self, start: date, end: date, log: logging.Logger | None = None) -> SourceBatch: ...

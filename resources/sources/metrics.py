@@ -7,14 +7,14 @@ from datetime import date
 import polars as pl
 from upath import UPath
 
-from resources.schemas import RAW_METRICS, RawSchema
+from resources.schemas import RAW_METRICS, LakeSchema
 from resources.sources.base import RawSource
 from resources.sources.landing import DemoSource, LandingSource
 
 
 class MetricsSource(RawSource):
     @property
-    def schema(self) -> RawSchema:
+    def schema(self) -> LakeSchema:
         return RAW_METRICS
 
 

@@ -10,7 +10,7 @@ import polars as pl
 from upath import UPath
 
 from resources.calendar import days_in
-from resources.schemas import RAW_EOL_CATALOG, RAW_SOFTWARE_INVENTORY, RawSchema
+from resources.schemas import RAW_EOL_CATALOG, RAW_SOFTWARE_INVENTORY, LakeSchema
 from resources.sources.base import RawSource, SourceBatch
 from resources.sources.landing import DemoSource, LandingSource
 from resources.sources.parsing import LandingFileError, empty_rejects
@@ -18,7 +18,7 @@ from resources.sources.parsing import LandingFileError, empty_rejects
 
 class InventorySource(RawSource):
     @property
-    def schema(self) -> RawSchema:
+    def schema(self) -> LakeSchema:
         return RAW_SOFTWARE_INVENTORY
 
 
@@ -58,7 +58,7 @@ class EolCatalogSource(RawSource):
     """
 
     @property
-    def schema(self) -> RawSchema:
+    def schema(self) -> LakeSchema:
         return RAW_EOL_CATALOG
 
     @property

@@ -13,7 +13,7 @@ from datetime import date
 import polars as pl
 
 from resources.calendar import TIMEZONE, paris_date
-from resources.schemas import RawSchema
+from resources.schemas import LakeSchema
 from resources.sources.aliases import Aliases, aliases_for, value_key
 from resources.sources.base import REJECT_COLUMNS
 
@@ -136,18 +136,18 @@ def parse_column(col: pl.Expr, dtype: pl.DataType, tz: str) -> pl.Expr:
     raise TypeError(f"no parser for {dtype}")
 
 
-def _day_of(schema: RawSchema, column: pl.Expr) -> pl.Expr:
+def _day_of(schema: LakeSchema, column: pl.Expr) -> pl.Expr:
     if schema.columns[schema.time_column] == pl.Date():
         return column
     return paris_date(column)
 
 
-def partition_date_expr(schema: RawSchema) -> pl.Expr:
+def partition_date_expr(schema: LakeSchema) -> pl.Expr:
     """The Europe/Paris day of the schema's time column."""
     return _day_of(schema, pl.col(schema.time_column))
 
 
-def apply_column_aliases(raw: pl.DataFrame, schema: RawSchema, aliases: Aliases) -> pl.DataFrame:
+def apply_column_aliases(raw: pl.DataFrame, schema: LakeSchema, aliases: Aliases) -> pl.DataFrame:
     """Rename alias columns to their canonical name when the canonical one is absent."""
     renames: dict[str, str] = {}
     for name in raw.columns:
@@ -162,7 +162,7 @@ def apply_column_aliases(raw: pl.DataFrame, schema: RawSchema, aliases: Aliases)
     return raw.rename(renames) if renames else raw
 
 
-def _time_frame(text: pl.DataFrame, schema: RawSchema, tz: str) -> pl.DataFrame:
+def _time_frame(text: pl.DataFrame, schema: LakeSchema, tz: str) -> pl.DataFrame:
     """Parse the datetime columns, resolving autumn DST ambiguity by order within the file.
 
     A naive local time of the repeated hour is read as summer time the first time a key
@@ -231,7 +231,7 @@ def _category_values(frame: pl.DataFrame, column: str, allowed: tuple, aliases: 
     return pl.col(column).replace_strict(mapping, default=None, return_dtype=pl.String)
 
 
-def _rule_reasons(schema: RawSchema, sanity: tuple[date, date] | None) -> list[pl.Expr]:
+def _rule_reasons(schema: LakeSchema, sanity: tuple[date, date] | None) -> list[pl.Expr]:
     """Row rules on parsed values, as ``column|reason`` (null when the row passes)."""
     reasons = []
     for c, dtype in schema.columns.items():
@@ -299,7 +299,7 @@ def _day_of_dtype(dtype: pl.DataType, value: pl.Expr) -> pl.Expr:
 
 def coerce_frame(
     raw: pl.DataFrame,
-    schema: RawSchema,
+    schema: LakeSchema,
     origin: str,
     source_timezone: str = TIMEZONE,
     row_offset: int = 2,

@@ -12,7 +12,7 @@ from pydantic import Field
 from upath import UPath
 
 from resources.calendar import PARIS, day_bounds_utc
-from resources.schemas import RAW_INCIDENTS, RawSchema
+from resources.schemas import RAW_INCIDENTS, LakeSchema
 from resources.sources.base import RawSource, SourceBatch
 from resources.sources.parsing import coerce_frame
 from resources.sources.servicenow_client import ServiceNowClient, parse_sn_time, to_sn_time
@@ -35,7 +35,7 @@ def leading_int(value: str | None) -> str | None:
     return match.group(1) if match else value
 
 
-def records_frame(records: list[dict[str, str | None]], schema: RawSchema) -> pl.DataFrame:
+def records_frame(records: list[dict[str, str | None]], schema: LakeSchema) -> pl.DataFrame:
     """Records as String columns: every field seen (schema columns first), choice labels cut."""
     names = list(schema.columns)
     for record in records:
@@ -73,7 +73,7 @@ class ServiceNowIncidentSource(RawSource):
     state_dir: str | None = None
 
     @property
-    def schema(self) -> RawSchema:
+    def schema(self) -> LakeSchema:
         return RAW_INCIDENTS
 
     def client(self) -> ServiceNowClient:

@@ -6,14 +6,14 @@ from datetime import date
 
 import polars as pl
 
-from resources.schemas import RAW_VERBATIMS, RawSchema
+from resources.schemas import RAW_VERBATIMS, LakeSchema
 from resources.sources.base import RawSource
 from resources.sources.landing import DemoSource, LandingSource
 
 
 class VerbatimSource(RawSource):
     @property
-    def schema(self) -> RawSchema:
+    def schema(self) -> LakeSchema:
         return RAW_VERBATIMS
 
 

@@ -1,0 +1,46 @@
+"""One declaration of a daily lake asset, driven by its ``LakeSchema`` (resources/schemas.py):
+
+- ``daily_lake_asset(schema, ...)``: the asset decorator that names the asset after its schema
+  and sets what every daily lake asset shares: daily partitions, the single-run backfill
+  policy, the lake IO manager (one Parquet file per day), its kinds. Owners come from the
+  asset's group, set once for every asset in definitions.py (resources/owners.py).
+- ``lake_checks(schema)``: its checks, built from the same schema: the blocking data contract
+  (assets/checks/contracts.py) and, when the schema names drift columns, the drift check
+  (assets/checks/drift.py).
+"""
+
+from collections.abc import Callable, Iterable
+
+import dagster as dg
+
+from assets.checks.contracts import ExtraExpectations, build_contract_check
+from assets.checks.drift import build_drift_check
+from resources.calendar import daily_partitions, single_run
+from resources.schemas import LakeSchema
+
+LAKE_KINDS = frozenset({"polars", "parquet"})
+
+
+def daily_lake_asset(
+    schema: LakeSchema, *, kinds: Iterable[str] = LAKE_KINDS, **asset_args
+) -> Callable[[Callable], dg.AssetsDefinition]:
+    """``@dg.asset`` for the daily lake asset of ``schema`` (other ``dg.asset`` arguments pass
+    through: group_name, description, deps, ins, config...)."""
+    return dg.asset(
+        name=schema.asset,
+        partitions_def=daily_partitions,
+        backfill_policy=single_run,
+        io_manager_key="lake_io_manager",
+        kinds=set(kinds),
+        **asset_args,
+    )
+
+
+def lake_checks(
+    schema: LakeSchema, blocking: bool = True, extra_expectations: ExtraExpectations | None = None
+) -> list[dg.AssetChecksDefinition]:
+    """The data contract of ``schema``'s asset, and its drift check when the schema has one."""
+    checks = [build_contract_check(schema, daily_partitions, blocking, extra_expectations)]
+    if schema.drift is not None:
+        checks.append(build_drift_check(schema.asset, daily_partitions, **schema.drift.options()))
+    return checks
