@@ -23,7 +23,7 @@ from resources.calendar import context_days
 from resources.nlp.embeddings import EmbeddingModel
 from resources.retrieval.corpus import corpus_files, read_corpus
 from resources.retrieval.schemas import DOCUMENT_CHUNKS, DOCUMENT_INDEX
-from resources.storage import LakehouseStorage, read_parquet
+from resources.storage import LakehouseStorage
 
 
 class DocumentsConfig(dg.Config):
@@ -69,15 +69,11 @@ def document_chunks(
 
 def embedded_before(storage: LakehouseStorage, day: date, model_id: str) -> set[str]:
     """``chunk_id``s some day before ``day`` has embedded with ``model_id``."""
-    folder = storage.lake_dir("document_index")
-    if not folder.exists():
-        return set()
     done: set[str] = set()
-    for path in folder.glob("*.parquet"):
-        if path.stem < day.isoformat():
-            frame = read_parquet(path)
-            if frame.height:
-                done |= set(frame.filter(pl.col("model_id") == model_id)["chunk_id"].to_list())
+    for earlier in (d for d in storage.lake_days("document_index") if d < day):
+        frame = storage.read_days("document_index", [earlier], strict=True)  # one model's width each
+        if frame.height:
+            done |= set(frame.filter(pl.col("model_id") == model_id)["chunk_id"].to_list())
     return done
 
 
