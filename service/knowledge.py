@@ -34,11 +34,9 @@ def current_version(storage: LakehouseStorage) -> dict:
 
 
 def lake_version(storage: LakehouseStorage, asset: str) -> tuple:
-    folder = storage.lake_dir(asset)
-    if not folder.exists():
-        return ()
     out = []
-    for path in sorted(folder.glob("*.parquet"), key=lambda p: p.name):
+    for day in storage.lake_days(asset):
+        path = storage.lake_file(asset, day)
         info = path.stat()
         out.append((path.name, info.st_size, getattr(info, "st_mtime", 0)))
     return tuple(out)

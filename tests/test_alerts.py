@@ -81,6 +81,7 @@ def test_each_alert_is_sent_once(copied_root, webhook, monkeypatch):
     assert "2 new alert(s)" in result.skip_message
     jsonl = copied_root / "reports" / "alerts" / "alerts.jsonl"
     assert len(jsonl.read_text().splitlines()) == 2 and len(received) == 2
+    assert all(a["text"] == a["message"] and a["alert_id"] for a in received)  # one payload shape
 
     cursor, result = _tick(copied_root, cursor)  # next tick
     assert result.skip_message == "no new alert"
