@@ -298,6 +298,28 @@ MODEL_DECISIONS = LakeSchema(  # written by resources/model_gate.py, not an IO m
     time_column="",
 )
 
+EOL_ALERTS = LakeSchema(  # one alert per rule and subject and day
+    asset="eol_alerts",
+    columns={
+        "alert_id": pl.String(),
+        "rule": pl.String(),
+        "severity": pl.String(),
+        "application": pl.String(),
+        "team": pl.String(),
+        "product": pl.String(),
+        "release_cycle": pl.String(),
+        "components": pl.Int64(),
+        "hosts": pl.Int64(),
+        "min_days_to_eol": pl.Int64(),
+        "message": pl.String(),
+    },
+    required=("alert_id", "rule", "severity", "application", "components", "message"),
+    key=("alert_id",),
+    time_column="",
+    ranges={"components": (1, None), "hosts": (0, None)},
+    drift=Drift(numeric=("components",), categorical=("rule", "severity")),
+)
+
 ML_OUTPUTS: dict[str, LakeSchema] = {
     s.asset: s
     for s in (

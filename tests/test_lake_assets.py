@@ -7,7 +7,7 @@ import dagster as dg
 from definitions import build_definitions
 from resources.calendar import daily_partitions
 from resources.config import RAW_ASSET_OF_SOURCE, SOURCES
-from resources.ml_schemas import ML_OUTPUTS
+from resources.ml_schemas import EOL_ALERTS, ML_OUTPUTS
 from resources.retrieval.schemas import DOCUMENT_CHUNKS, DOCUMENT_INDEX, INCIDENT_INDEX
 from resources.schemas import RAW_SCHEMAS
 

@@ -18,30 +18,9 @@ import polars as pl
 from assets.lake import daily_lake_asset, lake_checks
 from resources.calendar import context_days
 from resources.dbt import WAREHOUSE_POOL, local_path
-from resources.schemas import Drift, LakeSchema
+from resources.ml_schemas import EOL_ALERTS
 from resources.storage import LakehouseStorage
 
-EOL_ALERTS = LakeSchema(  # one alert per rule and subject and day
-    asset="eol_alerts",
-    columns={
-        "alert_id": pl.String(),
-        "rule": pl.String(),
-        "severity": pl.String(),
-        "application": pl.String(),
-        "team": pl.String(),
-        "product": pl.String(),
-        "release_cycle": pl.String(),
-        "components": pl.Int64(),
-        "hosts": pl.Int64(),
-        "min_days_to_eol": pl.Int64(),
-        "message": pl.String(),
-    },
-    required=("alert_id", "rule", "severity", "application", "components", "message"),
-    key=("alert_id",),
-    time_column="",
-    ranges={"components": (1, None), "hosts": (0, None)},
-    drift=Drift(numeric=("components",), categorical=("rule", "severity")),
-)
 ALERT_COLUMNS = EOL_ALERTS.with_partition
 
 
