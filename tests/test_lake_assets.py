@@ -14,7 +14,7 @@ from resources.schemas import RAW_SCHEMAS
 SCHEMAS = {
     **RAW_SCHEMAS,
     **ML_OUTPUTS,
-    **{s.asset: s for s in (DOCUMENT_CHUNKS, DOCUMENT_INDEX, INCIDENT_INDEX)},
+    **{s.asset: s for s in (DOCUMENT_CHUNKS, DOCUMENT_INDEX, INCIDENT_INDEX, EOL_ALERTS)},
 }
 
 
