@@ -1,6 +1,7 @@
 """Compare the tables of two storage roots (e.g. a demo run before and after a change, or a
-local root and an object-store one): every lake file (asset x day) and every table of
-``serving.duckdb`` (its ``_serving_build`` stamp aside), rows sorted, floats to 1e-9 relative.
+local root and an object-store one): every lake and quarantine file (asset x day) and every
+table of ``serving.duckdb`` (its ``_serving_build`` stamp aside), rows sorted, floats to 1e-9
+relative; the committee reports (HTML) byte for byte.
 
     .venv/bin/python bench/compare_serving.py BEFORE_ROOT AFTER_ROOT [--warehouse]
 
@@ -60,19 +61,23 @@ def compare_frames(a: pl.DataFrame, b: pl.DataFrame) -> str:
     return "identical" if not differ else "differs: " + ", ".join(differ)
 
 
-def compare_lake(before: UPath, after: UPath) -> dict[str, str]:
+def compare_files(before: UPath, after: UPath, folder: str, pattern: str) -> dict[str, str]:
+    """Every file matching ``pattern`` under ``folder`` of either root: Parquet files compared
+    as tables, other files byte for byte."""
     report: dict[str, str] = {}
     names = set()
     for root in (before, after):
-        lake = root / "lake"
-        if lake.exists():
-            names |= {str(p.relative_to(lake)) for p in lake.rglob("*.parquet")}
+        if (root / folder).exists():
+            names |= {str(p.relative_to(root / folder)) for p in (root / folder).rglob(pattern)}
     for name in sorted(names):
-        a, b = before / "lake" / name, after / "lake" / name
+        a, b = before / folder / name, after / folder / name
+        key = f"{folder}/{name}"
         if not (a.exists() and b.exists()):
-            report[f"lake/{name}"] = "only in " + ("before" if a.exists() else "after")
-            continue
-        report[f"lake/{name}"] = compare_frames(read_parquet(a), read_parquet(b))
+            report[key] = "only in " + ("before" if a.exists() else "after")
+        elif name.endswith(".parquet"):
+            report[key] = compare_frames(read_parquet(a), read_parquet(b))
+        else:
+            report[key] = "identical" if a.read_bytes() == b.read_bytes() else "differs"
     return report
 
 
@@ -110,7 +115,12 @@ def compare_duckdb(before: UPath, after: UPath, name: str) -> dict[str, str]:
 
 def compare_roots(before: UPath, after: UPath, warehouse: bool = False) -> dict[str, str]:
     """Per table (lake file, serving table, optionally warehouse table): the verdict."""
-    report = {**compare_lake(before, after), **compare_duckdb(before, after, "serving.duckdb")}
+    report = {
+        **compare_files(before, after, "lake", "*.parquet"),
+        **compare_files(before, after, "quarantine", "*.parquet"),
+        **compare_files(before, after, "reports/committee", "*.html"),
+        **compare_duckdb(before, after, "serving.duckdb"),
+    }
     if warehouse:
         report |= compare_duckdb(before, after, "warehouse.duckdb")
     return report
