@@ -85,7 +85,8 @@ def _tables(con: duckdb.DuckDBPyConnection) -> set[str]:
     return {
         r[0]
         for r in con.execute(
-            "select table_name from information_schema.tables where table_schema = 'main'"
+            "select table_name from information_schema.tables "
+            "where table_schema = 'main' and table_type = 'BASE TABLE'"  # views read the lake
         ).fetchall()
     } - SKIPPED_TABLES
 
@@ -108,7 +109,9 @@ def compare_duckdb(before: UPath, after: UPath, name: str) -> dict[str, str]:
             if table not in ta or table not in tb:
                 report[key] = "only in " + ("before" if table in ta else "after")
                 continue
-            left, right = (con.execute(f'select * from "{table}"').pl() for con in (a, b))
+            left, right = (
+                pl.from_arrow(con.sql(f'select * from "{table}"').to_arrow_table()) for con in (a, b)
+            )
             report[key] = compare_frames(left, right)
     return report
 

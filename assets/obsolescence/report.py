@@ -72,8 +72,11 @@ def gather(con: duckdb.DuckDBPyConnection, day: date) -> dict:
                        group by team, application, product, version, release_cycle, eol_status,
                                 eol_date, days_to_eol
                        qualify row_number() over (partition by team
-                               order by coalesce(days_to_eol, -100000), hosts desc) <= {TOP_RISKS}
-                       order by team, coalesce(days_to_eol, -100000)""",
+                               order by coalesce(days_to_eol, -100000), hosts desc,
+                                        application, product, version) <= {TOP_RISKS}
+                       -- ties broken by application, product, version: the same page every run
+                       order by team, coalesce(days_to_eol, -100000), hosts desc,
+                                application, product, version""",
             day,
         ),
         # Only hosts scanned on both days are compared: a host missing from one day's scan has
@@ -91,7 +94,7 @@ def gather(con: duckdb.DuckDBPyConnection, day: date) -> dict:
                      select 'entered past EOL' as change, * from (from now except from before)
                      union all
                      select 'left past EOL', * from (from before except from now)
-                     order by 1, 2, 3""",
+                     order by 1, 2, 3, 4, 5""",
             day,
             week_ago,
             day,
