@@ -40,11 +40,6 @@ def days_in(first: date, end: date) -> list[date]:
     return [first + timedelta(days=i) for i in range((end - first).days)]
 
 
-def window_days(start: datetime, end: datetime) -> list[date]:
-    """The days of a partition time window (end exclusive)."""
-    return days_in(start.date(), end.date())
-
-
 def context_days(
     context: dg.AssetExecutionContext | dg.AssetCheckExecutionContext | dg.InputContext | dg.OutputContext,
 ) -> list[date]:
@@ -54,7 +49,7 @@ def context_days(
         if isinstance(context, dg.InputContext | dg.OutputContext)
         else context.partition_time_window
     )
-    return window_days(window.start, window.end)
+    return days_in(window.start.date(), window.end.date())
 
 
 def days_through(day: date, n: int) -> list[date]:
