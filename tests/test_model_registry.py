@@ -162,3 +162,26 @@ def test_forecasting_selections_are_registered_versions_and_a_rerun_finds_its_ow
     folder = registry.client.get_model_version(name, "3").source
     assert folder.startswith(str(storage.models("forecasting", "daily")))  # artefacts under the root
     assert not (tmp_path / "appops_home" / "models" / "forecasting" / "daily" / "api__orders_calls").exists()
+
+
+def _save_four_origins(args) -> int:
+    store, i = args
+    for k in range(4):
+        store.save(f"s{i}", date(2025, 1, 1 + k), {"model": "naive", "members": ["naive"]}, {"naive": i})
+    return i
+
+
+def test_forecasting_selections_saved_from_parallel_processes_all_land(tmp_path):
+    """Series are fitted in a process pool that shares the embedded SQLite registry: the store
+    creates it before it is sent to the workers, and every version lands."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    from resources.forecasting.store import ModelStore
+
+    storage = LakehouseStorage(root=str(tmp_path / "appops_home"))
+    store = ModelStore(storage, "daily")
+    with ProcessPoolExecutor(3) as pool:
+        assert list(pool.map(_save_four_origins, [(store, i) for i in range(6)])) == list(range(6))
+    fresh = ModelStore(storage, "daily")
+    assert [fresh.latest(f"s{i}", date(2025, 1, 9)) for i in range(6)] == [date(2025, 1, 4)] * 6
+    assert fresh.load("s5", date(2025, 1, 3))[1] == {"naive": 5}

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import pickle
+import time
 import uuid
 from datetime import date
 
@@ -42,7 +43,11 @@ class ModelStore:
         self._registry: ModelRegistry | None = None
         self._found: dict[str, list[tuple[date, int, str]]] = {}
 
-    def __getstate__(self) -> dict:  # pickled to pool or Dask workers: no client, no cache
+    def __getstate__(self) -> dict:
+        """Pickled to pool or Dask workers: no client, no cache. The registry's database is
+        created here first, with the grain's experiment, in the parent: workers creating them at
+        once race on the schema and on the experiment's name."""
+        self.registry._experiment(f"forecast_{self.grain}")
         return {**self.__dict__, "_registry": None, "_found": {}}
 
     @property
@@ -79,14 +84,27 @@ class ModelStore:
         return UPath(max(found)[1]) if found else None
 
     def _register(self, series_id: str, version: date, meta: dict, write) -> UPath:
-        """A run in ``forecast_<grain>`` whose artifact folder ``write`` fills; then the version."""
+        """A run in ``forecast_<grain>`` whose artifact folder ``write`` fills; then the version.
+        Series are fitted in parallel processes (pool or Dask) that share the embedded SQLite
+        registry: a write that meets the database locked by another one is retried."""
+        folder = self.base / uuid.uuid4().hex
+        folder.mkdir(parents=True, exist_ok=True)
+        write(folder)
+        for attempt in range(8):
+            try:
+                self._record(series_id, version, meta, folder)
+                return folder
+            except Exception as error:
+                if "locked" not in str(error).lower() or attempt == 7:
+                    raise
+                time.sleep(0.2 * 2**attempt)
+        return folder
+
+    def _record(self, series_id: str, version: date, meta: dict, folder: UPath) -> None:
         from mlflow.entities import Metric, Param
 
         registry, name = self.registry, self.model_name(series_id)
         client = registry.client
-        folder = self.base / uuid.uuid4().hex
-        folder.mkdir(parents=True, exist_ok=True)
-        write(folder)
         tags = {"series_id": series_id, "grain": self.grain, "origin": version.isoformat()}
         run = client.create_run(
             registry._experiment(f"forecast_{self.grain}"),
@@ -112,14 +130,17 @@ class ModelStore:
         try:
             client.get_registered_model(name)
         except Exception:  # noqa: BLE001 - MlflowException RESOURCE_DOES_NOT_EXIST
-            client.create_registered_model(name)
+            try:
+                client.create_registered_model(name)
+            except Exception as error:
+                if "already exists" not in str(error):
+                    raise
         found = client.create_model_version(name, str(folder), run_id=run.info.run_id, tags=tags)
         champion = registry.alias(name, CHAMPION)
         newest = max([o for o, _, _ in self._versions(series_id)] or [version])
         if champion is None or version >= newest:
             registry.set_alias(name, CHAMPION, str(found.version))
         self._found.pop(name, None)
-        return folder
 
     def save(self, series_id: str, version: date, meta: dict, members: dict) -> None:
         def write(folder: UPath) -> None:
