@@ -75,7 +75,9 @@ class ModelStore:
         return self._found[name]
 
     def latest(self, series_id: str, origin: date) -> date | None:
-        """Newest version fit at or before ``origin`` (never a later one: no look-ahead)."""
+        """Newest version fit at or before ``origin`` (never a later one: no look-ahead). Asks
+        the registry afresh: pool or Dask workers may have registered versions meanwhile."""
+        self._found.pop(self.model_name(series_id), None)
         found = [o for o, _, _ in self._versions(series_id) if o <= origin]
         return max(found) if found else None
 
