@@ -80,7 +80,7 @@ def _peak_hours(forecasts: pl.DataFrame, origin: date) -> str:
     description="Per series and grain: every candidate (seasonal naive, AutoETS, AutoARIMA, "
     "Theta, global LSTM, ensemble of the best two) backtested on rolling "
     "origins; MASE, relative MASE and interval coverage per candidate, the "
-    "winner saved under models/forecasting with its version and window. "
+    "winner registered in MLflow (forecast.<grain>.<series>, tagged with its origin). "
     "Refit every refit_days, earlier on residual drift, reused in between.",
 )
 def forecast_models(

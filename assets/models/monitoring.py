@@ -81,6 +81,8 @@ def ticket_rows(storage: LakehouseStorage, registry: ModelRegistry, day: date, w
     predictions = storage.read_lake_days("ticket_predictions", _days(day, window))
     if predictions is None or predictions.height == 0:
         return []
+    # a ticket updated on a later day (resolved) is predicted again: its first prediction counts
+    predictions = predictions.sort("partition_date").unique("number", keep="first", maintain_order=True)
     version, validation, trained = _champion(registry, "ticket_category")
     labels = known_labels(storage.read_lake_days("raw_incidents", _days(day, window + 30)), day)
     joined = predictions.join(labels, on="number", how="left")
