@@ -41,6 +41,8 @@ class ClusterConfig(dg.Config):
     novelty: float = 0.7
     novelty_link: float = 0.8
     novelty_min_size: int = 4
+    novelty_growth: float = 3.0  # near-duplicates this much faster than before: a candidate too
+    new_recent_share: float = 0.5  # "new" only if this share of the cluster is from novelty_days
     backfill_cadence_days: int = 7  # in runs of over 14 days, cluster weekly (assets/cadence.py)
 
 
@@ -95,23 +97,12 @@ def cluster_day(
     )
     vectors = window["embedding"].to_numpy() if window.height else np.zeros((0, 1), np.float32)
     texts = window["text"].to_list()
-    found = cluster_documents(
-        vectors,
-        texts,
-        seed=config.seed,
-        min_cluster_size=config.min_cluster_size,
-        stop_words=stop_words(),
-        umap_dims=config.umap_dims,
-    )
-    if window.height:
-        recent = (window["partition_date"] > day - timedelta(days=config.novelty_days)).to_numpy()
-        groups = novel_groups(vectors, recent, config.novelty, config.novelty_link, config.novelty_min_size)
-        found = carve_groups(found, vectors, texts, groups, stop_words())
+    recent = (window["partition_date"] > day - timedelta(days=config.novelty_days)).to_numpy()
 
     def fit():
         return cluster_documents(
             vectors,
-            window["text"].to_list(),
+            texts,
             seed=config.seed,
             min_cluster_size=config.min_cluster_size,
             stop_words=stop_words(),
@@ -119,11 +110,30 @@ def cluster_day(
         )
 
     found = cadence.result(day, vectors, fit) if cadence else fit()
+    if window.height:  # after the cadence: a burst is carved out on carried days too
+        span_ratio = config.novelty_days / max(config.window_days - config.novelty_days, 1)
+        groups = novel_groups(
+            vectors,
+            recent,
+            config.novelty,
+            config.novelty_link,
+            config.novelty_min_size,
+            config.novelty_growth,
+            span_ratio,
+        )
+        found = carve_groups(found, vectors, texts, groups, stop_words())
     ids = match_clusters(
         previous or {}, found.centroids, config.match_threshold, new_prefix=f"RC{day:%Y%m%d}"
     )
-    # on the very first day there is nothing to compare with: nothing is "new" yet
-    is_new = {c for c, i in ids.items() if previous is not None and i.startswith(f"RC{day:%Y%m%d}-")}
+    # on the very first day there is nothing to compare with: nothing is "new" yet; an unmatched
+    # cluster made mostly of older tickets is the clustering redrawn, not a new root cause
+    is_new = {
+        c
+        for c, i in ids.items()
+        if previous is not None
+        and i.startswith(f"RC{day:%Y%m%d}-")
+        and recent[found.labels == c].mean() >= config.new_recent_share
+    }
     frame = describe(window, found, ids, day, is_new, config)
     return frame, {ids[c]: v for c, v in found.centroids.items()}
 
