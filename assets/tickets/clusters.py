@@ -81,6 +81,24 @@ def describe(
     return pl.DataFrame(rows, schema=ROOT_CAUSE_CLUSTERS.with_partition)
 
 
+def unclustered(
+    groups: list[np.ndarray], vectors: np.ndarray, found: ClusterResult, config: ClusterConfig
+) -> list[np.ndarray]:
+    """The groups not already a cluster of ``found`` (a centroid within ``match_threshold``):
+    a cause that HDBSCAN has found shows as growing; carving its recent part out again would
+    give it a second, "new" id every day of its rise."""
+    if not found.centroids:
+        return groups
+    known = np.stack(list(found.centroids.values()))
+    kept = []
+    for group in groups:
+        centroid = vectors[group].astype(np.float64).mean(axis=0)
+        centroid /= np.linalg.norm(centroid) or 1.0
+        if float((known @ centroid).max()) < config.match_threshold:
+            kept.append(group)
+    return kept
+
+
 def cluster_day(
     embeddings: pl.DataFrame,
     day: date,
@@ -121,7 +139,7 @@ def cluster_day(
             config.novelty_growth,
             span_ratio,
         )
-        found = carve_groups(found, vectors, texts, groups, stop_words())
+        found = carve_groups(found, vectors, texts, unclustered(groups, vectors, found, config), stop_words())
     ids = match_clusters(
         previous or {}, found.centroids, config.match_threshold, new_prefix=f"RC{day:%Y%m%d}"
     )
