@@ -54,3 +54,14 @@ def test_a_known_kind_of_ticket_coming_much_faster_is_a_group_and_a_steady_one_i
     again = np.vstack([before, now])
     recent = np.r_[np.zeros(len(before), bool), np.ones(len(now), bool)]
     assert novel_groups(again, recent, growth=3.0, span_ratio=7 / 23) == []
+
+
+def test_a_group_that_is_already_most_of_a_cluster_is_not_carved_again():
+    """A burst hidden in a larger cluster is carved; a cause HDBSCAN already has as a cluster
+    is not (it would get a second, new id every day of its rise)."""
+    from assets.tickets.clusters import unclustered
+
+    labels = np.r_[np.zeros(20, int), np.ones(6, int), -np.ones(4, int)]
+    hidden, found, outliers = np.arange(0, 4), np.arange(20, 26), np.arange(26, 30)
+    kept = unclustered([hidden, found, outliers], ClusterResult(labels=labels))
+    assert [g.tolist() for g in kept] == [hidden.tolist(), outliers.tolist()]

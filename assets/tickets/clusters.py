@@ -81,21 +81,20 @@ def describe(
     return pl.DataFrame(rows, schema=ROOT_CAUSE_CLUSTERS.with_partition)
 
 
-def unclustered(
-    groups: list[np.ndarray], vectors: np.ndarray, found: ClusterResult, config: ClusterConfig
-) -> list[np.ndarray]:
-    """The groups not already a cluster of ``found`` (a centroid within ``match_threshold``):
-    a cause that HDBSCAN has found shows as growing; carving its recent part out again would
-    give it a second, "new" id every day of its rise."""
-    if not found.centroids:
-        return groups
-    known = np.stack(list(found.centroids.values()))
+def unclustered(groups: list[np.ndarray], found: ClusterResult) -> list[np.ndarray]:
+    """The groups that are not already the bulk of a cluster of ``found`` (half its members or
+    more): a cause that HDBSCAN has found shows as growing; carving its recent part out again
+    would give it a second, "new" id every day of its rise. A burst hidden in a larger cluster
+    (a small part of it) is still carved."""
     kept = []
     for group in groups:
-        centroid = vectors[group].astype(np.float64).mean(axis=0)
-        centroid /= np.linalg.norm(centroid) or 1.0
-        if float((known @ centroid).max()) < config.match_threshold:
-            kept.append(group)
+        labels = found.labels[group]
+        labels = labels[labels >= 0]
+        if labels.size:
+            top = np.bincount(labels).argmax()
+            if (labels == top).sum() >= 0.5 * (found.labels == top).sum():
+                continue
+        kept.append(group)
     return kept
 
 
@@ -139,7 +138,7 @@ def cluster_day(
             config.novelty_growth,
             span_ratio,
         )
-        found = carve_groups(found, vectors, texts, unclustered(groups, vectors, found, config), stop_words())
+        found = carve_groups(found, vectors, texts, unclustered(groups, found), stop_words())
     ids = match_clusters(
         previous or {}, found.centroids, config.match_threshold, new_prefix=f"RC{day:%Y%m%d}"
     )
