@@ -1,14 +1,19 @@
 """``root_cause_clusters``: each day, UMAP + HDBSCAN over the ticket embeddings of the last
 ``window_days`` days; c-TF-IDF keywords label each cluster, its most central tickets represent
 it. A cluster keeps the id of the previous day's cluster whose centroid it matches, so ids are
-stable; an unmatched one is new (``is_new``), a candidate new root cause. ``is_growing``: the
-last 7 days hold at least ``growth_factor`` times the tickets of the 7 days before.
+stable; an unmatched one is new (``is_new``), a candidate new root cause, when at least
+``new_recent_share`` of its tickets are from the last ``novelty_days`` days (one made of older
+tickets is the clustering redrawn). ``is_growing``: the last 7 days hold at least
+``growth_factor`` times the tickets of the 7 days before.
 
 A burst of a few tickets a day is too small to be a density cluster of its own for days and
 hides in its nearest cluster. So tickets of the last ``novelty_days`` days whose nearest earlier
-ticket is below ``novelty`` cosine, and that are ``novelty_link`` alike among themselves, form a
-cluster of their own from ``novelty_min_size`` tickets (resources/nlp/topics.novel_groups):
-exact cosines, no seed, the same on any CPU. bench/tickets.py measures the detection rate.
+ticket is below ``novelty`` cosine, or whose near-duplicates come ``novelty_growth`` times
+faster than before (a group of them must then be unlikely at the earlier pace), and that are
+``novelty_link`` alike among themselves, form a cluster of their own from ``novelty_min_size``
+tickets (resources/nlp/topics.novel_groups), unless the group already is most of a cluster.
+This runs after the weekly cadence's result, on carried days too. Exact cosines, no seed, the
+same on any CPU. bench/tickets.py measures the detection and false-alarm rates.
 """
 
 from datetime import date, timedelta
