@@ -192,9 +192,9 @@ def novel_groups(
     pace: with n members and e earlier documents linked to any of them, P(Binomial(n + e,
     r / (1 + r)) >= n) < ``alpha`` (r = ``span_ratio``), so that a template seen 2 or 3 times
     before and 4 times this week, a chance run among dozens of templates, is not a burst
-    (4 of 4 + 2 is p = 0.03 with 7 days against 23). Why beside HDBSCAN: a burst of a few tickets a day is too
-    small to be its own density cluster for days and is absorbed by its nearest neighbour
-    cluster, whose id then hides it. Exact cosines and thresholds, no seed: the same groups on
+    (4 of 4 + 2 is p = 0.03 with 7 days against 23). Why beside HDBSCAN: a burst of a few
+    tickets a day is too small to be its own density cluster for days and is absorbed by its
+    nearest neighbour cluster, whose id then hides it. Exact cosines and thresholds, no seed: the same groups on
     any CPU and any clustering seed.
     """
     from scipy.sparse import csr_matrix
