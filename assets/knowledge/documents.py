@@ -19,6 +19,7 @@ import numpy as np
 import polars as pl
 
 from assets.partitions import context_days, daily_partitions, single_run
+from resources.compute import k8s_op_tags
 from resources.nlp.embeddings import EmbeddingModel
 from resources.retrieval.corpus import corpus_files, read_corpus
 from resources.storage import LakehouseStorage, read_parquet
@@ -88,6 +89,7 @@ class IndexConfig(dg.Config):
 
 
 @dg.asset(
+    op_tags=k8s_op_tags("document_index"),
     group_name="knowledge",
     partitions_def=daily_partitions,
     backfill_policy=single_run,

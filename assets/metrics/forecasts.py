@@ -11,6 +11,7 @@ from assets.checks.drift import build_drift_check
 from assets.metrics.history import run_histories
 from assets.metrics.series import metric_series
 from assets.partitions import TIMEZONE, context_days, daily_partitions, single_run
+from resources.compute import k8s_op_tags
 from resources.forecasting.engine import LstmCache, models_at
 from resources.forecasting.outputs import forecast_frame, model_rows, models_frame
 from resources.forecasting.settings import ForecastSettings
@@ -71,6 +72,7 @@ def _peak_hours(forecasts: pl.DataFrame, origin: date) -> str:
 
 
 @dg.asset(
+    op_tags=k8s_op_tags("forecast_models"),
     group_name="metrics",
     partitions_def=daily_partitions,
     backfill_policy=single_run,

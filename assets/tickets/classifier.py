@@ -20,6 +20,7 @@ from assets.partitions import context_days, daily_partitions, single_run
 from assets.tickets import registry as reg
 from assets.tickets.history import as_of, days_before, read_history
 from assets.tickets.training import TrainingParams, labelled, train_all
+from resources.compute import k8s_op_tags
 from resources.ml_schemas import TICKET_CLASSIFIER
 from resources.model_gate import write_decisions
 from resources.model_registry import CHALLENGER
@@ -86,6 +87,7 @@ def params_of(config: ClassifierConfig, embedding: EmbeddingModel) -> TrainingPa
 
 
 @dg.asset(
+    op_tags=k8s_op_tags("ticket_classifier"),
     group_name="tickets",
     partitions_def=daily_partitions,
     backfill_policy=single_run,

@@ -28,6 +28,7 @@ from assets.checks.drift import build_drift_check
 from assets.partitions import context_days, daily_partitions, single_run
 from assets.tickets.centroids import previous_centroids, save_centroids
 from assets.tickets.history import days_before
+from resources.compute import k8s_op_tags
 from resources.ml_schemas import ROOT_CAUSE_CLUSTERS
 from resources.nlp.stopwords import stop_words
 from resources.nlp.topics import ClusterResult, carve_groups, cluster_documents, match_clusters, novel_groups
@@ -161,6 +162,7 @@ def cluster_day(
 
 
 @dg.asset(
+    op_tags=k8s_op_tags("root_cause_clusters"),
     group_name="tickets",
     partitions_def=daily_partitions,
     backfill_policy=single_run,

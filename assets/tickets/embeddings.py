@@ -15,6 +15,7 @@ from assets.checks.contracts import build_contract_check
 from assets.checks.drift import build_drift_check
 from assets.partitions import context_days, daily_partitions, single_run
 from assets.tickets.history import days_before, latest_per_number, with_text
+from resources.compute import k8s_op_tags
 from resources.ml_schemas import TICKET_EMBEDDINGS
 from resources.nlp.embeddings import EmbeddingModel
 from resources.progress import progress
@@ -63,6 +64,7 @@ def cached_embeddings(
 
 
 @dg.asset(
+    op_tags=k8s_op_tags("ticket_embeddings"),
     group_name="tickets",
     partitions_def=daily_partitions,
     backfill_policy=single_run,

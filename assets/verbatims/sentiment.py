@@ -21,6 +21,7 @@ from assets.checks.drift import build_drift_check
 from assets.partitions import context_days, daily_partitions, single_run
 from assets.verbatims import sentiment_model as sm
 from assets.verbatims.common import SCORE_TO_SENTIMENT, block_start, days_before, texts_of_days
+from resources.compute import k8s_op_tags
 from resources.ml_schemas import VERBATIM_SENTIMENT
 from resources.model_gate import write_decisions
 from resources.model_registry import ModelRegistry
@@ -121,6 +122,7 @@ def predict_days(
 
 
 @dg.asset(
+    op_tags=k8s_op_tags("verbatim_sentiment"),
     group_name="verbatims",
     partitions_def=daily_partitions,
     backfill_policy=single_run,

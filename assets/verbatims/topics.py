@@ -23,6 +23,7 @@ from assets.checks.contracts import build_contract_check
 from assets.checks.drift import build_drift_check
 from assets.partitions import context_days, daily_partitions, single_run
 from assets.verbatims.common import days_before, embed_answers, texts_of_days
+from resources.compute import k8s_op_tags
 from resources.ml_schemas import VERBATIM_TOPIC_ASSIGNMENTS, VERBATIM_TOPICS
 from resources.nlp.embeddings import EmbeddingModel
 from resources.nlp.stopwords import stop_words
@@ -125,6 +126,7 @@ def topics_of_day(
 
 
 @dg.multi_asset(
+    op_tags=k8s_op_tags("verbatim_topics"),
     outs={
         "verbatim_topics": dg.AssetOut(
             io_manager_key="lake_io_manager",
