@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from resources.progress import Progress
 from resources.text_models import candidates as cand
 from resources.text_models.evaluation import bootstrap_delta, score
 from resources.text_models.thresholds import DEFAULT_TARGET, fit_thresholds
@@ -101,6 +102,8 @@ def select(
         *(["ensemble"] if "ensemble" in names else []),
     ]
     pooled, scores, last_fitted = {}, {}, {}
+    fits = len([n for n in names if n != "ensemble"]) * len(bounds) + int(refit)
+    tracker = Progress(log, "model fits (candidates x time folds, then the refit)", fits, unit="fits")
     for name in names:
         started = time.perf_counter()
         try:
@@ -114,6 +117,7 @@ def select(
                 for lo, hi in bounds:
                     model = cand.build(name, **options).fit(texts[:lo], labels[:lo])
                     blocks.append(_aligned(model.predict_proba(texts[lo:hi]), model.classes_, universe))
+                    tracker.advance()
                 proba = np.vstack(blocks)
                 last_fitted[name] = model
         except Exception as error:  # noqa: BLE001 - a candidate that cannot train loses; the others go on
@@ -155,6 +159,7 @@ def select(
     if refit:
         started = time.perf_counter()
         model.fit(texts, labels)
+        tracker.advance()
         scores[chosen]["refit_seconds"] = round(time.perf_counter() - started, 1)
     return Selection(
         model=model,
