@@ -48,6 +48,7 @@ class PeakMemory(threading.Thread):
         super().__init__(daemon=True)
         self.root, self.peak_total, self.peak_process, self.stop = pid, 0, 0, threading.Event()
         self.cpu: dict[tuple[int, float], float] = {}  # (pid, create time) -> CPU-seconds
+        self.log_key: dict[tuple[int, float], str] = {}  # a step's process -> its compute log key
         self.loads: list[float] = []
 
     @property
@@ -67,7 +68,13 @@ class PeakMemory(threading.Thread):
                         rss.append(proc.memory_info().rss)
                         times = proc.cpu_times()
                         self.cpu[(proc.pid, proc.create_time())] = times.user + times.system
-                except psutil.NoSuchProcess:
+                        command = proc.cmdline()
+                    # a step process tails its compute log: `tail -F .../compute_logs/<key>.out`
+                    if command[:1] == ["tail"] and "/compute_logs/" in command[-1]:
+                        parent = proc.parent()
+                        key = Path(command[-1]).stem
+                        self.log_key[(parent.pid, parent.create_time())] = key
+                except (psutil.NoSuchProcess, AttributeError):
                     continue
             self.peak_total = max(self.peak_total, sum(rss))
             self.peak_process = max(self.peak_process, max(rss, default=0))
@@ -107,20 +114,28 @@ def screenshot(url: str, out: Path) -> bool:
     return done.returncode == 0
 
 
-def step_times(dagster_home: Path) -> tuple[list[dict], list[str]]:
-    """Per step of every run of the instance: seconds and status, from the event log."""
+def step_times(dagster_home: Path, cpu_of_log: dict[str, float]) -> tuple[list[dict], list[str]]:
+    """Per step of every run of the instance: seconds and status from the event log, and the
+    CPU-seconds of the step's process (``cpu_of_log``: per compute log key; each step runs in
+    its own process under the multiprocess executor)."""
     import dagster as dg
 
     rows, statuses = [], []
     with dg.DagsterInstance.from_config(str(dagster_home)) as instance:
         for run in instance.get_runs():
             statuses.append(f"{run.run_id[:8]} {run.status.value}")
+            step_cpu = {}
+            for record in instance.all_logs(run.run_id, of_type=dg.DagsterEventType.LOGS_CAPTURED):
+                data = record.dagster_event.event_specific_data
+                for key in data.step_keys if data.file_key in cpu_of_log else ():
+                    step_cpu[key] = cpu_of_log[data.file_key] / len(data.step_keys)
             for stat in instance.get_run_step_stats(run.run_id):
                 if stat.start_time and stat.end_time:
                     rows.append(
                         {
                             "step": stat.step_key,
                             "seconds": round(stat.end_time - stat.start_time, 1),
+                            "cpu_s": round(step_cpu[stat.step_key], 1) if stat.step_key in step_cpu else None,
                             "status": stat.status.value if stat.status else "?",
                         }
                     )
@@ -185,13 +200,17 @@ def main() -> None:
     wall = time.perf_counter() - started
     memory.stop.set()
     memory.join(timeout=5)
-    steps, runs = step_times(home / "dagster")
+    cpu_of_log: dict[str, float] = {}
+    for proc, key in memory.log_key.items():
+        cpu_of_log[key] = cpu_of_log.get(key, 0.0) + memory.cpu.get(proc, 0.0)
+    steps, runs = step_times(home / "dagster", cpu_of_log)
     sizes = artefact_sizes(home)
     cpu = memory.cpu_seconds
     loads = memory.loads or [0.0]
-    print(f"\n{'step':<40} {'seconds':>9}  status")
+    print(f"\n{'step':<40} {'wall s':>9} {'CPU s':>9}  status")
     for row in steps:
-        print(f"{row['step']:<40} {row['seconds']:>9.1f}  {row['status']}")
+        cpu_s = "?" if row["cpu_s"] is None else f"{row['cpu_s']:.1f}"
+        print(f"{row['step']:<40} {row['seconds']:>9.1f} {cpu_s:>9}  {row['status']}")
     print("\nartefacts (MiB): " + ", ".join(f"{k} {v}" for k, v in sizes.items()))
     print(
         f"\ndays: {args.days}  wall: {wall:.0f} s (UI start to backfill end, install excluded)"
