@@ -72,19 +72,36 @@ def close() -> None:
     _CLIENT.clear()
 
 
-def parallel_map(fn: Callable[[T], R], items: Iterable[T], workers: int = 1) -> list[R]:
+def parallel_map(
+    fn: Callable[[T], R], items: Iterable[T], workers: int = 1, done: Callable[[], None] | None = None
+) -> list[R]:
     """``[fn(x) for x in items]``, on Dask when it is the engine, else in a pool of ``workers``
-    processes (``workers > 1``) or in this process."""
+    processes (``workers > 1``) or in this process. ``done`` is called once per finished item
+    (in order; progress lines of long loops)."""
     items = list(items)
     if not items:
         return []
     if engine() == "dask":
+        from distributed import as_completed
+
         client = dask_client()
-        return client.gather(client.map(fn, items, pure=False))
+        futures = client.map(fn, items, pure=False)
+        for _ in as_completed(futures) if done else ():
+            done()
+        return client.gather(futures)
     if workers > 1 and len(items) > 1:
         with ProcessPoolExecutor(workers) as pool:
-            return list(pool.map(fn, items, chunksize=max(1, len(items) // (4 * workers))))
-    return [fn(item) for item in items]
+            return _counted(pool.map(fn, items, chunksize=max(1, len(items) // (4 * workers))), done)
+    return _counted(map(fn, items), done)
+
+
+def _counted(results: Iterable[R], done: Callable[[], None] | None) -> list[R]:
+    out = []
+    for result in results:
+        out.append(result)
+        if done:
+            done()
+    return out
 
 
 # On Kubernetes every step is a pod (``APPOPS_EXECUTOR=k8s``): the heavy steps ask for more.

@@ -21,6 +21,7 @@ import polars as pl
 from assets.partitions import context_days, daily_partitions, single_run
 from resources.compute import k8s_op_tags
 from resources.nlp.embeddings import EmbeddingModel
+from resources.progress import progress
 from resources.retrieval.corpus import corpus_files, read_corpus
 from resources.storage import LakehouseStorage, read_parquet
 
@@ -45,7 +46,7 @@ def document_chunks(
     context: dg.AssetExecutionContext, config: DocumentsConfig, storage: LakehouseStorage
 ) -> pl.DataFrame:
     frames, errors, redacted, parsed = [], set(), Counter(), {}
-    for day in context_days(context):
+    for day in progress(context.log, "document_chunks", context_days(context), unit="days"):
         counts = Counter()
         frame, day_errors = read_corpus(
             corpus_files(storage.landing("docs"), day, shipped=config.include_shipped), counts, parsed
@@ -109,7 +110,7 @@ def document_index(
         document_chunks = document_chunks.filter(pl.col("kind") != "release")
     done = embedded_before(storage, days[0], embedding_model.model_id)
     frames = []
-    for day in days:
+    for day in progress(context.log, "document_index", days, unit="days"):
         todo = (
             document_chunks.filter(pl.col("partition_date") == day)
             .filter(~pl.col("chunk_id").is_in(list(done)))

@@ -17,6 +17,7 @@ from resources.forecasting.outputs import forecast_frame, model_rows, models_fra
 from resources.forecasting.settings import ForecastSettings
 from resources.forecasting.store import ModelStore
 from resources.ml_schemas import CAPACITY_FORECASTS, FORECAST_MODELS
+from resources.progress import progress
 from resources.storage import LakehouseStorage
 
 GRAINS = ("daily", "hourly")
@@ -94,8 +95,9 @@ def forecast_models(
     for grain in GRAINS:
         store = ModelStore(storage, grain)
         lstms = LstmCache(store, forecasting)
-        for origin in days:
-            for meta, refit, why in models_at(histories[grain], origin, grain, forecasting, store, lstms):
+        for origin in progress(context.log, f"forecast_models {grain}", days, unit="origins"):
+            found = models_at(histories[grain], origin, grain, forecasting, store, lstms, log=context.log)
+            for meta, refit, why in found:
                 rows += model_rows(meta, origin, refit, why)
     frame = models_frame(rows)
     context.add_output_metadata({"dagster/row_count": frame.height, **_summary(frame)})
@@ -125,7 +127,10 @@ def capacity_forecasts(
     for grain in GRAINS:
         store, by_id = ModelStore(storage, grain), {h.series_id: h for h in histories[grain]}
         lstms = LstmCache(store, forecasting)
-        for row in chosen.filter(pl.col("grain") == grain).iter_rows(named=True):
+        rows = chosen.filter(pl.col("grain") == grain)
+        for row in progress(
+            context.log, f"capacity_forecasts {grain}", rows.iter_rows(named=True), rows.height, "series-days"
+        ):
             version = date.fromisoformat(row["version"])
             meta, members = store.load(row["series_id"], version)
             lstm = lstms.get(version) if "lstm" in meta["members"] else None

@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from resources.progress import Progress
 from resources.text_models import candidates as cand
 from resources.text_models.evaluation import bootstrap_delta, macro_f1, score
 from resources.text_models.thresholds import DEFAULT_TARGET, fit_thresholds
@@ -114,6 +115,8 @@ def select(
         *(["ensemble"] if "ensemble" in names else []),
     ]
     pooled, scores, last_fitted = {}, {}, {}
+    fits = len([n for n in names if n != "ensemble"]) * folds + int(refit)
+    tracker = Progress(log, "model fits (candidates x folds, then the refit)", fits, unit="fits")
     for name in names:
         started = time.perf_counter()
         try:
@@ -133,6 +136,7 @@ def select(
                     proba[held] = _aligned(
                         model.predict_proba([texts[i] for i in held]), model.classes_, universe
                     )
+                    tracker.advance()
                 last_fitted[name] = model
         except Exception as error:  # noqa: BLE001 - a candidate that cannot train loses; the others go on
             log(f"candidate {name} failed: {type(error).__name__}: {error}")
@@ -162,6 +166,7 @@ def select(
     if refit:
         started = time.perf_counter()
         model.fit(texts, labels)
+        tracker.advance()
         scores[chosen]["refit_seconds"] = round(time.perf_counter() - started, 1)
     return Selection(
         model=model,
