@@ -27,11 +27,12 @@ from resources.config import build_resources  # noqa: E402
 from resources.owners import asset_owners, owner_of  # noqa: E402
 
 # Two cores: at most two steps at a time, forked from a server that imported the code once
-# (a spawned step would import the whole code location again).
+# (a spawned step would import the whole code location again). Great Expectations too: every
+# data-contract check step would otherwise import it afresh (seconds each, dozens of checks).
 EXECUTOR = dg.multiprocess_executor.configured(
     {
         "max_concurrent": int(os.environ.get("APPOPS_MAX_CONCURRENT_STEPS", "2")),
-        "start_method": {"forkserver": {"preload_modules": ["definitions"]}},
+        "start_method": {"forkserver": {"preload_modules": ["definitions", "great_expectations"]}},
     }
 )
 if os.environ.get("APPOPS_EXECUTOR") == "k8s":  # deploy/helm: one pod per step

@@ -47,6 +47,7 @@ from resources.forecasting.predict import with_intervals
 from resources.forecasting.resample import resample
 from resources.forecasting.settings import ForecastSettings
 from resources.forecasting.store import ModelStore
+from resources.forecasting.within_hour import deviation_quantiles, native_bands
 from resources.storage import LakehouseStorage
 
 MEAN_LIKE = ("cpu", "latency", "utilization", "utilisation")  # read as a level: hourly mean
@@ -140,13 +141,21 @@ def peer(
         except Exception:  # noqa: BLE001 - a model that cannot fit this window is not chosen
             continue
     best = min(errors, key=errors.get)
-    out = makers[best]().forecast(y=values, h=steps, level=[80, 95])
+    outs = {}
+    for name in errors:  # every peer candidate, for the hindsight ceiling (``report``)
+        try:
+            outs[name] = makers[name]().forecast(y=values, h=steps, level=[80, 95])
+        except Exception:  # backtested but cannot refit on the whole window: not offered
+            if name == best:
+                raise
+    out = outs[best]
     return best, {
         "forecast": out["mean"],
         "lo80": out["lo-80"],
         "hi80": out["hi-80"],
         "lo95": out["lo-95"],
         "hi95": out["hi-95"],
+        "candidates": {f"sf_{n}": o["mean"] for n, o in outs.items()},
     }
 
 
@@ -157,12 +166,14 @@ def _native(
     steps: int,
     hourly: dict[str, np.ndarray],
     bands: dict[str, np.ndarray],
+    hist_days: int = 28,
 ) -> dict:
     """MASE at the source's own grain (5 min, or 30 min for the taxi series): an hourly forecast
     holds for every native point of its hour (divided by the points per hour for a summed
     series); seasonal naive is the native point one day earlier; the scale is the in-sample mean
     absolute one-day difference of the native points before the origin. Coverage: the share of
-    native points inside the hourly 80 / 95 % band of their hour."""
+    native points inside their hour's within-hour band (``within_hour.native_bands``, from the
+    native points of the ``hist_days`` before the origin), and inside the hourly band itself."""
     step = points["timestamp"].diff().dt.total_minutes().median()
     per_hour = 60.0 / step if hist.agg == "sum" else 1.0
     lagged = points.join(
@@ -181,8 +192,23 @@ def _native(
     value = judged["value"]
     out = {f"native_{k}": (value - judged[k]).abs().mean() / scale for k in hourly}
     out["native_naive"] = (value - judged["value_day_before"]).abs().mean() / scale
-    for level in ("80", "95"):
-        out[f"native_cov{level}"] = ((value >= judged[f"lo{level}"]) & (value <= judged[f"hi{level}"])).mean()
+    for level in ("80", "95"):  # the hourly band itself (issue 14's first figure: 0.67 / 0.90)
+        out[f"native_hourlyband_cov{level}"] = (
+            (value >= judged[f"lo{level}"]) & (value <= judged[f"hi{level}"])
+        ).mean()
+    recent = points.filter(pl.col("timestamp") < end, pl.col("timestamp") >= end - timedelta(days=hist_days))
+    inner = native_bands(
+        {"forecast": hourly["rule_shipped"], **bands},
+        np.array([(end + timedelta(hours=k)).hour for k in range(steps)]),
+        deviation_quantiles(recent),
+        per_hour,
+    )
+    table = pl.DataFrame({"hour": hours, **{f"n_{k}": v for k, v in inner.items()}})
+    joined = judged.select("hour", "value").join(table, on="hour")
+    for level in ("80", "95"):  # the within-hour band (what the product publishes for native points)
+        out[f"native_cov{level}"] = (
+            (joined["value"] >= joined[f"n_lo{level}"]) & (joined["value"] <= joined[f"n_hi{level}"])
+        ).mean()
     return out
 
 
@@ -219,7 +245,12 @@ def judge_origin(
     ]
     peer_cuts = cuts(len(window), settings.backtest_origins, stride, horizon)
     row["peer_model"], peer_bands = peer(window, m, peer_cuts, horizon, steps)
-    hourly = {f"rule_{r}": f for r, f in chosen.items()} | {"peer": peer_bands["forecast"]}
+    hourly = (
+        {f"rule_{r}": f for r, f in chosen.items()}
+        | {"peer": peer_bands["forecast"]}
+        | {f"cand_{n}": f for n, f in preds.items()}  # every candidate, ours and the peer's:
+        | {f"cand_{n}": f for n, f in peer_bands.pop("candidates").items()}  # hindsight ceiling
+    )
     for name, forecast in hourly.items():
         row[name] = np.abs(actual - forecast).mean() / scale
     row["naive"] = np.abs(actual - preds["naive"]).mean() / scale
@@ -235,6 +266,7 @@ def judge_origin(
         row.update(
             {f"native_{k}": row[k] for k in hourly}
             | {"native_naive": row["naive"], "native_cov80": row["cov80"], "native_cov95": row["cov95"]}
+            | {f"native_hourlyband_cov{lvl}": row[f"cov{lvl}"] for lvl in ("80", "95")}
         )
     else:
         row.update(
@@ -243,7 +275,7 @@ def judge_origin(
     return row
 
 
-def accuracy(data: Path, n_origins: int, dev_groups: set[str]) -> dict:
+def accuracy(data: Path, n_origins: int, dev_groups: set[str], rows_out: Path | None = None) -> dict:
     """NAB series resampled hourly: judged on the next 24 h at the last ``n_origins`` complete
     days after their first week; ds,y daily series: 12 origins 28 days apart, next 28 days.
     Selection and intervals see only the history before each origin (hourly: 12 backtest
@@ -274,7 +306,15 @@ def accuracy(data: Path, n_origins: int, dev_groups: set[str]) -> dict:
                 for k in range(12, 0, -1)
                 if (r := judge_origin(hist, last - timedelta(days=28 * k), daily_settings, 28, None))
             ]
-    return report(pl.DataFrame(rows), dev_groups)
+    frame = pl.DataFrame(rows, infer_schema_length=None)
+    cands = [c for c in frame.columns if c.startswith("native_cand_")]
+    frame = frame.with_columns(  # the best candidate at each origin, in hindsight (``ceiling``)
+        native_oracle_origin=pl.min_horizontal(cands),
+        native_oracle_origin_ours=pl.min_horizontal([c for c in cands if "_sf_" not in c]),
+    )
+    if rows_out:
+        frame.write_parquet(rows_out)
+    return report(frame, dev_groups)
 
 
 def report(rows: pl.DataFrame, dev_groups: set[str]) -> dict:
@@ -305,6 +345,8 @@ def report(rows: pl.DataFrame, dev_groups: set[str]) -> dict:
         "cov95",
         "native_cov80",
         "native_cov95",
+        "native_hourlyband_cov80",
+        "native_hourlyband_cov95",
         "peer_cov80",
         "peer_cov95",
     ]
@@ -360,11 +402,67 @@ def report(rows: pl.DataFrame, dev_groups: set[str]) -> dict:
     result["coverage_peer_forecast"] = {
         lvl: round(float(table[f"peer_cov{lvl}"].mean()), 4) for lvl in ("80", "95")
     }
+    result["coverage_natural_hourly_band"] = {
+        lvl: round(float(table[f"native_hourlyband_cov{lvl}"].mean()), 4) for lvl in ("80", "95")
+    }
+    for split, part in splits.items():
+        if part.height:
+            result[f"coverage_natural_{split}"] = {
+                lvl: round(float(part[f"native_cov{lvl}"].mean()), 4) for lvl in ("80", "95")
+            }
+    result["ceiling"] = ceiling(table, splits)
     print(
         f"  interval coverage (nominal 80 / 95 %): forecast grain {result['coverage_forecast']},"
         f" natural grain {result['coverage_natural']}; peer's own {result['coverage_peer_forecast']}"
     )
     return result
+
+
+def ceiling(table: pl.DataFrame, splits: dict[str, pl.DataFrame]) -> dict:
+    """The best selection in hindsight among OUR candidates and the PEER's (AutoETS, AutoTheta,
+    MSTL): per series, the candidate with the lowest mean natural-grain MASE over that series'
+    judged origins, chosen after seeing them (no per-series choice can do better), and, looser,
+    the best candidate at each origin separately (no rule that re-chooses at every origin can do
+    better). Their medians against the peer's are ceilings of the selected / peer ratio."""
+    cands = [c for c in table.columns if c.startswith("native_cand_")]
+    ours = [c for c in cands if not c.startswith("native_cand_sf_")]
+    out = {}
+    print("\n  hindsight ceiling (natural grain, median over series; ratio to the peer):")
+    for split, part in splits.items():
+        if not part.height:
+            continue
+        both = part.select(pl.min_horizontal(cands)).to_series()
+        mine = part.select(pl.min_horizontal(ours)).to_series()
+        peer_m, sel = part["native_peer"].median(), part["native_rule_shipped"].median()
+        per_origin = part["native_oracle_origin"].median()
+        per_origin_ours = part["native_oracle_origin_ours"].median()
+        out[split] = {
+            "oracle_per_origin_ours_and_peer": round(per_origin, 4),
+            "oracle_per_origin_ours": round(per_origin_ours, 4),
+            "ratio_oracle_per_origin_to_peer": round(per_origin / peer_m, 4),
+            "oracle_ours_and_peer": round(both.median(), 4),
+            "oracle_ours": round(mine.median(), 4),
+            "peer": round(peer_m, 4),
+            "selected": round(sel, 4),
+            "ratio_oracle_ours_and_peer_to_peer": round(both.median() / peer_m, 4),
+            "ratio_oracle_ours_to_peer": round(mine.median() / peer_m, 4),
+        }
+        print(
+            f"    {split:5} best of ours+peer's {both.median():.3f} ({both.median() / peer_m:.2f}),"
+            f" best of ours {mine.median():.3f} ({mine.median() / peer_m:.2f}), selected"
+            f" {sel:.3f} ({sel / peer_m:.2f}), peer {peer_m:.3f}; best at each origin, ours+peer's"
+            f" {per_origin:.3f} ({per_origin / peer_m:.2f}), ours {per_origin_ours:.3f}"
+            f" ({per_origin_ours / peer_m:.2f})"
+        )
+    if splits["check"].height:
+        part = splits["check"]
+        names = [c.removeprefix("native_cand_") for c in cands]
+        picks = [names[int(np.nanargmin(np.array(r, dtype=float)))] for r in part.select(cands).rows()]
+        print("    check split, per series (best in hindsight):")
+        for r, pick in zip(part.select("series", "native_peer", "native_rule_shipped", *cands).rows(), picks):
+            best = min(v for v in r[3:] if v is not None)
+            print(f"      {r[0]}: best {pick} {best:.3f}, peer {r[1]:.3f}, selected {r[2]:.3f}")
+    return out
 
 
 def _demo_histories(days: int, n: int, end: date) -> dict[str, list[History]]:
@@ -524,16 +622,47 @@ def scale(n: int, days: int, workers: int) -> dict:
     }
 
 
-def crossing(days: int, n_origins: int) -> dict:
+def _reliability(part: pl.DataFrame, col: str) -> tuple[pl.DataFrame, float, int]:
+    """10-bin reliability table of ``col`` against ``crossed``, the expected calibration error
+    (bin-size-weighted |observed - mean p|) and how many bins of 10+ cases sit more than two
+    binomial standard errors (+ 0.02) from their mean p."""
+    table = (
+        part.with_columns(bin=(pl.col(col) * 10).floor().clip(0, 9).cast(pl.Int32))
+        .group_by("bin")
+        .agg(
+            pl.len().alias("n"),
+            pl.col(col).mean().alias("mean_p"),
+            pl.col("crossed").mean().alias("observed"),
+        )
+        .sort("bin")
+    )
+    gap = (table["observed"] - table["mean_p"]).abs()
+    ece = float((gap * table["n"]).sum() / table["n"].sum())
+    se = (table["mean_p"] * (1 - table["mean_p"]) / table["n"]).sqrt()
+    off = int(((gap > 2 * se + 0.02) & (table["n"] >= 10)).sum())
+    return table, ece, off
+
+
+def crossing(days: int, n_origins: int, pairs_out: Path | None = None) -> dict:
     """(c) Calibration of the crossing probabilities on the demo, where the future is known.
 
     The 46 demo series (daily) are forecast at ``n_origins`` origins 30 days apart (the last one
     90 days before the end, so every horizon is judged); each gets thresholds at 1.05, 1.1, 1.2
     and 1.4 x its last 7-day mean (utilisation: capped at 99 %), and capacity_headroom's
     p_cross_7d/30d/90d is compared with whether any actual day of the window reached the
-    threshold: reliability table (10 bins) and Brier score, beside the Brier score of the base
-    rate (a constant probability, known in hindsight)."""
-    from resources.forecasting.headroom import METHODS, headroom_row
+    threshold: reliability table (10 bins), expected calibration error and Brier score, beside
+    the Brier score of the base rate (a constant probability, known in hindsight).
+
+    Held out by series: the recalibration (``headroom.CALIBRATION``) is fit on the development
+    half of the series (every other one in id order, every origin) and judged on the other half;
+    the table prints the refit coefficients next to the shipped ones."""
+    from resources.forecasting.headroom import (
+        CALIBRATION,
+        METHODS,
+        fit_recalibration,
+        headroom_row,
+        recalibrate,
+    )
 
     end = date(2025, 12, 31)
     hists = _demo_histories(days, 46, end)["daily"]
@@ -559,6 +688,7 @@ def crossing(days: int, n_origins: int) -> dict:
                     for n in (7, 30, 90):
                         pairs.append(
                             {
+                                "series_id": hist.series_id,
                                 "horizon": n,
                                 "origin": origin,
                                 **{m: rows[m][f"p_cross_{n}d"] for m in METHODS},
@@ -566,45 +696,62 @@ def crossing(days: int, n_origins: int) -> dict:
                             }
                         )
     frame = pl.DataFrame(pairs)
-    dev = frame.filter(pl.col("origin") < origins[len(origins) // 2])
-    check = frame.filter(pl.col("origin") >= origins[len(origins) // 2])
-    print("\n(c) Brier score per method: development origins (the first half) / check origins")
+    if pairs_out:
+        frame.write_parquet(pairs_out)
+    ids = sorted(frame["series_id"].unique())
+    dev_ids = ids[::2]
+    frame = frame.with_columns(
+        split=pl.when(pl.col("series_id").is_in(dev_ids)).then(pl.lit("dev")).otherwise(pl.lit("check"))
+    )
+    dev, check = frame.filter(pl.col("split") == "dev"), frame.filter(pl.col("split") == "check")
+    refit = {}
+    for n in (7, 30, 90):
+        part = dev.filter(pl.col("horizon") == n)
+        refit[n] = fit_recalibration(part["blend"].to_numpy(), part["crossed"].to_numpy())
+    frame = frame.with_columns(
+        refit=pl.struct("blend", "horizon").map_elements(
+            lambda r: recalibrate(r["blend"], *refit[r["horizon"]]), return_dtype=pl.Float64
+        )
+    )
+    dev, check = frame.filter(pl.col("split") == "dev"), frame.filter(pl.col("split") == "check")
+    print(
+        f"\n(c) recalibration fit on the {len(dev_ids)} development series (a, b per horizon): "
+        + ", ".join(f"{n} d ({a:.3f}, {b:.3f})" for n, (a, b) in refit.items())
+        + "; shipped headroom.CALIBRATION: "
+        + ", ".join(f"{n} d {v}" for n, v in CALIBRATION.items())
+    )
+    methods = [*METHODS, "refit"]
+    print("(c) Brier score per method: development series / check series (held out)")
     briers = {}
-    for m in METHODS:
+    for m in methods:
         briers[m] = [float(((part[m] - part["crossed"]) ** 2).mean()) for part in (dev, check)]
         print(f"    {m:12} {briers[m][0]:.4f} / {briers[m][1]:.4f}")
-    chosen = min(METHODS, key=lambda m: briers[m][0])
-    print(
-        f"    best on the development origins: {chosen} (shipped: ForecastSettings().crossing_method"
-        f" = {ForecastSettings().crossing_method})"
-    )
-    result = {"brier_by_method_dev_check": briers, "best_on_dev": chosen}
-    frame = frame.with_columns(p=pl.col(ForecastSettings().crossing_method))
+    shipped = ForecastSettings().crossing_method
+    result = {"brier_by_method_dev_check": briers, "refit": refit, "shipped_method": shipped}
     for n in (7, 30, 90):
-        part = frame.filter(pl.col("horizon") == n)
-        base = part["crossed"].mean()
-        brier = float(((part["p"] - part["crossed"]) ** 2).mean())
-        table = (
-            part.with_columns(bin=(pl.col("p") * 10).floor().clip(0, 9).cast(pl.Int32))
-            .group_by("bin")
-            .agg(
-                pl.len().alias("n"),
-                pl.col("p").mean().alias("mean_p"),
-                pl.col("crossed").mean().alias("observed"),
+        for name, part in (("all series", frame), ("check series", check)):
+            part = part.filter(pl.col("horizon") == n)
+            base = part["crossed"].mean()
+            brier = float(((part[shipped] - part["crossed"]) ** 2).mean())
+            table, ece, off = _reliability(part, shipped)
+            _, ece_before, off_before = _reliability(part, "blend")
+            print(
+                f"\n(c) shipped ({shipped}) p_cross_{n}d, {name}, {part.height} (series, origin, "
+                f"threshold): Brier {brier:.4f} (blend {((part['blend'] - part['crossed']) ** 2).mean():.4f};"
+                f" base rate {base:.3f}: Brier {base * (1 - base):.4f}); ECE {ece:.3f} (blend"
+                f" {ece_before:.3f}); bins off by > 2 SE + 0.02: {off} (blend {off_before})"
             )
-            .sort("bin")
-        )
-        print(
-            f"\n(c) shipped p_cross_{n}d over {part.height} (series, origin, threshold): Brier "
-            f"{brier:.4f} (base rate {base:.3f}: Brier {base * (1 - base):.4f})"
-        )
-        print(table.with_columns(pl.col(pl.Float64).round(3)).to_pandas().to_markdown(index=False))
-        result[f"p_cross_{n}d"] = {
-            "pairs": part.height,
-            "brier": round(brier, 4),
-            "brier_base_rate": round(base * (1 - base), 4),
-            "reliability": table.with_columns(pl.col(pl.Float64).round(3)).to_dicts(),
-        }
+            print(table.with_columns(pl.col(pl.Float64).round(3)).to_pandas().to_markdown(index=False))
+            result[f"p_cross_{n}d_{name.split()[0]}"] = {
+                "pairs": part.height,
+                "brier": round(brier, 4),
+                "brier_blend": round(float(((part["blend"] - part["crossed"]) ** 2).mean()), 4),
+                "brier_base_rate": round(base * (1 - base), 4),
+                "ece": round(ece, 4),
+                "ece_blend": round(ece_before, 4),
+                "bins_off": off,
+                "reliability": table.with_columns(pl.col(pl.Float64).round(3)).to_dicts(),
+            }
     return result
 
 
@@ -629,13 +776,15 @@ def main() -> None:
         "--crossing", action="store_true", help="(c) calibration of the crossing probabilities on the demo"
     )
     parser.add_argument("--crossing-origins", type=int, default=4)
+    parser.add_argument("--rows-out", type=Path, help="(a): write every judged origin's row to this Parquet")
+    parser.add_argument("--pairs-out", type=Path, help="(c): write the (p, crossed) pairs to this Parquet")
     args = parser.parse_args()
     print("command: .venv/bin/python bench/forecast.py " + " ".join(sys.argv[1:]))
     result = {}
     if not args.skip_accuracy:
-        result["accuracy"] = accuracy(args.data, args.origins, set(args.dev.split(",")))
+        result["accuracy"] = accuracy(args.data, args.origins, set(args.dev.split(",")), args.rows_out)
     if args.crossing:
-        result["crossing"] = crossing(args.days, args.crossing_origins)
+        result["crossing"] = crossing(args.days, args.crossing_origins, args.pairs_out)
     if not args.skip_scale:
         result["scale"] = scale(args.series, args.days, args.workers)
     print("RESULT " + json.dumps(result, default=str))

@@ -62,6 +62,7 @@ def run_task(
         log=lambda m: print(f"  {task}: {m}", flush=True),
     )
     seconds = time.perf_counter() - started
+    print(f"  {task}: selection + refit {seconds:.0f} s, kept {chosen.chosen}", flush=True)
     texts, truth = test["text"].to_list(), test["label"].to_list()
     results = {
         "chosen": chosen.chosen,
@@ -81,11 +82,14 @@ def run_task(
     # every candidate on TEST, trained on all TRAIN rows as the chosen one was
     options = {"setfit_steps": setfit_steps}
     results["candidates"] = {}
-    for name, val in chosen.validation.items():
+    order = sorted(chosen.validation, key=lambda n: n != "tfidf")  # the baseline first
+    for name in order:
+        val = chosen.validation[name]
         if "error" in val:
             continue
         if name == chosen.chosen:
             results["candidates"][name] = {k: v for k, v in results["model"].items() if k != "per_class"}
+            print(f"  {task}: chosen {name} on TEST macro-F1 {results['model']['macro_f1']}", flush=True)
             continue
         model = (
             cand.Averaged(
@@ -100,6 +104,7 @@ def run_task(
         )
         model.fit(train["text"].to_list(), train["label"].to_list())
         results["candidates"][name] = score(truth, model.predict_proba(texts), model.classes_)
+        print(f"  {task}: {name} on TEST macro-F1 {results['candidates'][name]['macro_f1']}", flush=True)
     results["validation_macro_f1"] = {n: v.get("macro_f1") for n, v in chosen.validation.items()}
     print(
         f"\n## {task}: {results['classes']} classes, train {train.height}, test {test.height}, "

@@ -16,6 +16,7 @@ come back in the order of ``items``, as from ``map``.
 from __future__ import annotations
 
 import atexit
+import json
 import os
 from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor
@@ -71,24 +72,43 @@ def close() -> None:
     _CLIENT.clear()
 
 
-def parallel_map(fn: Callable[[T], R], items: Iterable[T], workers: int = 1) -> list[R]:
+def parallel_map(
+    fn: Callable[[T], R], items: Iterable[T], workers: int = 1, done: Callable[[], None] | None = None
+) -> list[R]:
     """``[fn(x) for x in items]``, on Dask when it is the engine, else in a pool of ``workers``
-    processes (``workers > 1``) or in this process."""
+    processes (``workers > 1``) or in this process. ``done`` is called once per finished item
+    (in order; progress lines of long loops)."""
     items = list(items)
     if not items:
         return []
     if engine() == "dask":
+        from distributed import as_completed
+
         client = dask_client()
-        return client.gather(client.map(fn, items, pure=False))
+        futures = client.map(fn, items, pure=False)
+        for _ in as_completed(futures) if done else ():
+            done()
+        return client.gather(futures)
     if workers > 1 and len(items) > 1:
         with ProcessPoolExecutor(workers) as pool:
-            return list(pool.map(fn, items, chunksize=max(1, len(items) // (4 * workers))))
-    return [fn(item) for item in items]
+            return _counted(pool.map(fn, items, chunksize=max(1, len(items) // (4 * workers))), done)
+    return _counted(map(fn, items), done)
+
+
+def _counted(results: Iterable[R], done: Callable[[], None] | None) -> list[R]:
+    out = []
+    for result in results:
+        out.append(result)
+        if done:
+            done()
+    return out
 
 
 # On Kubernetes every step is a pod (``APPOPS_EXECUTOR=k8s``): the heavy steps ask for more.
-# Keyed by op name (an asset's op is named after it); merged by dagster-k8s like the
-# ``dagster-k8s/config`` op tag, so an asset may also carry that tag itself.
+# The one declaration of those requests, keyed by op name (an asset's op is named after it).
+# Each heavy asset carries it as its ``dagster-k8s/config`` op tag (``k8s_op_tags``), which
+# dagster-k8s's ``k8s_job_executor`` reads when it builds the step's Job; other executors
+# ignore the tag.
 _HEAVY = {"requests": {"cpu": "2", "memory": "4Gi"}, "limits": {"memory": "8Gi"}}
 _MEDIUM = {"requests": {"cpu": "1", "memory": "2Gi"}, "limits": {"memory": "4Gi"}}
 K8S_HEAVY_STEPS: dict[str, dict] = {
@@ -96,16 +116,22 @@ K8S_HEAVY_STEPS: dict[str, dict] = {
     "ticket_classifier": {"container_config": {"resources": _HEAVY}},
     "verbatim_sentiment": {"container_config": {"resources": _HEAVY}},
     "ticket_embeddings": {"container_config": {"resources": _MEDIUM}},
+    "document_index": {"container_config": {"resources": _MEDIUM}},
     "root_cause_clusters": {"container_config": {"resources": _MEDIUM}},
     "verbatim_topics": {"container_config": {"resources": _MEDIUM}},
 }
+K8S_CONFIG_TAG = "dagster-k8s/config"
+
+
+def k8s_op_tags(op_name: str) -> dict[str, str]:
+    """The op tags of a heavy step: ``{"dagster-k8s/config": <its entry above, as JSON>}``.
+    A KeyError for a name not declared above, so a typo cannot silently drop the requests."""
+    return {K8S_CONFIG_TAG: json.dumps(K8S_HEAVY_STEPS[op_name], sort_keys=True)}
 
 
 def k8s_executor(max_concurrent: int = 8):
-    """dagster-k8s's ``k8s_job_executor``: one Kubernetes Job per step, the heavy ones with the
-    requests above; the image, secrets and env come from the run launcher (Helm values)."""
+    """dagster-k8s's ``k8s_job_executor``: one Kubernetes Job per step, sized by the step's
+    ``dagster-k8s/config`` op tag; the image, secrets and env come from the run launcher."""
     from dagster_k8s import k8s_job_executor
 
-    return k8s_job_executor.configured(
-        {"max_concurrent": max_concurrent, "per_step_k8s_config": K8S_HEAVY_STEPS}
-    )
+    return k8s_job_executor.configured({"max_concurrent": max_concurrent})

@@ -2,11 +2,14 @@
 
 Embedded default: a SQLite backend ``$APPOPS_HOME/mlflow/mlflow.db`` and the artifacts under
 ``$APPOPS_HOME/mlflow/artifacts/``. SQLite cannot live on an object store: when the root is
-``s3://...`` the database and artifacts are kept in a local working folder
-(``APPOPS_MLFLOW_LOCAL``, default ``~/.cache/appops-lakehouse/mlflow/<hash of root>``); point
-``MLFLOW_TRACKING_URI`` at an MLflow server to share a registry between machines (it wins over
-both). Browse the embedded store with ``mlflow ui --backend-store-uri sqlite:///.../mlflow.db``
-(the UI needs the full ``mlflow`` package).
+``s3://...`` the database is kept in a local working folder (``APPOPS_MLFLOW_LOCAL``, default
+``~/.cache/appops-lakehouse/mlflow/<hash of root>``) and the artifacts go to the store,
+``<root>/mlflow/artifacts`` (MLflow's S3 artifact repository; other fsspec roots keep them in the
+local folder). To share the registry between machines (Kubernetes pods) point
+``MLFLOW_TRACKING_URI`` at a database MLflow's SQLAlchemy store supports, e.g.
+``postgresql+psycopg2://user:password@host/mlflow`` (no MLflow server needed), or at an MLflow
+server; it wins over the SQLite file. Browse the embedded store with
+``mlflow ui --backend-store-uri sqlite:///.../mlflow.db`` (the UI needs the full ``mlflow`` package).
 
 Each registered model has versions; the aliases ``champion`` (serves) and ``challenger``
 (shadow: predicts beside the champion until the promotion gate decides) point at them. A
@@ -55,6 +58,8 @@ def locations(root: str | None = None) -> tuple[str, str]:
         )
     folder.mkdir(parents=True, exist_ok=True)
     uri = os.environ.get("MLFLOW_TRACKING_URI") or f"sqlite:///{folder / 'mlflow.db'}"
+    if base.protocol in ("s3", "s3a"):  # every machine reads the artifacts from the store
+        return uri, str(base / "mlflow" / "artifacts")
     return uri, (folder / "artifacts").as_uri()
 
 

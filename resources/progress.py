@@ -18,7 +18,9 @@ T = TypeVar("T")
 
 
 class Progress:
-    """Counts done items against a total and logs through ``log.info`` (a Dagster logger)."""
+    """Counts done items against a total and logs through ``log.info`` (a Dagster logger) or
+    ``log`` itself when it is a plain function of one string (the ``log`` of training code that
+    does not import Dagster)."""
 
     def __init__(
         self,
@@ -30,6 +32,7 @@ class Progress:
         clock: Callable[[], float] = time.monotonic,
     ):
         self.log, self.what, self.total, self.unit, self.every_s = log, what, total, unit, every_s
+        self.say = log.info if hasattr(log, "info") else log
         self.clock = clock
         self.done = 0
         self.started = clock()
@@ -49,7 +52,7 @@ class Progress:
         self.done += n
         now = self.clock()
         if self.last_logged is None or now - self.last_logged >= self.every_s or self.done >= self.total:
-            self.log.info(self.line(now))
+            self.say(self.line(now))
             self.last_logged = now
 
 

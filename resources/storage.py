@@ -116,10 +116,19 @@ def publish(local: Path, path: UPath) -> None:
 
 def fsspec_filesystems(path: UPath) -> str:
     """The dbt-duckdb ``filesystems`` setting (JSON) that lets DuckDB read ``path`` through
-    fsspec, with no httpfs extension: empty on a local root."""
+    fsspec, with no httpfs extension: empty on a local root.
+
+    The filesystem is a fresh instance that keeps no directory listings: fsspec otherwise
+    shares one cached instance per process, and a listing cached before the lake's files were
+    written (by another run, process or test in the same interpreter) hides them from DuckDB's
+    globs, which then read an empty day instead of failing."""
     if is_local(path):
         return "[]"
     options = {k: v for k, v in path.storage_options.items() if isinstance(v, (str, int, float, bool))}
+    options.update(skip_instance_cache=True, use_listings_cache=False)
+    # booleans as 0/1: the profile reads this with dbt's as_native (a Python literal), where
+    # JSON's true/false are not literals and the whole setting would stay a string
+    options = {k: int(v) if isinstance(v, bool) else v for k, v in options.items()}
     return json.dumps([{"fs": path.protocol, **options}])
 
 

@@ -48,9 +48,24 @@ def test_incoherence_names_the_parent_that_does_not_add_up():
     t = pl.datetime(2025, 1, 1, time_zone="UTC")
     frame = pl.DataFrame(
         {"series_id": ["p", "a", "b"], "parent_id": [None, "p", "p"], "forecast": [10.0, 4.0, 5.0]}
-    ).with_columns(target_time=t)
+    ).with_columns(target_time=t, origin=date(2024, 12, 31))
     assert incoherence(frame)["series_id"].to_list() == ["p"]
     assert incoherence(frame.with_columns(forecast=pl.Series([9.0, 4.0, 5.0]))).height == 0
+
+
+def test_forecasts_of_two_origins_for_the_same_step_are_checked_apart():
+    """A run over several days reads several origins; each adds up on its own."""
+    t = pl.datetime(2025, 1, 5, time_zone="UTC")
+    day = {"series_id": ["p", "a", "b"], "parent_id": [None, "p", "p"]}
+    frame = pl.concat(
+        [
+            pl.DataFrame({**day, "forecast": [9.0, 4.0, 5.0]}).with_columns(origin=date(2025, 1, 1)),
+            pl.DataFrame({**day, "forecast": [12.0, 6.0, 6.0]}).with_columns(origin=date(2025, 1, 2)),
+        ]
+    ).with_columns(target_time=t)
+    assert incoherence(frame).height == 0
+    wrong = frame.with_columns(forecast=pl.Series([9.0, 4.0, 5.0, 13.0, 6.0, 6.0]))
+    assert incoherence(wrong).select("series_id", "origin").rows() == [("p", date(2025, 1, 2))]
 
 
 LAST = date(2025, 10, 20)

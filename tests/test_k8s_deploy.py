@@ -2,7 +2,10 @@
 turned into the instance config the chart renders and built by dagster-k8s's K8sRunLauncher
 (its config types reject a wrong key or type); the per-step resource requests of the heavy
 steps pass dagster-k8s's container-config types and name steps that exist; the code location
-loads with the k8s_job_executor; the image's code server and the chart's args agree."""
+loads with the k8s_job_executor; the image's code server and the chart's args agree. The heavy
+assets carry their requests as ``dagster-k8s/config`` op tags, read back from the loaded code
+location and turned into a Kubernetes Job by dagster-k8s itself (whose kubernetes client models
+reject a misspelt container field)."""
 
 import json
 import os
@@ -12,11 +15,17 @@ import sys
 from pathlib import Path
 
 import dagster as dg
+import pytest
 import yaml
 from dagster_k8s import K8sRunLauncher
-from dagster_k8s.job import UserDefinedDagsterK8sConfig
+from dagster_k8s.job import (
+    DagsterK8sJobConfig,
+    UserDefinedDagsterK8sConfig,
+    construct_dagster_k8s_job,
+    get_user_defined_k8s_config,
+)
 
-from resources.compute import K8S_HEAVY_STEPS, k8s_executor
+from resources.compute import K8S_CONFIG_TAG, K8S_HEAVY_STEPS, k8s_executor, k8s_op_tags
 
 REPO = Path(__file__).resolve().parent.parent
 VALUES = yaml.safe_load((REPO / "deploy" / "helm" / "values.yaml").read_text())
@@ -121,20 +130,30 @@ def test_dockerfile_installs_from_the_lock_and_runs_offline():
     assert {".venv", "appops_home"} <= set(ignored)
 
 
-def test_heavy_steps_request_resources_through_dagster_k8s_types():
+def test_heavy_step_tags_pass_dagster_k8s_config_types_and_build_a_job():
     executor = k8s_executor()
     assert executor.name == "k8s"
-    for op_name, config in K8S_HEAVY_STEPS.items():
-        parsed = UserDefinedDagsterK8sConfig.from_dict(config)
-        assert parsed.container_config["resources"]["requests"]["cpu"], op_name
+    job_config = DagsterK8sJobConfig(job_image="registry.example.com/appops-lakehouse:1.0.0")
+    for op_name, declared in K8S_HEAVY_STEPS.items():
+        parsed = get_user_defined_k8s_config(k8s_op_tags(op_name))  # validates the tag's schema
+        assert parsed == UserDefinedDagsterK8sConfig.from_dict(declared)
+        k8s_job = construct_dagster_k8s_job(
+            job_config, ["dagster", "api", "execute_step"], op_name.replace("_", "-"), parsed
+        )
+        (container,) = k8s_job.spec.template.spec.containers
+        resources = container.resources  # a kubernetes.client V1ResourceRequirements
+        wanted = declared["container_config"]["resources"]
+        assert (resources.requests, resources.limits) == (wanted["requests"], wanted["limits"]), op_name
+    with pytest.raises(KeyError):  # a step not declared in resources/compute.py
+        k8s_op_tags("not_a_heavy_step")
 
 
-def test_code_location_loads_with_the_k8s_executor_and_heavy_steps_exist():
+def test_code_location_loads_with_the_k8s_executor_and_heavy_assets_carry_the_tag():
     code = (
         "import json, definitions as d; "
         "job = d.defs.resolve_implicit_global_asset_job_def(); "
         "print(json.dumps({'executor': job.executor_def.name, "
-        "'ops': sorted(n.name for n in job.graph.nodes)}))"
+        "'tags': {n.name: dict(n.definition.tags) for n in job.graph.nodes}}))"
     )
     env = {**os.environ, "APPOPS_EXECUTOR": "k8s", "PYTHONPATH": str(REPO)}
     out = (
@@ -146,4 +165,8 @@ def test_code_location_loads_with_the_k8s_executor_and_heavy_steps_exist():
     )
     loaded = json.loads(out)
     assert loaded["executor"] == "k8s"
-    assert set(K8S_HEAVY_STEPS) <= set(loaded["ops"]), set(K8S_HEAVY_STEPS) - set(loaded["ops"])
+    tagged = {name for name, tags in loaded["tags"].items() if K8S_CONFIG_TAG in tags}
+    assert tagged == set(K8S_HEAVY_STEPS), tagged ^ set(K8S_HEAVY_STEPS)
+    for op_name in K8S_HEAVY_STEPS:
+        config = get_user_defined_k8s_config(loaded["tags"][op_name])
+        assert config.container_config["resources"]["requests"]["cpu"], op_name

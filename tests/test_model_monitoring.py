@@ -153,3 +153,45 @@ def test_the_check_flags_live_figures_more_than_the_margin_below_validation():
     )
     assert below_reference(frame, 0.10)["metric"].to_list() == ["live_precision"]
     assert below_reference(frame, 0.25).height == 0
+
+
+def test_in_the_demo_labels_arrive_late_and_live_precision_fills_in(tmp_path):
+    """The demo's tickets get their category at resolution: the share of one day's predictions
+    with a known label grows over the following days, and live precision is computed on them."""
+    from datetime import timedelta
+
+    from assets.models.monitoring import ticket_rows
+    from resources.demo.tickets import generate
+    from resources.model_registry import ModelRegistry
+
+    storage = LakehouseStorage(root=str(tmp_path / "appops_home"))
+    days = [D1 + timedelta(days=k) for k in range(7)]
+    for day in days:
+        write_parquet_atomic(generate(day), storage.lake_file("raw_incidents", day))
+    opened = generate(D1).filter(pl.col("opened_at") >= datetime(2024, 4, 30, 22, tzinfo=UTC))  # on D1
+    predictions = opened.select(
+        "number",
+        predicted_category=pl.lit("software"),
+        category_confidence=pl.lit(0.9),
+        needs_review=pl.lit(False),
+        model_version=pl.lit("1"),
+        partition_date=pl.lit(D1),
+    )
+    predictions = predictions.with_columns(
+        *[
+            pl.lit(None, dtype=t).alias(c)
+            for c, t in TICKET_PREDICTIONS.with_partition.items()
+            if c not in predictions.columns
+        ]
+    ).select(TICKET_PREDICTIONS.with_partition.keys())
+    write_parquet_atomic(
+        predictions.cast(TICKET_PREDICTIONS.with_partition), storage.lake_file("ticket_predictions", D1)
+    )
+    registry = ModelRegistry(str(tmp_path / "appops_home"))
+    known, precision = [], []
+    for k, day in enumerate(days):
+        rows = {r["metric"]: r for r in ticket_rows(storage, registry, day, k + 1)}
+        known.append(rows["labels_known_share"]["value"])
+        precision.append(rows["live_precision"]["value"])
+    assert known == sorted(known) and known[0] < 0.8 and known[-1] > known[0] + 0.15  # fills in
+    assert all(p is not None and 0 <= p <= 1 for p in precision)

@@ -131,3 +131,57 @@ def test_two_roots_in_one_process_keep_two_registries(tmp_path, monkeypatch):
     first.log_version("only_in_a", cand.tfidf().fit(texts, labels))
     assert first.versions("only_in_a") == ["1"] and second.versions("only_in_a") == []
     assert ModelRegistry(str(tmp_path / "c")).versions("only_in_a") == []
+
+
+def test_forecasting_selections_are_registered_versions_and_a_rerun_finds_its_own(tmp_path):
+    """Each saved selection is a run and a registered version tagged with its origin; a day
+    finds the newest version of its own origin or before (never a later one), and a second
+    selection of the same origin replaces the first for that day only."""
+    from resources.forecasting.store import ModelStore
+
+    storage = LakehouseStorage(root=str(tmp_path / "appops_home"))
+    store = ModelStore(storage, "daily")
+    series, first, later = "api/orders calls", date(2025, 6, 2), date(2025, 6, 9)
+    store.save(series, first, {"model": "naive", "members": ["naive"]}, {"naive": {"fit": 1}})
+    store.save(series, later, {"model": "theta", "members": ["theta"]}, {"theta": {"fit": 2}})
+    assert store.latest(series, date(2025, 6, 1)) is None
+    assert store.latest(series, date(2025, 6, 8)) == first  # no look-ahead
+    assert store.load(series, first)[0]["model"] == "naive"
+    store.save(series, first, {"model": "ets", "members": ["ets"]}, {"ets": {"fit": 3}})  # rerun
+    meta, members = store.load(series, first)
+    assert meta["model"] == "ets" and members == {"ets": {"fit": 3}}
+    assert store.load(series, later)[0]["model"] == "theta"
+
+    again = ModelStore(storage, "daily")  # a new process sees the same registry
+    name = again.model_name(series)
+    registry = ModelRegistry(storage.root)
+    assert registry.versions(name) == ["1", "2", "3"]
+    assert registry.version_tags(name, "3")["origin"] == first.isoformat()
+    assert registry.alias(name, CHAMPION) == "2"  # the newest origin serves
+    assert again.latest(series, later) == later
+    folder = registry.client.get_model_version(name, "3").source
+    assert folder.startswith(str(storage.models("forecasting", "daily")))  # artefacts under the root
+    assert not (tmp_path / "appops_home" / "models" / "forecasting" / "daily" / "api__orders_calls").exists()
+
+
+def _save_four_origins(args) -> int:
+    store, i = args
+    for k in range(4):
+        store.save(f"s{i}", date(2025, 1, 1 + k), {"model": "naive", "members": ["naive"]}, {"naive": i})
+    return i
+
+
+def test_forecasting_selections_saved_from_parallel_processes_all_land(tmp_path):
+    """Series are fitted in a process pool that shares the embedded SQLite registry: the store
+    creates it before it is sent to the workers, and every version lands."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    from resources.forecasting.store import ModelStore
+
+    storage = LakehouseStorage(root=str(tmp_path / "appops_home"))
+    store = ModelStore(storage, "daily")
+    with ProcessPoolExecutor(3) as pool:
+        assert list(pool.map(_save_four_origins, [(store, i) for i in range(6)])) == list(range(6))
+    fresh = ModelStore(storage, "daily")
+    assert [fresh.latest(f"s{i}", date(2025, 1, 9)) for i in range(6)] == [date(2025, 1, 4)] * 6
+    assert fresh.load("s5", date(2025, 1, 3))[1] == {"naive": 5}

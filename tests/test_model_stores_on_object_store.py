@@ -36,7 +36,9 @@ def _daily(n=200, series_id="api/r/sum") -> History:
     return History(series_id, "daily", "api", "r", "sum", "calls", times, values).cut(ORIGIN)
 
 
-def test_forecasting_models_and_the_lstm_round_trip(storage):
+def test_forecasting_models_and_the_lstm_round_trip(storage, tmp_path, monkeypatch):
+    monkeypatch.setenv("APPOPS_MLFLOW_LOCAL", str(tmp_path / "mlflow"))  # the registry's SQLite db
+    monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
     settings = ForecastSettings(daily_candidates=["naive", "theta"], lstm_epochs=1, lstm_hidden=4)
     store, hist = ModelStore(storage, "daily"), _daily()
     assert store.base.protocol == "memory"
@@ -51,6 +53,7 @@ def test_forecasting_models_and_the_lstm_round_trip(storage):
     path = store.lstm_path(ORIGIN)
     lstm.save(path)
     assert path.exists() and path.with_name("model.pt.ckpt").exists()
+    assert path.protocol == "memory" and store.lstm_path(ORIGIN) == path  # registered, on the root
     window = (hist, hist.values[-60:], GlobalLSTM._scale(hist.values))
     again = GlobalLSTM.load(path, settings)
     np.testing.assert_allclose(again.predict([window], 7)[0], lstm.predict([window], 7)[0], rtol=1e-5)

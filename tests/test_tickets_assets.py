@@ -97,7 +97,8 @@ def test_classifier_trains_once_then_predictions_keep_human_labels(landed):
     predictions = lake(landed, "ticket_predictions", "2024-09-18", "2024-09-20")
     raw = lake(landed, "raw_incidents", "2024-09-18", "2024-09-20")
     assert predictions.schema == pl.Schema(TICKET_PREDICTIONS.with_partition)
-    joined = raw.join(predictions, on="number", suffix="_kept")
+    # a ticket resolved on a later day comes back in that day's partition: one prediction per day
+    joined = raw.join(predictions, on=["number", "partition_date"], suffix="_kept")
     assert joined.height == raw.height
     assert joined["category"].equals(joined["category_kept"], null_equal=True)
     labelled = predictions.filter(pl.col("category").is_not_null())

@@ -20,7 +20,9 @@ import polars as pl
 
 from assets.lake import daily_lake_asset
 from resources.calendar import context_days
+from resources.compute import k8s_op_tags
 from resources.nlp.embeddings import EmbeddingModel
+from resources.progress import progress
 from resources.retrieval.corpus import corpus_files, read_corpus
 from resources.retrieval.schemas import DOCUMENT_CHUNKS, DOCUMENT_INDEX
 from resources.storage import LakehouseStorage
@@ -44,7 +46,7 @@ def document_chunks(
     context: dg.AssetExecutionContext, config: DocumentsConfig, storage: LakehouseStorage
 ) -> pl.DataFrame:
     frames, errors, redacted, parsed = [], set(), Counter(), {}
-    for day in context_days(context):
+    for day in progress(context.log, "document_chunks", context_days(context), unit="days"):
         counts = Counter()
         frame, day_errors = read_corpus(
             corpus_files(storage.landing("docs"), day, shipped=config.include_shipped), counts, parsed
@@ -85,6 +87,7 @@ class IndexConfig(dg.Config):
 
 @daily_lake_asset(
     DOCUMENT_INDEX,
+    op_tags=k8s_op_tags("document_index"),
     group_name="knowledge",
     kinds={"sentence-transformers", "polars"},
     description="Embeddings of the passages not embedded on an earlier day (incremental).",
@@ -101,7 +104,7 @@ def document_index(
         document_chunks = document_chunks.filter(pl.col("kind") != "release")
     done = embedded_before(storage, days[0], embedding_model.model_id)
     frames = []
-    for day in days:
+    for day in progress(context.log, "document_index", days, unit="days"):
         todo = (
             document_chunks.filter(pl.col("partition_date") == day)
             .filter(~pl.col("chunk_id").is_in(list(done)))

@@ -11,11 +11,13 @@ from assets.lake import daily_lake_asset, lake_checks
 from assets.metrics.history import run_histories
 from assets.metrics.series import metric_series
 from resources.calendar import TIMEZONE, context_days
+from resources.compute import k8s_op_tags
 from resources.forecasting.engine import LstmCache, models_at
 from resources.forecasting.outputs import forecast_frame, model_rows, models_frame
 from resources.forecasting.settings import ForecastSettings
 from resources.forecasting.store import ModelStore
 from resources.ml_schemas import CAPACITY_FORECASTS, FORECAST_MODELS
+from resources.progress import progress
 from resources.storage import LakehouseStorage
 
 GRAINS = ("daily", "hourly")
@@ -72,13 +74,14 @@ def _peak_hours(forecasts: pl.DataFrame, origin: date) -> str:
 
 @daily_lake_asset(
     FORECAST_MODELS,
+    op_tags=k8s_op_tags("forecast_models"),
     group_name="metrics",
     deps=[metric_series],
     kinds={"darts", "parquet"},
     description="Per series and grain: every candidate (seasonal naive, AutoETS, AutoARIMA, "
     "Theta, global LSTM, ensemble of the best two) backtested on rolling "
     "origins; MASE, relative MASE and interval coverage per candidate, the "
-    "winner saved under models/forecasting with its version and window. "
+    "winner registered in MLflow (forecast.<grain>.<series>, tagged with its origin). "
     "Refit every refit_days, earlier on residual drift, reused in between.",
 )
 def forecast_models(
@@ -90,8 +93,9 @@ def forecast_models(
     for grain in GRAINS:
         store = ModelStore(storage, grain)
         lstms = LstmCache(store, forecasting)
-        for origin in days:
-            for meta, refit, why in models_at(histories[grain], origin, grain, forecasting, store, lstms):
+        for origin in progress(context.log, f"forecast_models {grain}", days, unit="origins"):
+            found = models_at(histories[grain], origin, grain, forecasting, store, lstms, log=context.log)
+            for meta, refit, why in found:
                 rows += model_rows(meta, origin, refit, why)
     frame = models_frame(rows)
     context.add_output_metadata({"dagster/row_count": frame.height, **_summary(frame)})
@@ -119,7 +123,10 @@ def capacity_forecasts(
     for grain in GRAINS:
         store, by_id = ModelStore(storage, grain), {h.series_id: h for h in histories[grain]}
         lstms = LstmCache(store, forecasting)
-        for row in chosen.filter(pl.col("grain") == grain).iter_rows(named=True):
+        rows = chosen.filter(pl.col("grain") == grain)
+        for row in progress(
+            context.log, f"capacity_forecasts {grain}", rows.iter_rows(named=True), rows.height, "series-days"
+        ):
             version = date.fromisoformat(row["version"])
             meta, members = store.load(row["series_id"], version)
             lstm = lstms.get(version) if "lstm" in meta["members"] else None

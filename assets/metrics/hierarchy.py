@@ -140,16 +140,22 @@ def reconciled_forecasts(
 
 
 def incoherence(frame: pl.DataFrame) -> pl.DataFrame:
-    """Parents whose forecast differs from their children's sum beyond the tolerance."""
+    """Parents whose forecast differs from their children's sum beyond the tolerance, per
+    forecast origin: a run over several days holds several origins forecasting the same target
+    times, and only forecasts of one origin add up."""
     sums = (
         frame.filter(pl.col("parent_id").is_not_null())
-        .group_by("parent_id", "target_time")
+        .group_by("parent_id", "origin", "target_time")
         .agg(children=pl.col("forecast").sum())
     )
-    joined = frame.join(sums, left_on=["series_id", "target_time"], right_on=["parent_id", "target_time"])
+    joined = frame.join(
+        sums,
+        left_on=["series_id", "origin", "target_time"],
+        right_on=["parent_id", "origin", "target_time"],
+    )
     gap = (pl.col("forecast") - pl.col("children")).abs()
     return joined.filter(gap > TOLERANCE * pl.col("forecast").abs().clip(1.0)).select(
-        "series_id", "target_time", "forecast", "children"
+        "series_id", "origin", "target_time", "forecast", "children"
     )
 
 

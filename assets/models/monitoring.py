@@ -77,6 +77,8 @@ def ticket_rows(storage: LakehouseStorage, registry: ModelRegistry, day: date, w
     predictions = storage.read_days("ticket_predictions", days_through(day, window), strict=False)
     if predictions is None or predictions.height == 0:
         return []
+    # a ticket updated on a later day (resolved) is predicted again: its first prediction counts
+    predictions = predictions.sort("partition_date").unique("number", keep="first", maintain_order=True)
     version, validation, trained = _champion(registry, "ticket_category")
     labels = known_labels(
         storage.read_days("raw_incidents", days_through(day, window + 30), strict=False), day

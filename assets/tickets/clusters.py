@@ -1,14 +1,19 @@
 """``root_cause_clusters``: each day, UMAP + HDBSCAN over the ticket embeddings of the last
 ``window_days`` days; c-TF-IDF keywords label each cluster, its most central tickets represent
 it. A cluster keeps the id of the previous day's cluster whose centroid it matches, so ids are
-stable; an unmatched one is new (``is_new``), a candidate new root cause. ``is_growing``: the
-last 7 days hold at least ``growth_factor`` times the tickets of the 7 days before.
+stable; an unmatched one is new (``is_new``), a candidate new root cause, when at least
+``new_recent_share`` of its tickets are from the last ``novelty_days`` days (one made of older
+tickets is the clustering redrawn). ``is_growing``: the last 7 days hold at least
+``growth_factor`` times the tickets of the 7 days before.
 
 A burst of a few tickets a day is too small to be a density cluster of its own for days and
 hides in its nearest cluster. So tickets of the last ``novelty_days`` days whose nearest earlier
-ticket is below ``novelty`` cosine, and that are ``novelty_link`` alike among themselves, form a
-cluster of their own from ``novelty_min_size`` tickets (resources/nlp/topics.novel_groups):
-exact cosines, no seed, the same on any CPU. bench/tickets.py measures the detection rate.
+ticket is below ``novelty`` cosine, or whose near-duplicates come ``novelty_growth`` times
+faster than before (a group of them must then be unlikely at the earlier pace), and that are
+``novelty_link`` alike among themselves, form a cluster of their own from ``novelty_min_size``
+tickets (resources/nlp/topics.novel_groups), unless the group already is most of a cluster.
+This runs after the weekly cadence's result, on carried days too. Exact cosines, no seed, the
+same on any CPU. bench/tickets.py measures the detection and false-alarm rates.
 """
 
 from datetime import date, timedelta
@@ -21,6 +26,7 @@ from assets.cadence import Cadence
 from assets.lake import daily_lake_asset, lake_checks
 from resources.calendar import context_days, days_through
 from resources.centroids import previous_centroids, save_centroids
+from resources.compute import k8s_op_tags
 from resources.ml_schemas import ROOT_CAUSE_CLUSTERS
 from resources.nlp.stopwords import stop_words
 from resources.nlp.topics import ClusterResult, carve_groups, cluster_documents, match_clusters, novel_groups
@@ -41,6 +47,8 @@ class ClusterConfig(dg.Config):
     novelty: float = 0.7
     novelty_link: float = 0.8
     novelty_min_size: int = 4
+    novelty_growth: float = 3.0  # near-duplicates this much faster than before: a candidate too
+    new_recent_share: float = 0.5  # "new" only if this share of the cluster is from novelty_days
     backfill_cadence_days: int = 7  # in runs of over 14 days, cluster weekly (assets/cadence.py)
 
 
@@ -79,6 +87,23 @@ def describe(
     return pl.DataFrame(rows, schema=ROOT_CAUSE_CLUSTERS.with_partition)
 
 
+def unclustered(groups: list[np.ndarray], found: ClusterResult) -> list[np.ndarray]:
+    """The groups that are not already the bulk of a cluster of ``found`` (half its members or
+    more): a cause that HDBSCAN has found shows as growing; carving its recent part out again
+    would give it a second, "new" id every day of its rise. A burst hidden in a larger cluster
+    (a small part of it) is still carved."""
+    kept = []
+    for group in groups:
+        labels = found.labels[group]
+        labels = labels[labels >= 0]
+        if labels.size:
+            top = np.bincount(labels).argmax()
+            if (labels == top).sum() >= 0.5 * (found.labels == top).sum():
+                continue
+        kept.append(group)
+    return kept
+
+
 def cluster_day(
     embeddings: pl.DataFrame,
     day: date,
@@ -95,23 +120,12 @@ def cluster_day(
     )
     vectors = window["embedding"].to_numpy() if window.height else np.zeros((0, 1), np.float32)
     texts = window["text"].to_list()
-    found = cluster_documents(
-        vectors,
-        texts,
-        seed=config.seed,
-        min_cluster_size=config.min_cluster_size,
-        stop_words=stop_words(),
-        umap_dims=config.umap_dims,
-    )
-    if window.height:
-        recent = (window["partition_date"] > day - timedelta(days=config.novelty_days)).to_numpy()
-        groups = novel_groups(vectors, recent, config.novelty, config.novelty_link, config.novelty_min_size)
-        found = carve_groups(found, vectors, texts, groups, stop_words())
+    recent = (window["partition_date"] > day - timedelta(days=config.novelty_days)).to_numpy()
 
     def fit():
         return cluster_documents(
             vectors,
-            window["text"].to_list(),
+            texts,
             seed=config.seed,
             min_cluster_size=config.min_cluster_size,
             stop_words=stop_words(),
@@ -119,17 +133,37 @@ def cluster_day(
         )
 
     found = cadence.result(day, vectors, fit) if cadence else fit()
+    if window.height:  # after the cadence: a burst is carved out on carried days too
+        span_ratio = config.novelty_days / max(config.window_days - config.novelty_days, 1)
+        groups = novel_groups(
+            vectors,
+            recent,
+            config.novelty,
+            config.novelty_link,
+            config.novelty_min_size,
+            config.novelty_growth,
+            span_ratio,
+        )
+        found = carve_groups(found, vectors, texts, unclustered(groups, found), stop_words())
     ids = match_clusters(
         previous or {}, found.centroids, config.match_threshold, new_prefix=f"RC{day:%Y%m%d}"
     )
-    # on the very first day there is nothing to compare with: nothing is "new" yet
-    is_new = {c for c, i in ids.items() if previous is not None and i.startswith(f"RC{day:%Y%m%d}-")}
+    # on the very first day there is nothing to compare with: nothing is "new" yet; an unmatched
+    # cluster made mostly of older tickets is the clustering redrawn, not a new root cause
+    is_new = {
+        c
+        for c, i in ids.items()
+        if previous is not None
+        and i.startswith(f"RC{day:%Y%m%d}-")
+        and recent[found.labels == c].mean() >= config.new_recent_share
+    }
     frame = describe(window, found, ids, day, is_new, config)
     return frame, {ids[c]: v for c, v in found.centroids.items()}
 
 
 @daily_lake_asset(
     ROOT_CAUSE_CLUSTERS,
+    op_tags=k8s_op_tags("root_cause_clusters"),
     group_name="tickets",
     deps=["ticket_embeddings"],
     kinds={"umap", "hdbscan"},

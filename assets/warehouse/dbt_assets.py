@@ -10,6 +10,8 @@ concurrency pool: DuckDB allows one writer per file.
 """
 
 import json
+import shutil
+import uuid
 from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 
@@ -19,7 +21,7 @@ from dagster_dbt import DbtCliResource, dbt_assets
 from assets.warehouse.translator import WarehouseTranslator
 from resources.calendar import daily_partitions, single_run
 from resources.dbt import WAREHOUSE_POOL, dbt_project, warehouse_env
-from resources.storage import LakehouseStorage
+from resources.storage import LakehouseStorage, work_dir
 
 DAILY = "config.materialized:incremental"
 SUMMARY = "tag:over_days"
@@ -58,8 +60,13 @@ def _run(
 ) -> Iterable:
     window = context.partition_time_window if partitioned else None
     args = build_args(window.start if window else None, window.end if window else None, full_refresh)
+    # Each invocation's target folder (run results, dbt.log) goes to the working directory, not
+    # into the checkout, and is removed once the build has succeeded: a failed build keeps it
+    # for its dbt.log, whose path the error names.
+    target = work_dir() / "dbt-target" / f"{context.run.run_id[:8]}-{uuid.uuid4().hex[:7]}"
     with warehouse_env(storage):
-        yield from dbt.cli(args, context=context).stream()
+        yield from dbt.cli(args, context=context, target_path=target).stream()
+    shutil.rmtree(target, ignore_errors=True)
 
 
 def build_dbt_assets(defined_keys: frozenset[dg.AssetKey]) -> list[dg.AssetsDefinition]:

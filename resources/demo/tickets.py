@@ -2,12 +2,15 @@
 
 Tickets are written from a latent root cause (``ROOT_CAUSES``): French (~70 %) or English
 paraphrases with random servers, codes and amounts, wrapped in greetings, signatures or
-monitoring boilerplate. About 10 % are unlabelled and a few percent carry a wrong label.
+monitoring boilerplate. About 10 % are unlabelled and a few percent carry a wrong label. The
+category is set at resolution (hours to days after opening): a day's partition holds the
+incidents opened that day (open ones without a category) and the earlier ones resolved that day.
 """
 
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
+from functools import lru_cache
 
 import numpy as np
 import polars as pl
@@ -126,18 +129,27 @@ def _cause_weights(causes: list[RootCause]) -> np.ndarray:
     return w / w.sum()
 
 
-def generate(day: date) -> pl.DataFrame:
-    """Incidents opened on ``day`` in RAW_INCIDENTS schema (with ``partition_date``)."""
+LABEL_LAG_DAYS = 10  # a ticket is resolved (and labelled) at most this many days after opening
+
+
+@lru_cache(maxsize=2 * LABEL_LAG_DAYS)
+def _lifecycle(day: date) -> pl.DataFrame:
+    """Every incident opened on ``day`` with its whole life: the label the service desk sets
+    at resolution (``category``/``subcategory``), resolution and closure instants, and what
+    an update before resolution shows (``_pending_state``, ``_pending_us``). Deterministic per
+    day; cached, since each day's snapshot also reads the previous ``LABEL_LAG_DAYS`` days."""
     rng = rng_for("tickets", day.isoformat())
     n = _day_count(rng, day)
-    _, end = day_bounds_utc(day)
-    end_us = int(end.timestamp() * 1_000_000) - 1
     opened = random_instants(rng, day, n, HOURLY)
     causes = [
         c for c in ROOT_CAUSES if (c.since is None or day >= c.since) and (c.until is None or day <= c.until)
     ]
     chosen = rng.choice(len(causes), size=n, p=_cause_weights(causes))
-    rows: dict[str, list] = {k: [] for k in RAW_INCIDENTS.columns if k != "opened_at"}
+    rows: dict[str, list] = {
+        k: []
+        for k in [*RAW_INCIDENTS.columns, "_closed_us", "_closes", "_pending_state", "_pending_us"]
+        if k not in ("opened_at", "state", "sys_updated_on")
+    }
     all_categories = [(c, s) for c, subs in CATEGORIES.items() for s in subs]
     for i in range(n):
         cause = causes[chosen[i]]
@@ -158,20 +170,11 @@ def generate(day: date) -> pl.DataFrame:
         team = APP_BY_CODE[app_code].team
         group = cause.group or (f"AppOps {team} N2" if rng.random() < 0.85 else "Service Desk N1")
         hours = MEDIAN_HOURS[priority] * (0.3 if cause.subcategory == "password" else 1.0)
-        duration_us = int(rng.lognormal(np.log(hours), 0.8) * HOUR_US)
-        resolved_us = int(opened[i]) + duration_us
-        if resolved_us <= end_us:
-            closed_us = resolved_us + int(rng.uniform(0.2, 3.0) * HOUR_US)
-            state = "7" if closed_us <= end_us and rng.random() < 0.5 else "6"
-            updated_us = closed_us if state == "7" else resolved_us
-            code = _pick(rng, T.CLOSE_CODES)
-            notes = T.CLOSE_NOTES.get(cause.subcategory, T.CLOSE_NOTES["*"])[lang]
-            note = T.NOT_REPRODUCED[lang] if "Reproducible" in code else _pick(rng, notes).format(**fill)
-            close = (resolved_us, code, note)
-        else:
-            state = "1" if rng.random() < 0.2 else "2"
-            updated_us = min(int(opened[i]) + int(rng.uniform(0, 2) * HOUR_US), end_us)
-            close = (None, None, None)
+        hours = min(float(rng.lognormal(np.log(hours), 0.8)), 24.0 * (LABEL_LAG_DAYS - 1))
+        resolved_us = int(opened[i]) + int(hours * HOUR_US)
+        code = _pick(rng, T.CLOSE_CODES)
+        notes = T.CLOSE_NOTES.get(cause.subcategory, T.CLOSE_NOTES["*"])[lang]
+        note = T.NOT_REPRODUCED[lang] if "Reproducible" in code else _pick(rng, notes).format(**fill)
         values = {
             "number": incident_number(day, i),
             "short_description": short,
@@ -183,25 +186,67 @@ def generate(day: date) -> pl.DataFrame:
             "urgency": urgency,
             "assignment_group": group,
             "cmdb_ci": fill["server"] if rng.random() < 0.6 else app_code,
-            "state": state,
-            "resolved_at": close[0],
-            "close_code": close[1],
-            "close_notes": close[2],
-            "sys_updated_on": updated_us,
+            "resolved_at": resolved_us,
+            "close_code": code,
+            "close_notes": note,
+            "_closed_us": resolved_us + int(rng.uniform(0.2, 3.0) * HOUR_US),
+            "_closes": bool(rng.random() < 0.5),
+            "_pending_state": "1" if rng.random() < 0.2 else "2",
+            "_pending_us": int(opened[i]) + int(rng.uniform(0, 2) * HOUR_US),
         }
         for key, value in values.items():
             rows[key].append(value)
     schema = RAW_INCIDENTS.with_partition
-    frame = pl.DataFrame(
+    ints = ("resolved_at", "_closed_us", "_pending_us")
+    return pl.DataFrame(
         {
-            "opened_at": utc_series("opened_at", opened),
+            "opened_at": utc_series("opened_at", opened).cast(pl.Int64),
             **{
-                k: pl.Series(k, v, dtype=pl.Int64() if k in ("resolved_at", "sys_updated_on") else schema[k])
+                k: pl.Series(
+                    k,
+                    v,
+                    dtype=pl.Int64()
+                    if k in ints
+                    else (pl.Boolean() if k == "_closes" else schema.get(k, pl.String())),
+                )
                 for k, v in rows.items()
             },
         }
-    ).with_columns(
-        pl.col("resolved_at", "sys_updated_on").cast(pl.Datetime("us", "UTC")),
+    )
+
+
+def _as_of(life: pl.DataFrame, end_us: int) -> pl.DataFrame:
+    """The incidents as the service desk sees them at ``end_us``: before resolution, open
+    (state 1/2) and *without* a category; once resolved (6) or closed (7), labelled."""
+    resolved = pl.col("resolved_at") <= end_us
+    closed = resolved & pl.col("_closes") & (pl.col("_closed_us") <= end_us)
+    when_resolved = ["category", "subcategory", "resolved_at", "close_code", "close_notes"]
+    return life.with_columns(
+        state=pl.when(closed).then(pl.lit("7")).when(resolved).then(pl.lit("6")).otherwise("_pending_state"),
+        sys_updated_on=pl.when(closed)
+        .then("_closed_us")
+        .when(resolved)
+        .then("resolved_at")
+        .otherwise(pl.min_horizontal("_pending_us", pl.lit(end_us))),
+        **{c: pl.when(resolved).then(pl.col(c)) for c in when_resolved},
+    )
+
+
+def generate(day: date) -> pl.DataFrame:
+    """Incidents as last updated on ``day`` (RAW_INCIDENTS schema, with ``partition_date``):
+    those opened on ``day``, and those opened up to ``LABEL_LAG_DAYS`` earlier and resolved on
+    ``day``. The category is set at resolution, so most labels arrive after the opening day's
+    row: a model's live precision fills in as its tickets are resolved."""
+    start, end = day_bounds_utc(day)
+    start_us, end_us = int(start.timestamp() * 1_000_000), int(end.timestamp() * 1_000_000) - 1
+    resolved_today = (pl.col("resolved_at") >= start_us) & (pl.col("resolved_at") <= end_us)
+    earlier = [
+        _lifecycle(day - timedelta(days=k)).filter(resolved_today) for k in range(LABEL_LAG_DAYS, 0, -1)
+    ]
+    frame = _as_of(pl.concat([*earlier, _lifecycle(day)]), end_us)
+    schema = RAW_INCIDENTS.with_partition
+    frame = frame.with_columns(
+        pl.col("opened_at", "resolved_at", "sys_updated_on").cast(pl.Datetime("us", "UTC")),
         partition_date=pl.lit(day, dtype=pl.Date()),
     )
     return frame.select(schema.keys()).cast(schema)

@@ -16,6 +16,7 @@ from resources.forecasting.lstm import MIN_POINTS, GlobalLSTM
 from resources.forecasting.predict import drift_share
 from resources.forecasting.settings import ForecastSettings
 from resources.forecasting.store import ModelStore
+from resources.progress import Progress
 
 
 def _quiet_lightning() -> None:
@@ -108,8 +109,10 @@ def models_at(
     settings: ForecastSettings,
     store: ModelStore,
     lstms: LstmCache,
+    log=None,
 ) -> list[tuple[dict, bool, str]]:
-    """(meta, refit, why) of every series with history at ``origin``."""
+    """(meta, refit, why) of every series with history at ``origin``. ``log`` (a logger):
+    progress lines while the series due for a refit are fitted (minutes on a refit day)."""
     candidates = settings.daily_candidates if grain == "daily" else settings.hourly_candidates
     out, refit = [], []
     for full in histories:
@@ -128,5 +131,8 @@ def models_at(
     )
     fields = {name: getattr(settings, name) for name in ForecastSettings.model_fields}
     jobs = [(h, origin, fields, store, candidates, lstm.get(h.series_id)) for h, _ in refit]
-    metas = parallel_map(_fit_job, jobs, settings.workers)  # in process, a pool, or Dask
+    tracker = Progress(log, f"{grain} series refitted at {origin}", len(jobs), unit="series") if log else None
+    metas = parallel_map(  # in process, a pool, or Dask
+        _fit_job, jobs, settings.workers, done=tracker.advance if tracker else None
+    )
     return out + [(meta, True, why) for meta, (_, why) in zip(metas, refit)]

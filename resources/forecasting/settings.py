@@ -44,7 +44,7 @@ class ForecastSettings(dg.ConfigurableResource):
     drift_refit_share: float = 0.5  # share of days since the fit outside the 95 % band: refit
     anomaly_threshold: float = 0.9975  # metric_anomalies flags a score at or above this (chosen on
     #                                   NAB's AWS series; see resources/forecasting/anomaly.py)
-    crossing_method: str = "blend"  # how days' crossing probabilities combine (headroom.py)
+    crossing_method: str = "calibrated"  # how days' crossing probabilities combine (headroom.py)
     hierarchy_file: str = ""  # YAML of hierarchies (reconciled_forecasts); empty: the shipped one
     thresholds_file: str = ""  # YAML of capacity thresholds; empty: the shipped file
     plots_top: int = 5  # PNGs for the series most at risk

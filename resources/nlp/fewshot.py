@@ -7,6 +7,7 @@ from its name and description (SetFit's templated-dataset technique).
 """
 
 import io
+import re
 import tempfile
 
 import numpy as np
@@ -44,8 +45,15 @@ def train_setfit(
     epochs: int = 1,
     max_steps: int = -1,
     max_length: int = 128,
+    trainable_layers: int | None = None,
 ):
     """A SetFitModel fine-tuned from the sentence-transformers model at ``model_path``.
+
+    ``trainable_layers`` (an int) fine-tunes only the top that many transformer layers and
+    freezes the rest (embeddings included): the frozen tensors stay bit-for-bit the base
+    encoder's, so an artefact can keep the tuned layers and a reference to the base instead
+    of a full copy, and each step back-propagates through fewer layers. None tunes everything
+    (SetFit's default).
 
     ``max_steps`` (>0) caps the contrastive steps, hence the pairs (steps x batch size): the
     head is still fitted on every example. Texts are cut at ``max_length`` tokens (tickets say
@@ -63,6 +71,8 @@ def train_setfit(
         model_path, local_files_only=True, head_params={"max_iter": 1000, "random_state": seed}
     )
     model.model_body.max_seq_length = max_length
+    if trainable_layers is not None:
+        freeze_below(model.model_body, trainable_layers)
     with tempfile.TemporaryDirectory(prefix="setfit-") as scratch:
         args = TrainingArguments(
             output_dir=scratch,
@@ -84,6 +94,23 @@ def train_setfit(
         )
         trainer.train()
     return model
+
+
+def layer_of(parameter_name: str) -> int | None:
+    """The transformer layer a parameter belongs to (``...encoder.layer.3.attention...`` -> 3)."""
+    match = re.search(r"(?:^|\.)(?:encoder\.)?layers?\.(\d+)\.", parameter_name)
+    return int(match.group(1)) if match else None
+
+
+def freeze_below(body, trainable_layers: int) -> None:
+    """Freeze every parameter of ``body`` except those of its top ``trainable_layers`` layers."""
+    layers = [layer_of(n) for n, _ in body.named_parameters()]
+    found = sorted({n for n in layers if n is not None})
+    if not found:
+        raise ValueError("freeze_below: the encoder has no numbered transformer layers to tune")
+    first = found[-1] - trainable_layers + 1
+    for (_, parameter), layer in zip(body.named_parameters(), layers):
+        parameter.requires_grad = layer is not None and layer >= first
 
 
 def tfidf_baseline(train_texts: list[str], train_labels: list[str]):

@@ -170,32 +170,65 @@ def describe_labels(
 
 
 def novel_groups(
-    embeddings: np.ndarray, recent: np.ndarray, novelty: float = 0.7, link: float = 0.8, min_size: int = 4
+    embeddings: np.ndarray,
+    recent: np.ndarray,
+    novelty: float = 0.7,
+    link: float = 0.8,
+    min_size: int = 4,
+    growth: float = 0.0,
+    span_ratio: float = 1.0,
+    alpha: float = 0.001,
 ) -> list[np.ndarray]:
-    """Groups of recent documents unlike anything before them: candidate new root causes.
+    """Groups of recent documents unlike what came before them: candidate new root causes.
 
-    A recent document is novel when its nearest earlier document (exact cosine) is below
-    ``novelty``; novel documents linked at ``link`` or more form groups (connected
-    components), kept from ``min_size`` members. Why beside HDBSCAN: a burst of a few tickets a
-    day is too small to be its own density cluster for days and is absorbed by its nearest
-    neighbour cluster, whose id then hides it. Exact cosines and thresholds, no seed: the same
-    groups on any CPU and any clustering seed.
+    A recent document is a candidate when its nearest earlier document (exact cosine) is below
+    ``novelty`` (nothing like it before), or, with ``growth`` > 0, when its near-duplicates
+    (cosine ``link`` or more) come ``growth`` times faster now than before: (recent ones + 1)
+    >= growth * (earlier ones + 1) * ``span_ratio``, ``span_ratio`` being the recent span over
+    the earlier span in days. The second test catches a root cause that reads like an existing
+    one (same application, same server names) but suddenly comes in numbers. Candidates linked
+    at ``link`` or more form groups (connected components), kept from ``min_size`` members. A
+    group with a member found by the growth test alone must also be unlikely at the earlier
+    pace: with n members and e earlier documents linked to any of them, P(Binomial(n + e,
+    r / (1 + r)) >= n) < ``alpha`` (r = ``span_ratio``), so that a template seen 2 or 3 times
+    before and 4 times this week, a chance run among dozens of templates, is not a burst
+    (4 of 4 + 2 is p = 0.03 with 7 days against 23). Why beside HDBSCAN: a burst of a few
+    tickets a day is too small to be its own density cluster for days and is absorbed by its
+    nearest neighbour cluster, whose id then hides it. Exact cosines and thresholds, no seed: the same groups on
+    any CPU and any clustering seed.
     """
     from scipy.sparse import csr_matrix
     from scipy.sparse.csgraph import connected_components
+    from scipy.stats import binom
 
     recent_idx, past_idx = np.flatnonzero(recent), np.flatnonzero(~recent)
     if len(recent_idx) < min_size or not len(past_idx):
         return []
     unit = _unit(embeddings.astype(np.float32))
-    nearest_past = np.max(unit[recent_idx] @ unit[past_idx].T, axis=1)
-    novel = recent_idx[nearest_past < novelty]
-    if len(novel) < min_size:
+    to_past = unit[recent_idx] @ unit[past_idx].T
+    novel = to_past.max(axis=1) < novelty
+    candidate = novel.copy()
+    to_recent = unit[recent_idx] @ unit[recent_idx].T
+    if growth > 0:
+        near_recent = (to_recent >= link).sum(axis=1)  # itself included: the "+ 1"
+        near_past = (to_past >= link).sum(axis=1)
+        candidate |= near_recent >= growth * (near_past + 1) * span_ratio
+    chosen = np.flatnonzero(candidate)
+    if len(chosen) < min_size:
         return []
-    linked = (unit[novel] @ unit[novel].T) >= link
+    linked = to_recent[np.ix_(chosen, chosen)] >= link
     _, component = connected_components(csr_matrix(linked), directed=False)
-    groups = [novel[component == k] for k in np.unique(component)]
-    return sorted((g for g in groups if len(g) >= min_size), key=lambda g: int(g[0]))
+    groups = []
+    for k in np.unique(component):
+        members = chosen[component == k]
+        if len(members) < min_size:
+            continue
+        if not novel[members].all():
+            earlier = int((to_past[members] >= link).any(axis=0).sum())
+            if binom.sf(len(members) - 1, len(members) + earlier, span_ratio / (1 + span_ratio)) >= alpha:
+                continue
+        groups.append(recent_idx[members])
+    return sorted(groups, key=lambda g: int(g[0]))
 
 
 def carve_groups(

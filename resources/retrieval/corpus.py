@@ -45,8 +45,16 @@ CHUNK_SCHEMA = {
 }
 
 
-def _redacted(text: str, counts: Counter) -> str:
-    clean, found = redact(text)
+def _redacted(text: str, counts: Counter, memo: dict | None = None) -> str:
+    """``text`` redacted, its counts added to ``counts``. ``memo`` (text -> result) skips the NER
+    for a string already redacted: a document's title and headings repeat on each passage."""
+    if memo is None or text not in memo:
+        clean, found = redact(text)
+        if memo is None:
+            counts.update(found)
+            return clean or ""
+        memo[text] = (clean, found)
+    clean, found = memo[text]
     counts.update(found)
     return clean or ""
 
@@ -88,9 +96,9 @@ def document_rows(source: str, display: str, data: bytes) -> tuple[list[dict], C
     when it cannot be read)."""
     counts: Counter = Counter()
     digest = hashlib.sha256(data).hexdigest()
-    rows = []
+    rows, memo = [], {}
     for c in parse_document(display, data):
-        c.title, c.heading, c.text = (_redacted(v, counts) for v in (c.title, c.heading, c.text))
+        c.title, c.heading, c.text = (_redacted(v, counts, memo) for v in (c.title, c.heading, c.text))
         rows.append(
             {
                 "path": c.path,

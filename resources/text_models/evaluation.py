@@ -9,10 +9,13 @@ import numpy as np
 from resources.text_models.thresholds import review_reasons
 
 
-def macro_f1(truth, predicted) -> float:
+def macro_f1(truth, predicted, labels=None) -> float:
+    """Macro-F1 over ``labels`` (default: every label seen in truth or prediction)."""
     from sklearn.metrics import f1_score
 
-    labels = sorted(set(truth) | set(predicted))
+    if labels is not None and not len(labels):
+        return 0.0
+    labels = sorted(set(truth) | set(predicted)) if labels is None else list(labels)
     return float(f1_score(truth, predicted, labels=labels, average="macro", zero_division=0))
 
 
@@ -75,19 +78,23 @@ def score(truth: list[str], proba: np.ndarray, classes, thresholds: dict | None 
 
 
 def bootstrap_delta(
-    truth, predicted_a, predicted_b, n: int = 300, seed: int = 0, level: float = 0.90
+    truth, predicted_a, predicted_b, n: int = 300, seed: int = 0, level: float = 0.90, labels=None
 ) -> dict:
-    """Macro-F1 of B minus A, with its bootstrap interval (rows resampled with replacement)."""
+    """Macro-F1 (over ``labels``, default all) of B minus A, with its bootstrap interval (rows
+    resampled with replacement)."""
     truth = np.asarray(truth, dtype=object)
     a, b = np.asarray(predicted_a, dtype=object), np.asarray(predicted_b, dtype=object)
     rng = np.random.default_rng(seed)
     deltas = []
     for _ in range(n):
         idx = rng.integers(0, truth.size, truth.size)
-        deltas.append(macro_f1(list(truth[idx]), list(b[idx])) - macro_f1(list(truth[idx]), list(a[idx])))
+        deltas.append(
+            macro_f1(list(truth[idx]), list(b[idx]), labels)
+            - macro_f1(list(truth[idx]), list(a[idx]), labels)
+        )
     lo, hi = np.quantile(deltas, [(1 - level) / 2, 1 - (1 - level) / 2])
     return {
-        "delta": round(macro_f1(list(truth), list(b)) - macro_f1(list(truth), list(a)), 4),
+        "delta": round(macro_f1(list(truth), list(b), labels) - macro_f1(list(truth), list(a), labels), 4),
         "low": round(float(lo), 4),
         "high": round(float(hi), 4),
         "level": level,
