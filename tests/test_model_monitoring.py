@@ -60,16 +60,7 @@ def write_lake(root) -> LakehouseStorage:
             "partition_date": [D1] * 4,
         }
     )
-    predictions = predictions.with_columns(
-        *[
-            pl.lit(None, dtype=t).alias(c)
-            for c, t in TICKET_PREDICTIONS.with_partition.items()
-            if c not in predictions.columns
-        ]
-    ).select(TICKET_PREDICTIONS.with_partition.keys())
-    write_parquet_atomic(
-        predictions.cast(TICKET_PREDICTIONS.with_partition), storage.lake_file("ticket_predictions", D1)
-    )
+    _write_predictions(storage, predictions)
     # opened on D1 without a confirmed category; t1 (right) and t2 (wrong) resolved on D3
     write_parquet_atomic(
         incidents(
@@ -87,6 +78,20 @@ def write_lake(root) -> LakehouseStorage:
         [decision("ticket_category", D1, "promoted", "first model", challenger="1", champion_after="1")],
     )
     return storage
+
+
+def _write_predictions(storage, predictions: pl.DataFrame) -> None:
+    """Day D1's ticket_predictions file: the given columns, the others null."""
+    full = predictions.with_columns(
+        *[
+            pl.lit(None, dtype=t).alias(c)
+            for c, t in TICKET_PREDICTIONS.with_partition.items()
+            if c not in predictions.columns
+        ]
+    ).select(TICKET_PREDICTIONS.with_partition.keys())
+    write_parquet_atomic(
+        full.cast(TICKET_PREDICTIONS.with_partition), storage.lake_file("ticket_predictions", D1)
+    )
 
 
 def test_live_precision_counts_late_labels_from_the_day_they_arrive(tmp_path):
@@ -177,16 +182,7 @@ def test_in_the_demo_labels_arrive_late_and_live_precision_fills_in(tmp_path):
         model_version=pl.lit("1"),
         partition_date=pl.lit(D1),
     )
-    predictions = predictions.with_columns(
-        *[
-            pl.lit(None, dtype=t).alias(c)
-            for c, t in TICKET_PREDICTIONS.with_partition.items()
-            if c not in predictions.columns
-        ]
-    ).select(TICKET_PREDICTIONS.with_partition.keys())
-    write_parquet_atomic(
-        predictions.cast(TICKET_PREDICTIONS.with_partition), storage.lake_file("ticket_predictions", D1)
-    )
+    _write_predictions(storage, predictions)
     registry = ModelRegistry(str(tmp_path / "appops_home"))
     known, precision = [], []
     for k, day in enumerate(days):
