@@ -23,7 +23,7 @@ from datetime import date
 
 from upath import UPath
 
-from resources.storage import write_text_atomic
+from resources.storage import store_path, write_text_atomic
 
 _DATE_IN_NAME = re.compile(r"(\d{4}-\d{2}-\d{2})")
 
@@ -72,7 +72,7 @@ class LandingIndex:
     """
 
     def __init__(self, path: UPath | str | None = None):
-        self.path = UPath(path) if path else None
+        self.path = store_path(path) if path else None
         self.entries: dict[str, IndexEntry] = {}
         self.changed = False
         if self.path is not None and self.path.exists():

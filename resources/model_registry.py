@@ -38,9 +38,9 @@ _LOCK = threading.Lock()
 
 
 def _root(root: str | None) -> UPath:
-    from resources.storage import default_root
+    from resources.storage import default_root, store_path
 
-    return UPath(root or default_root())
+    return store_path(root or default_root())
 
 
 def locations(root: str | None = None) -> tuple[str, str]:

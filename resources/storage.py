@@ -34,6 +34,19 @@ def default_root() -> str:
     return os.environ.get("APPOPS_HOME") or str(CHECKOUT / "appops_home")
 
 
+def store_path(url: str | os.PathLike) -> UPath:
+    """The one way a root or folder URL becomes a path. On an object store the filesystem keeps
+    no directory listings: fsspec shares one filesystem instance per process, and a listing it
+    cached (of a folder, or of the parent of a folder not yet written) hides what another
+    process, pod, DuckDB or MLflow wrote since (``exists`` says no, a glob finds nothing)."""
+    if isinstance(url, UPath):
+        return url
+    path = UPath(url)
+    if is_local(path):
+        return path
+    return UPath(str(url), **{**path.storage_options, "use_listings_cache": False})
+
+
 def is_local(path: UPath) -> bool:
     """Whether ``path`` is on the local disk (renames are atomic there, appends exist)."""
     return getattr(path, "protocol", "") in ("", "file", "local")
@@ -162,7 +175,7 @@ class LakehouseStorage(dg.ConfigurableResource):
 
     @property
     def base(self) -> UPath:
-        return UPath(self.root)
+        return store_path(self.root)
 
     def landing(self, subdir: str) -> UPath:
         return self.base / "landing" / subdir

@@ -9,7 +9,7 @@ import dagster as dg
 import polars as pl
 import pytest
 from fixtures.warehouse.lake import DAYS
-from warehouse_support import built_root, copied_root, run_assets
+from warehouse_support import run_assets
 
 from resources.storage import LakehouseStorage, read_parquet
 from sensors.alerts import WEBHOOK_ENV, eol_alert_sensor

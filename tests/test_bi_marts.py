@@ -9,7 +9,7 @@ from pathlib import Path
 
 import polars as pl
 from fixtures.warehouse.lake import DAYS
-from warehouse_support import built_root, copied_root, query, run_assets
+from warehouse_support import query, run_assets
 
 from assets.appops360.serving import mart_names
 from resources.dbt import dbt_project

@@ -3,7 +3,7 @@ the partition window), including a day whose rows changed or shrank."""
 
 import polars as pl
 from fixtures.warehouse.lake import DAYS
-from warehouse_support import built_root, copied_root, query, run_assets
+from warehouse_support import query, run_assets
 
 from resources.storage import LakehouseStorage, read_parquet, write_parquet_atomic
 

@@ -5,7 +5,7 @@ from datetime import UTC, datetime, timezone
 
 import polars as pl
 from fixtures.warehouse.lake import DAYS
-from warehouse_support import built_root, copied_root, query, run_assets
+from warehouse_support import query, run_assets
 
 from resources.ml_schemas import CAPACITY_SCENARIOS, METRIC_ANOMALIES
 from resources.storage import LakehouseStorage, write_parquet_atomic

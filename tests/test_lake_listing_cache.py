@@ -9,7 +9,6 @@ import ast
 import duckdb
 import fsspec
 import polars as pl
-from services_support import s3_root, s3_server
 from upath import UPath
 
 from resources.storage import fsspec_filesystems, write_parquet_atomic

@@ -4,7 +4,7 @@ import json
 from pathlib import Path
 
 from fixtures.warehouse.lake import DAYS
-from warehouse_support import built_root, copied_root, query, run_assets
+from warehouse_support import query, run_assets
 
 from assets.checks.drift import evaluate_drift
 from assets.warehouse import defs as warehouse_defs

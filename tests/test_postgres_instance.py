@@ -13,7 +13,6 @@ from dagster_postgres import (
     PostgresRunStorage,
     PostgresScheduleStorage,
 )
-from services_support import postgres
 
 from definitions import build_definitions
 from deploy.services import PG_DB, PG_SUPERUSER

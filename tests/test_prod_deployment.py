@@ -16,10 +16,10 @@ from pathlib import Path
 import httpx
 import psycopg2
 import pytest
-from services_support import s3_server
 from upath import UPath
 
 from deploy.services import PG_DB, PG_SUPERUSER, free_port
+from resources.storage import store_path
 
 REPO = Path(__file__).resolve().parent.parent
 LOCATION = {"repositoryLocationName": "appops_lakehouse", "repositoryName": "__repository__"}
@@ -195,8 +195,8 @@ def test_three_process_deployment_runs_backfills_and_ticks_against_postgres(s3_s
         }
         assert not list((tmp_path / "dagster").glob("**/*.db"))  # no SQLite fallback
         # and the lake is on the object store
-        assert (UPath(root) / "lake" / "raw_applications" / f"{DAY}.parquet").exists()
-        assert (UPath(root) / "lake" / "raw_team_indicators" / "2025-03-02.parquet").exists()
+        assert (store_path(root) / "lake" / "raw_applications" / f"{DAY}.parquet").exists()
+        assert (store_path(root) / "lake" / "raw_team_indicators" / "2025-03-02.parquet").exists()
     finally:
         if prod.poll() is None:
             os.killpg(prod.pid, signal.SIGTERM)

@@ -12,12 +12,12 @@ from pathlib import Path
 
 import psycopg2
 import pytest
-from services_support import postgres, s3_root, s3_server
 from upath import UPath
 
 from resources.environment import environment
 from resources.model_registry import ModelRegistry, locations
 from resources.nlp.fewshot import tfidf_baseline
+from resources.storage import store_path
 
 REPO = Path(__file__).resolve().parent.parent
 TEXTS = ["super appli", "très bon conseiller", "nul, attente interminable", "appli en panne"]
@@ -52,7 +52,7 @@ def test_a_champion_registered_on_one_pod_is_served_on_another(s3_root, mlflow_d
         registry = ModelRegistry(s3_root)
         version = registry.log_version("sentiment_toy", tfidf_baseline(TEXTS, LABELS))
         registry.set_alias("sentiment_toy", "champion", version)
-    stored = [p for p in UPath(s3_root).joinpath("mlflow", "artifacts").rglob("*") if p.is_file()]
+    stored = [p for p in store_path(s3_root).joinpath("mlflow", "artifacts").rglob("*") if p.is_file()]
     assert any(p.name == "model.joblib" for p in stored), stored
     other_pod = (
         "import sys, json; from resources.model_registry import ModelRegistry; "

@@ -3,7 +3,7 @@
 import re
 
 from fixtures.warehouse.lake import DAYS
-from warehouse_support import built_root, copied_root, run_assets
+from warehouse_support import run_assets
 
 
 def test_report_per_day_self_contained_with_risks_and_weekly_changes(copied_root):

@@ -5,7 +5,7 @@ resources/ml_schemas.py: tests/test_dbt_project.py)."""
 
 import dagster as dg
 from fixtures.warehouse.lake import DAYS, write_verbatim_ml
-from warehouse_support import built_root, copied_root, query, run_assets
+from warehouse_support import query, run_assets
 
 from assets.appops360.serving import mart_names
 from assets.warehouse import dbt_defs

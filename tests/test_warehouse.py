@@ -5,7 +5,7 @@ from datetime import date
 
 import polars as pl
 from fixtures.warehouse.lake import DAYS
-from warehouse_support import BUILD, built_root, copied_root, query, run_assets
+from warehouse_support import BUILD, query, run_assets
 
 from resources.ml_schemas import CAPACITY_HEADROOM, VERBATIM_SENTIMENT
 from resources.storage import LakehouseStorage, write_parquet_atomic

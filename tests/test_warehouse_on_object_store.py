@@ -7,11 +7,10 @@ import os
 
 import duckdb
 from fixtures.warehouse.lake import DAYS, write_fixture_lake
-from services_support import s3_root, s3_server, same_rows
 from upath import UPath
-from warehouse_support import built_root, run_assets
+from warehouse_support import run_assets, same_rows
 
-from resources.storage import local_copy
+from resources.storage import local_copy, store_path
 
 STEPS = ["warehouse_reference", "warehouse_daily", "warehouse_summary", "serving_duckdb"]
 
@@ -36,7 +35,7 @@ def _assert_same(served: dict, local: dict) -> None:
 def test_warehouse_and_serving_on_s3_equal_the_local_build(s3_root, built_root, tmp_path):
     write_fixture_lake(s3_root)
     assert run_assets(s3_root, STEPS).success
-    base = UPath(s3_root)
+    base = store_path(s3_root)
     assert base.protocol == "s3"
     assert (base / "warehouse.duckdb").exists() and (base / "serving.duckdb").exists()
     local = _tables(built_root / "serving.duckdb")

@@ -1,12 +1,11 @@
-"""Shared by the warehouse tests: one dbt build of the hand-made fixture lake per session
-(dbt invocations take seconds), and a helper to run warehouse assets over a root."""
+"""Helpers of the warehouse tests: run warehouse assets over a root, query a DuckDB file,
+compare row lists. The one dbt build of the fixture lake per session (``built_root``) is a
+fixture in conftest.py."""
 
-import shutil
 from pathlib import Path
 
 import dagster as dg
 import duckdb
-import pytest
 from fixtures.warehouse.lake import DAYS, write_fixture_lake
 
 from assets import warehouse
@@ -59,24 +58,19 @@ def query(root: Path, sql: str, db: str = "warehouse.duckdb") -> list[tuple]:
 BUILD: dict[str, dg.ExecuteInProcessResult] = {}
 
 
-@pytest.fixture(scope="session")
-def built_root(tmp_path_factory) -> Path:
-    """The fixture lake built into warehouse.duckdb and serving.duckdb (do not modify: copy)."""
-    root = tmp_path_factory.mktemp("warehouse") / "appops_home"
-    write_fixture_lake(str(root))
-    result = run_assets(
-        root, ["warehouse_reference", "warehouse_daily", "warehouse_summary", "serving_duckdb"]
-    )
-    assert result.success
-    BUILD["result"] = result
-    return root
+def same_rows(left: list[tuple], right: list[tuple]) -> bool:
+    """Row lists equal, floats to 1e-9 (DuckDB's parallel sums add in any order)."""
+    import math
 
-
-@pytest.fixture
-def copied_root(built_root: Path, tmp_path: Path) -> Path:
-    """A private copy of the built root that a test may change. Rebuild its staging views
-    (``warehouse_reference``) before reading the copy's lake: a view holds the absolute lake
-    path of the root it was built in."""
-    root = tmp_path / "appops_home"
-    shutil.copytree(built_root, root)
-    return root
+    if len(left) != len(right):
+        return False
+    for a, b in zip(left, right):
+        if len(a) != len(b):
+            return False
+        for x, y in zip(a, b):
+            if isinstance(x, float) and isinstance(y, float):
+                if not (math.isclose(x, y, rel_tol=1e-9, abs_tol=1e-12) or (math.isnan(x) and math.isnan(y))):
+                    return False
+            elif x != y:
+                return False
+    return True

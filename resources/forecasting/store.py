@@ -25,7 +25,7 @@ from datetime import date
 from upath import UPath
 
 from resources.model_registry import CHAMPION, ModelRegistry
-from resources.storage import LakehouseStorage
+from resources.storage import LakehouseStorage, store_path
 
 LSTM = "_lstm"
 
@@ -83,7 +83,7 @@ class ModelStore:
 
     def _folder(self, series_id: str, version: date) -> UPath | None:
         found = [(n, src) for o, n, src in self._versions(series_id) if o == version]
-        return UPath(max(found)[1]) if found else None
+        return store_path(max(found)[1]) if found else None
 
     def _register(self, series_id: str, version: date, meta: dict, write) -> UPath:
         """A run in ``forecast_<grain>`` whose artifact folder ``write`` fills; then the version.

@@ -31,7 +31,7 @@ from resources.landing_index import LandingIndex
 from resources.sources.aliases import aliases_for
 from resources.sources.base import RawSource, SourceBatch
 from resources.sources.parsing import LandingFileError, coerce_frame, empty_rejects, read_csv_text
-from resources.storage import read_parquet
+from resources.storage import read_parquet, store_path
 
 LANDING_SUFFIXES = (".csv", ".txt", ".parquet")
 MAX_LOGGED_REJECTS = 20
@@ -207,7 +207,7 @@ class LandingSource(RawSource):
             rows, rejects = parsed[path.name]
             return set(rows["partition_date"]) | set(rejects["partition_date"])
 
-        files = landing_files(UPath(self.landing_dir))
+        files = landing_files(store_path(self.landing_dir))
         entries = self.landing_index().refresh(files, days_of)
         rows_all, rejects_all, unreadable = [], [], []
         for path in files:
@@ -233,7 +233,7 @@ class LandingSource(RawSource):
 
     def _read_snapshot(self, start: date, end: date) -> SourceBatch:
         """Referential files: each day takes the latest file effective on or before it."""
-        files = landing_files(UPath(self.landing_dir))
+        files = landing_files(store_path(self.landing_dir))
         rows_all, rejects_all = [], []
         parsed: dict[str, tuple[pl.DataFrame, pl.DataFrame]] = {}
         for day in days_in(start, end):

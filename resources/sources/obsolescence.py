@@ -14,6 +14,7 @@ from resources.schemas import RAW_EOL_CATALOG, RAW_SOFTWARE_INVENTORY, LakeSchem
 from resources.sources.base import RawSource, SourceBatch
 from resources.sources.landing import DemoSource, LandingSource
 from resources.sources.parsing import LandingFileError, empty_rejects
+from resources.storage import store_path
 
 
 class InventorySource(RawSource):
@@ -39,7 +40,7 @@ class FileInventorySource(LandingSource, InventorySource):
 def _parse_catalog(folder: str, fingerprint: tuple) -> pl.DataFrame:
     from resources.sources import eol_catalog
 
-    path = UPath(folder)
+    path = store_path(folder)
     frames = []
     if any(p.suffix == ".md" for p in path.iterdir()):
         frames.append(eol_catalog.parse_products_dir(path))
@@ -87,7 +88,7 @@ class SnapshotEolCatalogSource(EolCatalogSource):
     def catalog_folder(self) -> UPath:
         from resources.sources import eol_catalog
 
-        return UPath(eol_catalog.catalog_dir())
+        return store_path(eol_catalog.catalog_dir())
 
 
 class FileEolCatalogSource(EolCatalogSource):
@@ -97,4 +98,4 @@ class FileEolCatalogSource(EolCatalogSource):
 
     @property
     def catalog_folder(self) -> UPath:
-        return UPath(self.landing_dir)
+        return store_path(self.landing_dir)

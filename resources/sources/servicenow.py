@@ -16,7 +16,7 @@ from resources.schemas import RAW_INCIDENTS, LakeSchema
 from resources.sources.base import RawSource, SourceBatch
 from resources.sources.parsing import coerce_frame
 from resources.sources.servicenow_client import ServiceNowClient, parse_sn_time, to_sn_time
-from resources.storage import write_text_atomic
+from resources.storage import store_path, write_text_atomic
 
 WATERMARK_FILE = "servicenow_incident_watermark.json"
 _CHOICE_FIELDS = ("priority", "impact", "urgency")  # "3" or "3 - Moderate"
@@ -120,7 +120,7 @@ class ServiceNowIncidentSource(RawSource):
 
     # -- watermark: detection of updated days, never the definition of a partition -------------
     def _watermark_path(self) -> UPath | None:
-        return UPath(self.state_dir) / WATERMARK_FILE if self.state_dir else None
+        return store_path(self.state_dir) / WATERMARK_FILE if self.state_dir else None
 
     def watermark(self) -> datetime | None:
         """The max ``sys_updated_on`` ingested so far (UTC), None before the first read."""
