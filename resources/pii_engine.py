@@ -263,21 +263,22 @@ def analyze_batch(texts: list[str]) -> list[list]:
     return out
 
 
-def anonymize_batch(texts: list[str | None]) -> tuple[list[str | None], Counter]:
-    """Texts with the Presidio findings replaced by ``<NAME>``, ``<CUSTOMER_ID>``, ...;
-    findings overlapping a placeholder of the first pass are ignored."""
+def anonymize_each(texts: list[str | None]) -> list[tuple[str | None, Counter]]:
+    """Each text with the Presidio findings replaced by ``<NAME>``, ``<CUSTOMER_ID>``, ...,
+    and its own count per type (the NER runs over all texts in batches); findings overlapping
+    a placeholder of the first pass are ignored."""
     from presidio_anonymizer.entities import OperatorConfig
 
     engine = engines()
-    counts: Counter = Counter()
     present = [t or "" for t in texts]
     results = analyze_batch(present)
-    out: list[str | None] = []
+    out: list[tuple[str | None, Counter]] = []
     for text, original, found in zip(present, texts, results, strict=True):
+        counts: Counter = Counter()
         holes = [m.span() for m in _PLACEHOLDER.finditer(text)]
         found = [r for r in found if not any(r.start < e and s < r.end for s, e in holes)]
         if not found:
-            out.append(original)
+            out.append((original, counts))
             continue
         kinds = {r.entity_type for r in found}
         operators = {
@@ -286,5 +287,5 @@ def anonymize_batch(texts: list[str | None]) -> tuple[list[str | None], Counter]
         done = engine.anonymizer.anonymize(text=text, analyzer_results=found, operators=operators)
         for item in done.items:
             counts[PLACEHOLDER_OF.get(item.entity_type, item.entity_type)] += 1
-        out.append(done.text)
-    return out, counts
+        out.append((done.text, counts))
+    return out

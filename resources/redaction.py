@@ -293,27 +293,31 @@ def redact_patterns(text: str | None) -> tuple[str | None, Counter]:
 
 def redact(text: str | None) -> tuple[str | None, Counter]:
     """``text`` with its personal data replaced by ``<TYPE>``, and the count per type."""
-    [clean], counts = redact_texts([text])
+    [(clean, counts)] = redact_each([text])
     return clean, counts
 
 
-def redact_texts(texts: Iterable[str | None]) -> tuple[list[str | None], Counter]:
-    """Both passes over many texts (the NER runs in batches)."""
-    from resources.pii_engine import anonymize_batch
+def redact_each(texts: Iterable[str | None]) -> list[tuple[str | None, Counter]]:
+    """Both passes over many texts, each with its own counts (the NER runs in batches: far
+    cheaper than one ``redact`` per text)."""
+    from resources.pii_engine import anonymize_each
 
-    total: Counter = Counter()
-    first = []
-    for text in texts:
-        clean, counts = redact_patterns(text)
-        first.append(clean)
-        total.update(counts)
-    todo = [i for i, t in enumerate(first) if t]
+    first = [redact_patterns(text) for text in texts]
+    todo = [i for i, (t, _) in enumerate(first) if t]
     if todo:
-        second, counts = anonymize_batch([first[i] for i in todo])
-        for i, clean in zip(todo, second, strict=True):
-            first[i] = clean
+        second = anonymize_each([first[i][0] for i in todo])
+        for i, (clean, counts) in zip(todo, second, strict=True):
+            first[i] = (clean, first[i][1] + counts)
+    return first
+
+
+def redact_texts(texts: Iterable[str | None]) -> tuple[list[str | None], Counter]:
+    """Both passes over many texts (the NER runs in batches), and the counts of them all."""
+    each = redact_each(texts)
+    total: Counter = Counter()
+    for _, counts in each:
         total.update(counts)
-    return first, total
+    return [clean for clean, _ in each], total
 
 
 def build_sanitizer(

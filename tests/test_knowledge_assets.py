@@ -87,6 +87,11 @@ def test_shipped_runbooks_and_product_pages_are_in_the_default_corpus(root):
     assert {"runbooks", "endoflife"} == set(chunks["source"])
     assert chunks.filter(pl.col("path") == "runbooks/app-paym-sepa-payments.md").height >= 3
     assert chunks["path"].n_unique() == len(list(PRODUCTS.glob("*.md"))) + 3
+    # public reference pages are not run through the recogniser, whose only findings there
+    # were product and code names taken for persons
+    pages = chunks.filter(pl.col("source") == "endoflife")
+    assert not pages.filter(pl.col("text").str.contains("<NAME>|<CARD>")).height
+    assert pages.filter(pl.col("text").str.contains("Akeneo PIM 6.0 is code-named")).height
 
 
 def test_incident_index_holds_the_resolved_incidents_with_their_embedding(root):
