@@ -18,26 +18,12 @@ from datetime import UTC, date, datetime
 
 import polars as pl
 
+from resources.ml_schemas import MODEL_DECISIONS
 from resources.model_registry import CHALLENGER, CHAMPION, ModelRegistry
 from resources.storage import LakehouseStorage, read_parquet, write_parquet_atomic
 from resources.text_models.evaluation import bootstrap_delta, macro_f1
 
-DECISIONS_SCHEMA = {
-    "decided_at": pl.Datetime("us", "UTC"),
-    "model": pl.String(),
-    "action": pl.String(),
-    "champion_before": pl.String(),
-    "challenger": pl.String(),
-    "champion_after": pl.String(),
-    "metric": pl.String(),
-    "champion_score": pl.Float64(),
-    "challenger_score": pl.Float64(),
-    "delta": pl.Float64(),
-    "delta_low": pl.Float64(),
-    "delta_high": pl.Float64(),
-    "reason": pl.String(),
-    "partition_date": pl.Date(),
-}
+DECISIONS_SCHEMA = MODEL_DECISIONS.with_partition
 
 
 def decision(

@@ -30,6 +30,7 @@ from resources.retrieval.documents import (
     fields_json,
     parse_document,
 )
+from resources.retrieval.schemas import DOCUMENT_CHUNKS
 
 NOT_REDACTED = frozenset({"endoflife"})  # public reference pages (see the module docstring)
 SHIPPED = {
@@ -37,18 +38,7 @@ SHIPPED = {
     "endoflife": Path(__file__).resolve().parent.parent / "catalog" / "endoflife" / "products",
 }
 _DATE_IN_NAME = re.compile(r"(\d{4}-\d{2}-\d{2})")
-CHUNK_SCHEMA = {
-    "path": pl.String(),
-    "source": pl.String(),
-    "doc_sha256": pl.String(),
-    "title": pl.String(),
-    "heading": pl.String(),
-    "text": pl.String(),
-    "position": pl.Int32(),
-    "fields": pl.String(),
-    "chunk_id": pl.String(),
-    "kind": pl.String(),
-}
+CHUNK_SCHEMA = DOCUMENT_CHUNKS.columns
 
 
 def effective_day(name: str) -> date | None:
