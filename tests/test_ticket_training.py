@@ -5,11 +5,14 @@ from datetime import UTC, date, datetime, timezone
 
 import polars as pl
 
+from assets.tickets import registry as reg
 from assets.tickets.classifier import ClassifierConfig, retrain_reason
 from assets.tickets.history import with_text
 from assets.tickets.registry import CATEGORY, GROUP, SUBCATEGORY
 from assets.tickets.training import labelled, target_rows, time_split
 from resources.demo.tickets import generate
+from resources.model_registry import CHALLENGER, CHAMPION, ModelRegistry
+from resources.text_models import candidates as cand
 from resources.text_models.selection import select
 
 
@@ -35,6 +38,35 @@ def test_retrain_when_old_drifted_or_new_label_else_keep():
     assert "days old" in retrain_reason(meta, date(2024, 4, 8), same, config)
     assert "new label" in retrain_reason(meta, date(2024, 4, 3), {**same, "network": 0.1}, config)
     assert "drift" in retrain_reason(meta, date(2024, 4, 3), {"software": 0.2, "inquiry": 0.8}, config)
+
+
+def test_a_challenger_turned_down_restarts_the_retrain_cadence(tmp_path):
+    """The cadence counts from the last training, not from the champion's: once the champion
+    is ``retrain_days`` old and its challenger has lost, the next days keep it (before, every
+    later day of a 90-day demo retrained the three ticket models)."""
+    registry = ModelRegistry(str(tmp_path))
+    model = cand.tfidf().fit(["disk full", "vpn down", "disk slow", "vpn slow"], ["a", "b", "a", "b"])
+    shares = {"a": 0.5, "b": 0.5}
+
+    def trained(day: str) -> str:
+        tags = {"trained_on": day, "label_shares": '{"a": 0.5, "b": 0.5}'}
+        return registry.log_version(CATEGORY, model, tags=tags)
+
+    champion = trained("2024-04-01")
+    registry.set_alias(CATEGORY, CHAMPION, champion)
+    turned_down = trained("2024-04-29")
+    registry.set_alias(CATEGORY, CHALLENGER, turned_down)
+    config = ClassifierConfig(retrain_days=28)
+    day = date(2024, 4, 30)
+    assert reg.version_as_of(registry, CATEGORY, day) == champion
+    last = reg.newest_trained_by(registry, CATEGORY, day)
+    assert last == turned_down
+    meta = {"trained_on": reg.trained_on(registry, CATEGORY, last).isoformat(), "label_shares": shares}
+    assert retrain_reason(meta, day, shares, config) is None
+    assert "days old" in retrain_reason(meta, date(2024, 5, 27), shares, config)
+    # a backfill of an older day counts from what was trained by then
+    assert reg.newest_trained_by(registry, CATEGORY, date(2024, 4, 15)) == champion
+    assert reg.newest_trained_by(registry, CATEGORY, date(2024, 3, 31)) is None
 
 
 def test_target_rows_are_oldest_first_hierarchical_and_drop_one_off_labels():

@@ -1,6 +1,7 @@
 """``ticket_classifier``: the model asset. Daily-partitioned: each day keeps the registry's
-champion unless it is ``retrain_days`` old, the labels of the last week drifted from its
-training labels, or a label it never saw appears; then candidates are trained on the labelled
+champion unless the last training (the champion's, or a challenger's the gate turned down) is
+``retrain_days`` old, the labels of the last week drifted from the labels of that training, or
+a label it never saw appears; then candidates are trained on the labelled
 history up to that day (never later labels), the best becomes ``challenger`` and the promotion
 gate decides (see ``resources.model_gate``). Each day's row names the champion that serves and
 the challenger that predicts in shadow; each decision is also a row of ``model_decisions``.
@@ -105,12 +106,13 @@ def ticket_classifier(
     rows, decisions, events = [], [], []
     for day in days:
         current = reg.version_as_of(registry, reg.CATEGORY, day)
+        last = reg.newest_trained_by(registry, reg.CATEGORY, day)
         meta = (
             {
-                "trained_on": reg.trained_on(registry, reg.CATEGORY, current).isoformat(),
-                "label_shares": reg.label_shares(registry, reg.CATEGORY, current),
+                "trained_on": reg.trained_on(registry, reg.CATEGORY, last).isoformat(),
+                "label_shares": reg.label_shares(registry, reg.CATEGORY, last),
             }
-            if current
+            if last
             else None
         )
         history = labelled(as_of(raw, day, config.history_days))

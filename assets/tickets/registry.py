@@ -36,3 +36,13 @@ def version_as_of(registry: ModelRegistry, name: str, day: date, alias: str = CH
         return None
     older = [v for v in registry.versions(name) if trained_on(registry, name, v) <= day]
     return older[-1] if older else None
+
+
+def newest_trained_by(registry: ModelRegistry, name: str, day: date) -> str | None:
+    """The version trained last on or before ``day``, whatever its alias: the last training,
+    from which the retrain cadence counts. A challenger the gate turned down is such a
+    training; counting from the champion instead would retrain every day once the champion
+    is ``retrain_days`` old and a challenger has lost."""
+    trained = [(trained_on(registry, name, v), int(v), v) for v in registry.versions(name)]
+    found = [t for t in trained if t[0] <= day]
+    return max(found)[2] if found else None
