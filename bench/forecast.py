@@ -3,6 +3,7 @@ peer, (b) time and memory for 1,000 series.
 
     .venv/bin/python bench/forecast.py [--data ../shared/data] [--series 1000] [--workers 2]
                                        [--days 730] [--skip-accuracy] [--skip-scale]
+                                       [--dask-series 8]
 
 (a) NAB series (5-minute AWS CloudWatch and known-cause series, NYC taxi) resampled to hourly
     (the pipeline's sub-daily grain: mean for CPU % and latency, completed sum for counts) and
@@ -16,6 +17,9 @@ peer, (b) time and memory for 1,000 series.
     with seeded level and noise changes): fit, backtest and choice for every series, daily and,
     for sub-daily sources, hourly, then every forecast (90 days daily, 7 days hourly), with
     ``--workers`` processes. Run it pinned to 2 cores: ``taskset -c 0,1 ...``.
+(d) ``--dask-series N``: what Dask costs against in process for N per-series fits (the fits of
+    ``bench/dask_overhead.py``, which also times the embedding batches): in process, then on a
+    ``LocalCluster`` of ``--workers`` processes, the same models checked.
 """
 
 from __future__ import annotations
@@ -755,6 +759,46 @@ def crossing(days: int, n_origins: int, pairs_out: Path | None = None) -> dict:
     return result
 
 
+def dask_overhead(data: Path, n: int, workers: int) -> dict:
+    """(d) ``n`` per-series fits in process, then through ``resources.compute`` on a Dask
+    ``LocalCluster`` of ``workers`` processes (cluster start-up timed apart)."""
+    import dask_overhead as overhead  # bench/dask_overhead.py: this folder is on sys.path
+
+    from resources import compute
+
+    hists = overhead.histories(data, n)
+    work = Path(tempfile.mkdtemp(prefix="appops-forecast-dask-"))
+    before = os.environ.get("APPOPS_COMPUTE")
+    try:
+        os.environ["APPOPS_COMPUTE"] = "local"
+        local_s, local = overhead.fits(hists, work / "local")
+        os.environ.update(APPOPS_COMPUTE="dask", APPOPS_DASK_WORKERS=str(workers))
+        started = time.perf_counter()
+        compute.parallel_map(abs, [-1])  # start the cluster
+        startup = time.perf_counter() - started
+        dask_s, remote = overhead.fits(hists, work / "dask")
+    finally:
+        compute.close()
+        os.environ.pop("APPOPS_COMPUTE", None)
+        if before is not None:
+            os.environ["APPOPS_COMPUTE"] = before
+    same = [m["model"] for m, _, _ in local] == [m["model"] for m, _, _ in remote]
+    print(
+        f"\n(d) Dask against in process, {len(hists)} per-series fits: in process {local_s:.1f} s, "
+        f"{workers}-worker LocalCluster {dask_s:.1f} s ({(dask_s - local_s) / local_s:+.0%}), "
+        f"cluster start-up {startup:.1f} s, same models: {same}, cores: {os.cpu_count()}"
+    )
+    return {
+        "series": len(hists),
+        "workers": workers,
+        "in_process_s": round(local_s, 1),
+        "dask_s": round(dask_s, 1),
+        "overhead": round((dask_s - local_s) / local_s, 3),
+        "cluster_startup_s": round(startup, 1),
+        "same_models": same,
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument(
@@ -778,6 +822,7 @@ def main() -> None:
     parser.add_argument("--crossing-origins", type=int, default=4)
     parser.add_argument("--rows-out", type=Path, help="(a): write every judged origin's row to this Parquet")
     parser.add_argument("--pairs-out", type=Path, help="(c): write the (p, crossed) pairs to this Parquet")
+    parser.add_argument("--dask-series", type=int, default=0, help="(d): Dask overhead on N per-series fits")
     args = parser.parse_args()
     print("command: .venv/bin/python bench/forecast.py " + " ".join(sys.argv[1:]))
     result = {}
@@ -787,6 +832,8 @@ def main() -> None:
         result["crossing"] = crossing(args.days, args.crossing_origins, args.pairs_out)
     if not args.skip_scale:
         result["scale"] = scale(args.series, args.days, args.workers)
+    if args.dask_series:
+        result["dask"] = dask_overhead(args.data, args.dask_series, args.workers)
     print("RESULT " + json.dumps(result, default=str))
 
 
