@@ -34,8 +34,7 @@ def version_as_of(registry: ModelRegistry, name: str, day: date, alias: str = CH
         return current
     if alias == CHALLENGER:
         return None
-    older = [v for v in registry.versions(name) if trained_on(registry, name, v) <= day]
-    return older[-1] if older else None
+    return newest_trained_by(registry, name, day)
 
 
 def newest_trained_by(registry: ModelRegistry, name: str, day: date) -> str | None:
