@@ -134,3 +134,35 @@ def test_a_gain_made_on_rare_classes_alone_keeps_the_baseline():
     kept, why = _choose(pooled, fresh_scores(), *args, 30)
     assert kept == "tfidf" and "rare-class luck" in why
     assert _choose(pooled, fresh_scores(), *args, 10)[0] == "tfidf_chars"
+
+
+def test_bootstrap_interval_is_sklearns_macro_f1_on_the_same_resamples():
+    """The vectorised bootstrap must give what sklearn gives resample by resample, with and
+    without a label subset (including a label that never occurs, which counts as 0)."""
+    import numpy as np
+    from sklearn.metrics import f1_score
+
+    from resources.text_models.evaluation import bootstrap_delta
+
+    rng = np.random.default_rng(3)
+    classes = [f"c{i}" for i in range(7)]
+    truth = list(rng.choice(classes, 180, p=[0.4, 0.2, 0.15, 0.1, 0.1, 0.04, 0.01]))
+    a = [t if rng.random() < 0.55 else str(rng.choice(classes)) for t in truth]
+    b = [t if rng.random() < 0.7 else str(rng.choice(classes[:3])) for t in truth]
+
+    def f1(t, p, labels):
+        labels = sorted(set(t) | set(p)) if labels is None else labels
+        return f1_score(t, p, labels=labels, average="macro", zero_division=0)
+
+    for labels in (None, ["c0", "c1", "c6"], ["c2", "never-seen"]):
+        draw = np.random.default_rng(0)
+        deltas = []
+        for _ in range(60):
+            idx = draw.integers(0, len(truth), len(truth))
+            t, pa, pb = ([x[i] for i in idx] for x in (truth, a, b))
+            deltas.append(f1(t, pb, labels) - f1(t, pa, labels))
+        low, high = np.quantile(deltas, [0.05, 0.95])
+        got = bootstrap_delta(truth, a, b, n=60, seed=0, level=0.90, labels=labels)
+        assert (got["low"], got["high"]) == (round(low, 4), round(high, 4)), labels
+        assert got["delta"] == round(f1(truth, b, labels) - f1(truth, a, labels), 4)
+    assert bootstrap_delta(truth, a, b, n=20, labels=[])["high"] == 0.0
