@@ -96,6 +96,22 @@ def test_range_run_forecasts_every_origin_and_refits_on_schedule(lake, tmp_path)
         assert forecasts.filter(pl.col("grain") == "daily")["series_id"].n_unique() == 5
 
 
+def test_a_long_backfill_refits_on_the_backfill_cadence_and_reruns_exactly(lake, tmp_path):
+    """More than 14 origins: refit every backfill_refit_days (10 here) instead of refit_days (3)."""
+    home = _copy(lake, tmp_path)
+    start = LAST - timedelta(days=15)
+    settings = dict(refit_days=3, backfill_refit_days=10, drift_refit_share=1.0)
+    _run(home, start, LAST, **settings)
+    frames = [_read(home, "forecast_models", start + timedelta(days=i)) for i in range(16)]
+    chosen = pl.concat(frames).filter(pl.col("selected"))
+    refit = chosen.filter(pl.col("refit")).group_by("origin").len()
+    assert sorted(refit["origin"]) == [start, start + timedelta(days=10)]
+    forecasts = [_read(home, "capacity_forecasts", start + timedelta(days=i)) for i in range(16)]
+    _run(home, start, LAST, **settings)  # the same range again: the same forecasts, day by day
+    again = [_read(home, "capacity_forecasts", start + timedelta(days=i)) for i in range(16)]
+    assert all(a.equals(b) for a, b in zip(forecasts, again, strict=True))
+
+
 def test_forecasts_and_headroom_conform_to_the_warehouse_schemas(lake, tmp_path):
     home = _copy(lake, tmp_path)
     rules = tmp_path / "thresholds.yaml"

@@ -20,6 +20,8 @@ class ForecastSettings(dg.ConfigurableResource):
     hourly_history_days: int = 28  # hourly history (4 weeks: enough for a 24 h season)
     train_days: int = 240  # statistical models are fit on the last 8 months (speed, recency)
     refit_days: int = 7  # a fitted model is reused for this many origins, then refit
+    backfill_refit_days: int = 28  # in a run of more than 14 days (a first backfill), this
+    #                                many instead: see assets/metrics/forecasts.py run_settings
     force_refit: bool = False  # refit at every origin of the run (e.g. after late data)
     backtest_origins: int = 4  # rolling origins of the backtest, ``backtest_stride`` apart
     backtest_stride: int = 7
