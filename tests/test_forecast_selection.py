@@ -205,18 +205,14 @@ def test_shrinkage_lets_a_clearly_better_candidate_win():
 
 def test_a_backtest_selects_by_the_settings_rule():
     """``Backtest.select`` is ``select`` with the settings' coverage floor, margin and wins."""
-    rng = np.random.default_rng(0)
-    actuals = rng.normal(100, 5, (8, 28))
-    backtests = {
-        "naive": actuals + rng.normal(0, 5, actuals.shape),
-        "profile": actuals + rng.normal(0, 2, actuals.shape),
-        "ets": actuals + rng.normal(0, 4.8, actuals.shape),
-    }
-    bt = Backtest(backtests, actuals, 5.0, {}, [], 0, [])
+    actuals = 100 + np.sin(np.arange(8 * 28).reshape(8, 28))
+    bt = Backtest(
+        {"naive": actuals + 5, "profile": actuals + 1, "ets": actuals - 4.8}, actuals, 5.0, {}, [], 0, []
+    )
     strict = ForecastSettings(min_coverage80=0.0, selection_margin=0.9, selection_min_wins=1.0)
     for settings in (SETTINGS, strict):
         expected = select(
-            backtests,
+            bt.forecasts,
             actuals,
             5.0,
             settings.min_coverage80,
