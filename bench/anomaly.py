@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 import time
 from pathlib import Path
@@ -29,12 +28,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import numpy as np
 import polars as pl
+from bench_data import DATA_ENV, default_data
 
 from resources.forecasting import nab_scoring
 from resources.forecasting.anomaly import anomaly_scores, window_sizes
 from resources.forecasting.settings import ForecastSettings
 
-DATA_ENV = "APPOPS_BENCH_DATA"
 # NAB README scoreboard, standard profile (numenta/NAB ea702d7, "As of NAB v1.0")
 PUBLISHED = {
     "Perfect": 100.0,
@@ -53,11 +52,6 @@ PUBLISHED = {
     "Random": 11.0,
     "Null": 0.0,
 }
-
-
-def default_data() -> Path:
-    found = os.environ.get(DATA_ENV)
-    return Path(found) if found else Path(__file__).resolve().parents[2] / "shared" / "data"
 
 
 def load(data: Path) -> list[tuple[str, str, np.ndarray, np.ndarray]]:

@@ -23,16 +23,9 @@ import dagster as dg
 
 from definitions import build_definitions
 from resources.calendar import RANGE_END_TAG, RANGE_START_TAG
+from resources.schemas import RAW_SCHEMAS
 
-RAW = [
-    "raw_metrics",
-    "raw_incidents",
-    "raw_verbatims",
-    "raw_software_inventory",
-    "raw_eol_catalog",
-    "raw_applications",
-    "raw_team_indicators",
-]
+RAW = list(RAW_SCHEMAS)  # every raw asset, in the schemas' order
 
 
 def main() -> None:

@@ -27,6 +27,9 @@ from datetime import date
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench_data import default_data
+
 warnings.filterwarnings("ignore")
 
 import numpy as np
@@ -42,9 +45,7 @@ from resources.nlp.embeddings import EmbeddingModel
 from resources.storage import LakehouseStorage
 
 ORIGIN = date(2025, 6, 30)
-DEFAULT_DATA = Path(
-    os.environ.get("APPOPS_BENCH_DATA") or Path(__file__).resolve().parent.parent.parent / "shared" / "data"
-)
+DEFAULT_DATA = default_data()
 
 
 def histories(data: Path, count: int) -> list[History]:

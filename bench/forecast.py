@@ -37,6 +37,9 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench_data import DATA_ENV, default_data
+
 warnings.filterwarnings("ignore")
 
 import numpy as np
@@ -55,7 +58,6 @@ from resources.forecasting.within_hour import deviation_quantiles, native_bands
 from resources.storage import LakehouseStorage
 
 MEAN_LIKE = ("cpu", "latency", "utilization", "utilisation")  # read as a level: hourly mean
-DATA_ENV = "APPOPS_BENCH_DATA"
 # rule variants compared on the development split: (margin, min_wins); the shipped one is the
 # ForecastSettings default. (0, 0) is the rule of issue 5 (lowest backtest MASE wins).
 WIDEN = (0.8, 1.0, 1.2)  # further multipliers of the shipped bands (1.0: as shipped); the
@@ -67,12 +69,6 @@ RULES = {
     "margin10_wins50": (0.10, 0.5),
     "margin20_wins60": (0.20, 0.6),
 }
-
-
-def default_data() -> Path:
-    """``$APPOPS_BENCH_DATA``, else ``../shared/data`` beside the repository."""
-    found = os.environ.get(DATA_ENV)
-    return Path(found) if found else Path(__file__).resolve().parents[2] / "shared" / "data"
 
 
 def _nab_raw(path: Path) -> pl.DataFrame:

@@ -29,7 +29,8 @@ warnings.filterwarnings("ignore")
 
 import numpy as np
 import polars as pl
-from forecast import _nab_raw, default_data
+from bench_data import default_data
+from forecast import _nab_raw
 
 from resources.forecasting.candidates import build
 from resources.forecasting.history import build_histories, day_end_utc

@@ -46,14 +46,14 @@ import polars as pl
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench_data import default_data
+
 from resources.retrieval.ask import DocumentIndex, extractive_answer
 from resources.retrieval.corpus import read_corpus
 from resources.retrieval.documents import split_front_matter
 from resources.retrieval.triage import IncidentIndex, ticket_text, triage
 
-DEFAULT_DATA = os.environ.get(
-    "APPOPS_BENCH_DATA", str(Path(__file__).resolve().parent.parent.parent / "shared" / "data")
-)
+DEFAULT_DATA = str(default_data())
 
 
 def endava(folder: Path) -> pl.DataFrame:

@@ -49,7 +49,7 @@ import psutil
 from compare_serving import compare_roots
 from upath import UPath
 
-from deploy.services import MotoS3, free_port
+from deploy.services import MotoS3, free_port, start_prod
 
 ENV = {
     "HF_HUB_OFFLINE": "1",
@@ -222,29 +222,17 @@ def scaled_out(
 ) -> tuple[float, int, list]:
     port = free_port()
     pg_dir = Path(tempfile.mkdtemp(prefix="appops-bench-pg-"))
-    env = {
-        **os.environ,
-        **ENV,
-        **s3.env,
-        "APPOPS_HOME": root,
-        "APPOPS_SETUP": "0",
-        "PORT": str(port),
-        "APPOPS_CODE_PORT": str(free_port()),
-        "APPOPS_PG_PORT": str(free_port()),
-        "APPOPS_PG_DIR": str(pg_dir),
-        "DAGSTER_HOME": str(work / "dagster"),
-        "APPOPS_WORKDIR": str(work / "duckdb"),
-    }
-    env.pop("DAGSTER_PG_HOST", None)
     log = (work / "prod.log").open("w")
     started = time.perf_counter()
-    prod = subprocess.Popen(
-        ["bash", str(REPO / ".ci" / "prod")],
-        cwd=REPO,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
+    prod = start_prod(
+        log,
+        home=root,
+        port=port,
+        pg_port=free_port(),
+        pg_dir=pg_dir,
+        dagster_home=work / "dagster",
+        workdir=work / "duckdb",
+        env={**ENV, **s3.env},
     )
 
     def roots():

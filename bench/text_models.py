@@ -16,7 +16,6 @@ coverage at the per-class targets), then ``RESULT {json}``.
 
 import argparse
 import json
-import os
 import sys
 import tempfile
 import time
@@ -24,6 +23,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from bench_data import default_data
 
 from resources.model_registry import save_model
 from resources.text_models import candidates as cand
@@ -127,9 +128,8 @@ def run_task(
 
 
 def main() -> None:
-    default = os.environ.get("APPOPS_BENCH_DATA") or str(ROOT.parent / "shared" / "data")
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--train", type=Path, default=Path(default))
+    parser.add_argument("--train", type=Path, default=default_data())
     parser.add_argument("--test", type=Path, default=None)
     parser.add_argument("--tasks", nargs="+", default=list(TASKS), choices=TASKS)
     parser.add_argument("--candidates", nargs="+", default=None, choices=cand.NAMES)

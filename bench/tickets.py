@@ -29,7 +29,6 @@ clustering time.
 
 import argparse
 import json
-import os
 import sys
 import time
 from datetime import date, timedelta
@@ -39,6 +38,8 @@ import numpy as np
 import polars as pl
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench_data import default_data
 
 from assets.tickets.history import with_text
 from resources.demo.tickets import generate
@@ -247,11 +248,7 @@ def main() -> None:
     parser.add_argument(
         "--data",
         type=Path,
-        default=Path(
-            os.environ.get(
-                "APPOPS_BENCH_DATA", Path(__file__).resolve().parent.parent.parent / "shared" / "data"
-            )
-        ),
+        default=default_data(),
     )
     parser.add_argument("--sizes", type=int, nargs="+", default=[8, 32, 128])
     parser.add_argument("--max-steps", type=int, default=20)

@@ -33,6 +33,9 @@ from datetime import date, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench_data import default_data
+
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
@@ -143,11 +146,7 @@ def main() -> None:
     parser.add_argument(
         "--data",
         type=Path,
-        default=Path(
-            os.environ.get(
-                "APPOPS_BENCH_DATA", Path(__file__).resolve().parent.parent.parent / "shared" / "data"
-            )
-        ),
+        default=default_data(),
     )
     parser.add_argument("--per-class", type=int, default=64)
     parser.add_argument("--setfit-steps", type=int, default=60)

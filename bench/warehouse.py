@@ -25,6 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import dagster as dg
 import duckdb
+from bench_data import default_data
 
 from assets import warehouse
 from assets.appops360.serving import serving_duckdb
@@ -93,9 +94,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=20)
     parser.add_argument(
         "--data",
-        default=os.environ.get(
-            "APPOPS_BENCH_DATA", str(Path(__file__).resolve().parent.parent.parent / "shared" / "data")
-        ),
+        default=str(default_data()),
     )
     args = parser.parse_args()
     root = args.root or tempfile.mkdtemp(prefix="appops_bench_wh_")

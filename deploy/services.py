@@ -24,10 +24,12 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import IO
 
 PG_SUPERUSER = "appops"
 PG_DB = "dagster"
 PG_PASSWORD = "appops"  # ignored under trust authentication, set because Dagster reads it
+CHECKOUT = Path(__file__).resolve().parent.parent
 
 
 def free_port() -> int:
@@ -235,6 +237,45 @@ class MotoS3:
 
     def __exit__(self, *exc) -> None:
         self.stop()
+
+
+def start_prod(
+    log: IO,
+    *,
+    home: str,
+    port: int,
+    pg_port: int,
+    pg_dir: Path,
+    dagster_home: Path,
+    workdir: Path,
+    env: dict[str, str] | None = None,
+) -> subprocess.Popen:
+    """``.ci/prod`` (webserver on ``port``, code server, daemon) in a session of its own, on the
+    storage root ``home``, against a local PostgreSQL in ``pg_dir`` on ``pg_port`` (never one
+    that DAGSTER_PG_* in the environment names), output to ``log``; ``env``: more variables.
+    SIGTERM to its process group stops it, its servers and PostgreSQL."""
+    env = {
+        **os.environ,
+        **(env or {}),
+        "APPOPS_HOME": home,
+        "APPOPS_SETUP": "0",
+        "PORT": str(port),
+        "APPOPS_CODE_PORT": str(free_port()),
+        "APPOPS_PG_PORT": str(pg_port),
+        "APPOPS_PG_DIR": str(pg_dir),
+        "DAGSTER_HOME": str(dagster_home),
+        "APPOPS_WORKDIR": str(workdir),
+    }
+    for key in ("DAGSTER_PG_HOST", "DAGSTER_PG_PORT"):
+        env.pop(key, None)
+    return subprocess.Popen(
+        ["bash", str(CHECKOUT / ".ci" / "prod")],
+        cwd=CHECKOUT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
 
 
 def main(argv: list[str]) -> None:

@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
-from typing import BinaryIO, Literal
+from typing import BinaryIO, Literal, NamedTuple
 
 import dagster as dg
 import polars as pl
@@ -168,6 +168,15 @@ def read_parquet(path: UPath) -> pl.DataFrame:
         return pl.read_parquet(handle)
 
 
+class LakeFile(NamedTuple):
+    """One lake file as listed: a reader that keeps these knows when a day was (re)written."""
+
+    name: str
+    size: int
+    mtime: float  # 0 where the store keeps none
+    day: date
+
+
 class LakehouseStorage(dg.ConfigurableResource):
     """Layout: landing/, lake/, quarantine/, warehouse.duckdb, serving.duckdb, models/, reports/, state/."""
 
@@ -211,6 +220,16 @@ class LakehouseStorage(dg.ConfigurableResource):
         folder = self.lake_dir(asset)
         names = sorted(p.name for p in folder.glob("*.parquet")) if folder.exists() else []
         return [date.fromisoformat(n.removesuffix(".parquet")) for n in names if not n.startswith("_")]
+
+    def lake_files(self, asset: str) -> tuple[LakeFile, ...]:
+        """Name, size, modification time and day of each lake file of ``asset``, oldest first:
+        writing a new day or rewriting one changes the tuple."""
+        out = []
+        for day in self.lake_days(asset):
+            path = self.lake_file(asset, day)
+            info = path.stat()
+            out.append(LakeFile(path.name, info.st_size, getattr(info, "st_mtime", 0), day))
+        return tuple(out)
 
     def lake_stamp(self, asset: str, day: date) -> int:
         """What changes when the lake file of ``asset`` and ``day`` is rewritten (its mtime)."""

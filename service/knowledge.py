@@ -21,7 +21,7 @@ import polars as pl
 from resources.retrieval.ask import DocumentIndex
 from resources.retrieval.labels import LabelModel
 from resources.retrieval.triage import IncidentIndex, TicketPredictor, tfidf_similarity
-from resources.storage import LakehouseStorage, read_parquet
+from resources.storage import LakeFile, LakehouseStorage
 from service.models import champion_versions, load_ticket_models
 
 log = logging.getLogger("appops.service")
@@ -30,31 +30,24 @@ INDEX_ASSETS = ("incident_index", "document_chunks", "document_index")
 
 def current_version(storage: LakehouseStorage) -> dict:
     """Lake files of every index, plus the registry's champion versions."""
-    return {**{a: lake_version(storage, a) for a in INDEX_ASSETS}, "champions": champion_versions(storage)}
+    return {
+        **{a: storage.lake_files(a) for a in INDEX_ASSETS},
+        "champions": champion_versions(storage),
+    }
 
 
-def lake_version(storage: LakehouseStorage, asset: str) -> tuple:
-    out = []
-    for day in storage.lake_days(asset):
-        path = storage.lake_file(asset, day)
-        info = path.stat()
-        out.append((path.name, info.st_size, getattr(info, "st_mtime", 0)))
-    return tuple(out)
-
-
-def _days(files: tuple, window_days: int) -> list[str]:
-    names = [name for name, size, _ in files if size]
-    if not names:
+def _days(files: tuple[LakeFile, ...], window_days: int) -> list[date]:
+    days = [f.day for f in files if f.size]
+    if not days:
         return []
-    newest = date.fromisoformat(names[-1][:10])
-    first = (newest - timedelta(days=window_days - 1)).isoformat()
-    return [n for n in names if n[:10] >= first]
+    first = days[-1] - timedelta(days=window_days - 1)
+    return [d for d in days if d >= first]
 
 
-def read_incidents(storage: LakehouseStorage, files: tuple, window_days: int) -> pl.DataFrame:
+def read_incidents(storage: LakehouseStorage, files: tuple[LakeFile, ...], window_days: int) -> pl.DataFrame:
     """Resolved incidents of the last ``window_days`` days of the index, newest row per number."""
-    frames = [read_parquet(storage.lake_dir("incident_index") / n) for n in _days(files, window_days)]
-    frames = [f for f in frames if f.height]
+    found, _missing = storage.day_frames("incident_index", _days(files, window_days))
+    frames = [f for _, f in found if f.height]
     if not frames:
         return pl.DataFrame(schema={"number": pl.String(), "text": pl.String()})
     frame = pl.concat(frames, how="diagonal_relaxed").sort("partition_date")
@@ -62,13 +55,15 @@ def read_incidents(storage: LakehouseStorage, files: tuple, window_days: int) ->
 
 
 def read_documents(
-    storage: LakehouseStorage, chunk_files: tuple, index_files: tuple, model_id: str | None
+    storage: LakehouseStorage,
+    chunk_files: tuple[LakeFile, ...],
+    index_files: tuple[LakeFile, ...],
+    model_id: str | None,
 ) -> pl.DataFrame:
     """The newest non-empty chunk snapshot joined with its embeddings (zero where missing)."""
-    names = [name for name, size, _ in chunk_files if size]
     chunks = None
-    for name in reversed(names):
-        chunks = read_parquet(storage.lake_dir("document_chunks") / name)
+    for day in reversed([f.day for f in chunk_files if f.size]):
+        chunks = storage.read_days("document_chunks", [day], strict=True)
         if chunks.height:
             break
     if chunks is None or chunks.height == 0:
@@ -77,8 +72,8 @@ def read_documents(
         return chunks
     wanted = set(chunks["chunk_id"].to_list())
     parts = []
-    for name, _size, _ in index_files:
-        frame = read_parquet(storage.lake_dir("document_index") / name)
+    for file in index_files:  # one day at a time: each day's vectors have its model's width
+        frame = storage.read_days("document_index", [file.day], strict=True)
         if frame.height:
             parts.append(
                 frame.filter(

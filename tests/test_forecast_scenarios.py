@@ -9,6 +9,7 @@ import pytest
 
 from definitions import build_definitions
 from resources.demo.metrics import generate
+from resources.forecasting.plots import save_plot
 from resources.forecasting.resample import resample
 from resources.forecasting.scenarios import apply_scenario, load_scenarios, parse_scenarios
 from resources.forecasting.settings import ForecastSettings
@@ -65,6 +66,17 @@ def test_growth_compounds_from_its_start_and_a_step_adds_its_share():
     assert step["series_id"].unique().to_list() == ["calls/api-b/sum"]
     assert step["forecast"].to_list() == pytest.approx([62.5] * 10)
     assert step["hi95"].to_list() == pytest.approx([75.0] * 10)  # the band scales with the load
+
+
+def test_a_saved_plot_is_a_report_file_and_a_markdown_entry(tmp_path):
+    storage = LakehouseStorage(root=str(tmp_path))
+    png = b"\x89PNG fake"
+    path, entry = save_plot(storage, "scenarios", date(2025, 7, 1), "cpu/srv 1/max", "CPU: srv 1", png)
+    assert path == str(storage.reports("scenarios", "2025-07-01", "cpu__srv_1__max.png"))
+    assert storage.reports("scenarios", "2025-07-01", "cpu__srv_1__max.png").read_bytes() == png
+    assert entry == "**CPU: srv 1**\n\n![cpu/srv 1/max](data:image/png;base64,iVBORyBmYWtl)"
+    save_plot(storage, "scenarios", date(2025, 7, 1), "cpu/srv 1/max", "again", b"new")  # a rerun
+    assert storage.reports("scenarios", "2025-07-01", "cpu__srv_1__max.png").read_bytes() == b"new"
 
 
 def test_removing_a_resource_moves_its_load_to_the_others_in_proportion():

@@ -9,7 +9,7 @@ import pytest
 
 from resources.forecasting import candidates
 from resources.forecasting.backtest import cuts, error_profile, loo_coverage, quantile_q, select
-from resources.forecasting.fitting import fit_series
+from resources.forecasting.fitting import Backtest, fit_series
 from resources.forecasting.history import History
 from resources.forecasting.outputs import forecast_frame
 from resources.forecasting.settings import ForecastSettings
@@ -201,6 +201,26 @@ def test_shrinkage_lets_a_clearly_better_candidate_win():
     }
     winner, _ = select(backtests, actuals, 5.0, 0.0, SETTINGS.selection_margin, SETTINGS.selection_min_wins)
     assert winner.name == "profile"
+
+
+def test_a_backtest_selects_by_the_settings_rule():
+    """``Backtest.select`` is ``select`` with the settings' coverage floor, margin and wins."""
+    actuals = 100 + np.sin(np.arange(8 * 28).reshape(8, 28))
+    bt = Backtest(
+        {"naive": actuals + 5, "profile": actuals + 1, "ets": actuals - 4.8}, actuals, 5.0, {}, [], 0, []
+    )
+    strict = ForecastSettings(min_coverage80=0.0, selection_margin=0.9, selection_min_wins=1.0)
+    for settings in (SETTINGS, strict):
+        expected = select(
+            bt.forecasts,
+            actuals,
+            5.0,
+            settings.min_coverage80,
+            settings.selection_margin,
+            settings.selection_min_wins,
+        )
+        assert bt.select(settings) == expected
+    assert bt.select(strict)[0].name == "naive"
 
 
 def test_conformal_bands_cover_a_series_with_known_noise(store):

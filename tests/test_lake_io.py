@@ -90,3 +90,31 @@ def test_storage_works_on_an_fsspec_root_without_local_paths():
     assert read_parquet(path)["n"].to_list() == [0]
     write_parquet_atomic(pl.DataFrame({"x": [1]}), storage.base / "probe.parquet")
     assert read_parquet(storage.base / "probe.parquet")["x"].to_list() == [1]
+
+
+def test_lake_files_list_each_day_and_change_when_a_day_is_rewritten(root):
+    storage = LakehouseStorage(root=str(root))
+    assert storage.lake_files("daily_counts") == ()
+    days = [date(2024, 1, 2), date(2024, 1, 1)]
+    for n, day in enumerate(days):
+        frame = pl.DataFrame({"partition_date": [day], "n": [n]})
+        write_parquet_atomic(frame, storage.lake_file("daily_counts", day))
+    files = storage.lake_files("daily_counts")
+    assert [(f.name, f.day) for f in files] == [
+        ("2024-01-01.parquet", date(2024, 1, 1)),
+        ("2024-01-02.parquet", date(2024, 1, 2)),
+    ]
+    assert all(f.size == storage.lake_file("daily_counts", f.day).stat().st_size > 0 for f in files)
+    assert storage.lake_files("daily_counts") == files  # nothing written: the same listing
+    write_parquet_atomic(
+        pl.DataFrame({"partition_date": [days[1]] * 3, "n": [7, 8, 9]}),
+        storage.lake_file("daily_counts", days[1]),
+    )
+    assert storage.lake_files("daily_counts") != files  # the 1st rewritten, larger
+
+
+def test_lake_files_on_an_fsspec_root():
+    storage = LakehouseStorage(root="memory://appops-lake-files")
+    write_parquet_atomic(pl.DataFrame({"n": [1]}), storage.lake_file("probe", date(2024, 3, 1)))
+    (file,) = storage.lake_files("probe")
+    assert (file.name, file.day) == ("2024-03-01.parquet", date(2024, 3, 1)) and file.size > 0

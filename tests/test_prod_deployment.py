@@ -7,7 +7,6 @@ events and the tick; stopping the script stops every process and the server."""
 import os
 import shutil
 import signal
-import subprocess
 import tempfile
 import time
 import uuid
@@ -18,10 +17,9 @@ import psycopg2
 import pytest
 from upath import UPath
 
-from deploy.services import PG_DB, PG_SUPERUSER, free_port
+from deploy.services import PG_DB, PG_SUPERUSER, free_port, start_prod
 from resources.storage import store_path
 
-REPO = Path(__file__).resolve().parent.parent
 LOCATION = {"repositoryLocationName": "appops_lakehouse", "repositoryName": "__repository__"}
 DAY = "2025-03-03"
 
@@ -93,28 +91,16 @@ def test_three_process_deployment_runs_backfills_and_ticks_against_postgres(s3_s
     web_port, pg_port = free_port(), free_port()
     pg_dir = Path(tempfile.mkdtemp(prefix="appops-prod-pg-"))  # outside tmp_path: its user reads it
     root = f"s3://{s3_server.bucket}/{uuid.uuid4().hex}"
-    env = {
-        **os.environ,
-        "PORT": str(web_port),
-        "APPOPS_CODE_PORT": str(free_port()),
-        "APPOPS_PG_PORT": str(pg_port),
-        "APPOPS_PG_DIR": str(pg_dir),
-        "APPOPS_SETUP": "0",
-        "DAGSTER_HOME": str(tmp_path / "dagster"),
-        "APPOPS_HOME": root,
-        "APPOPS_WORKDIR": str(tmp_path / "work"),
-        "APPOPS_SOURCES": "demo",
-    }
-    for key in ("DAGSTER_PG_HOST", "DAGSTER_PG_PORT"):
-        env.pop(key, None)
     log = (tmp_path / "prod.log").open("w")
-    prod = subprocess.Popen(
-        ["bash", str(REPO / ".ci" / "prod")],
-        cwd=REPO,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
+    prod = start_prod(
+        log,
+        home=root,
+        port=web_port,
+        pg_port=pg_port,
+        pg_dir=pg_dir,
+        dagster_home=tmp_path / "dagster",
+        workdir=tmp_path / "work",
+        env={"APPOPS_SOURCES": "demo"},
     )
     try:
         _until(

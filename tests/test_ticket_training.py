@@ -1,6 +1,7 @@
 """Ticket model training: retrain decisions, time-based split, per-target rows, candidate
 selection that never keeps a model below the TF-IDF baseline."""
 
+import json
 from datetime import UTC, date, datetime, timezone
 
 import polars as pl
@@ -14,6 +15,7 @@ from resources.demo.tickets import generate
 from resources.model_registry import CHALLENGER, CHAMPION, ModelRegistry
 from resources.text_models import candidates as cand
 from resources.text_models.selection import select
+from resources.text_models.training import TextModelParams, select_on_rows, selection_record
 
 
 def demo_history(first_day: int = 1, days: int = 10) -> pl.DataFrame:
@@ -103,6 +105,41 @@ def test_selection_keeps_the_baseline_unless_a_candidate_beats_it():
     assert len(chosen.val_predictions["tfidf"]) == chosen.n_validation
     assert set(chosen.thresholds) == set(chosen.model.classes_)
     assert "coverage" in scores[chosen.chosen] and "answered_precision" in scores[chosen.chosen]
+
+
+def test_a_selection_on_rows_and_what_its_version_records():
+    """``select_on_rows`` is ``select`` on the rows' text and label with the params' knobs;
+    ``selection_record`` gives the version's tags and metrics of that selection."""
+    rows = (
+        demo_history(days=6).sort("opened_at").select("text", "opened_at", "partition_date", label="category")
+    )
+    params = TextModelParams(candidates=("tfidf", "tfidf_chars"), val_share=0.25)
+    chosen = select_on_rows(rows, params, lambda m: None)
+    direct = select(
+        rows["text"].to_list(),
+        rows["label"].to_list(),
+        names=("tfidf", "tfidf_chars"),
+        val_share=0.25,
+        target=params.target_precision,
+        encoder_path="",
+        setfit_steps=params.setfit_steps,
+        log=lambda m: None,
+    )
+    assert (chosen.chosen, chosen.n_train, chosen.val_truth) == (
+        direct.chosen,
+        direct.n_train,
+        direct.val_truth,
+    )
+    tags, metrics = selection_record(chosen, rows, "opened_at")
+    val = rows.slice(chosen.n_train)
+    assert tags["candidate"] == chosen.chosen
+    shares = json.loads(tags["label_shares"])
+    assert set(shares) == set(rows["label"]) and abs(sum(shares.values()) - 1) < 1e-3
+    assert tags["evaluation_window"] == f"{val['opened_at'].min()} .. {val['opened_at'].max()}"
+    assert tags["training_partitions"] == "2024-04-01 .. 2024-04-06"
+    assert metrics["macro_f1"] == chosen.validation[chosen.chosen]["macro_f1"]
+    assert {"tfidf_macro_f1", "tfidf_chars_macro_f1"} <= set(metrics)
+    assert all(isinstance(v, (int, float)) for v in metrics.values())
 
 
 def test_a_gain_made_on_rare_classes_alone_keeps_the_baseline():

@@ -19,6 +19,7 @@ structure, but the report's word tables hold no raw token of the source.
 
 import hashlib
 import hmac
+import inspect
 import json
 import os
 import re
@@ -37,6 +38,7 @@ os.environ.setdefault("EVIDENTLY_DISABLE_TELEMETRY", "1")
 
 MIN_REFERENCE_DAYS = 7
 MIN_ROWS = 100
+_COLUMN_GROUPS = ("numeric", "categorical", "text")
 _WORD = re.compile(r"\w+")
 SEED = 42
 REPORT_RETENTION_DAYS = 90  # a report is ~4 MB (Evidently inlines its JS): keep a quarter
@@ -222,30 +224,19 @@ def evaluate_drift(
 
 
 def build_drift_check(
-    asset: str,
-    partitions_def: dg.PartitionsDefinition,
-    numeric: Sequence[str] = (),
-    categorical: Sequence[str] = (),
-    text: Sequence[str] = (),
-    reference_days: int = 28,
-    max_rows: int = 20_000,
-    drift_share_threshold: float = 0.5,
-    min_rows: int = MIN_ROWS,
+    asset: str, partitions_def: dg.PartitionsDefinition, **options: Any
 ) -> dg.AssetChecksDefinition:
-    """A partitioned, non-blocking (WARN) ``drift`` check of ``asset``.
+    """A partitioned, non-blocking (WARN) ``drift`` check of ``asset``: ``evaluate_drift`` of the
+    run's last day, with ``options`` (its keyword arguments: columns, ``reference_days``,
+    ``max_rows``, ``drift_share_threshold``, ``min_rows``; its defaults otherwise).
 
     Passes while the share of drifted columns stays under ``drift_share_threshold``, and with
     "not enough rows" when either side has fewer than ``min_rows`` rows.
     """
-    options = dict(
-        numeric=tuple(numeric),
-        categorical=tuple(categorical),
-        text=tuple(text),
-        reference_days=reference_days,
-        max_rows=max_rows,
-        drift_share_threshold=drift_share_threshold,
-        min_rows=min_rows,
-    )
+    bound = inspect.signature(evaluate_drift).bind(None, asset, None, **options)  # a wrong name fails here
+    bound.apply_defaults()
+    reference_days = bound.arguments["reference_days"]
+    options = {k: tuple(v) if k in _COLUMN_GROUPS else v for k, v in options.items()}
 
     @dg.asset_check(
         asset=asset,

@@ -9,9 +9,8 @@ from assets.lake import daily_lake_asset, lake_checks
 from assets.metrics.history import run_histories
 from resources.calendar import context_days
 from resources.forecasting.headroom import headroom_frame, headroom_row
-from resources.forecasting.plots import markdown_image, risk_plot
+from resources.forecasting.plots import risk_plot, save_plot
 from resources.forecasting.settings import ForecastSettings
-from resources.forecasting.store import safe_name
 from resources.forecasting.thresholds import load_thresholds, threshold_for
 from resources.ml_schemas import CAPACITY_HEADROOM
 from resources.storage import LakehouseStorage
@@ -44,11 +43,10 @@ def _plots(context, storage, forecasting, days, frame, daily) -> dict:
             row["capacity_threshold"],
             title,
         )
-        path = storage.reports("forecasts", days[-1].isoformat(), f"{safe_name(row['series_id'])}.png")
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(png)
-        paths[row["series_id"]] = str(path)
-        markdown.append(f"**{title}**\n\n{markdown_image(png, row['series_id'])}")
+        paths[row["series_id"]], entry = save_plot(
+            storage, "forecasts", days[-1], row["series_id"], title, png
+        )
+        markdown.append(entry)
     return {
         "at_risk_plots": dg.MetadataValue.md("\n\n".join(markdown)),
         "plot_files": dg.MetadataValue.json(paths),

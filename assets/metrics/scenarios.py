@@ -10,7 +10,6 @@ from resources.calendar import context_days
 from resources.forecasting.headroom import headroom_row
 from resources.forecasting.scenarios import SHIPPED, apply_scenario, load_scenarios, parse_scenarios
 from resources.forecasting.settings import ForecastSettings
-from resources.forecasting.store import safe_name
 from resources.forecasting.thresholds import load_thresholds, threshold_for
 from resources.ml_schemas import CAPACITY_SCENARIOS
 from resources.storage import LakehouseStorage
@@ -67,7 +66,7 @@ def scenario_rows(
 
 
 def _plots(storage, day, daily, frame, scenarios, capped) -> dict:
-    from resources.forecasting.plots import markdown_image, scenario_plot
+    from resources.forecasting.plots import save_plot, scenario_plot
 
     markdown, paths = [], {}
     last = frame.filter(pl.col("origin") == day)
@@ -82,11 +81,8 @@ def _plots(storage, day, daily, frame, scenarios, capped) -> dict:
         threshold = mine.filter(pl.col("series_id") == series_id)["capacity_threshold"][0]
         title = f"{scenario.name}: {series_id}"
         png = scenario_plot(base, changed, threshold, title)
-        path = storage.reports("scenarios", day.isoformat(), f"{safe_name(scenario.name)}.png")
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(png)
-        paths[scenario.name] = str(path)
-        markdown.append(f"**{title}**\n\n{markdown_image(png, scenario.name)}")
+        paths[scenario.name], entry = save_plot(storage, "scenarios", day, scenario.name, title, png)
+        markdown.append(entry)
     return {
         "scenario_plots": dg.MetadataValue.md("\n\n".join(markdown) or "_none_"),
         "plot_files": dg.MetadataValue.json(paths),

@@ -15,22 +15,8 @@ from resources.calendar import context_days
 from resources.retrieval.schemas import INCIDENT_INDEX
 
 RESOLVED_STATES = ("6", "7", "resolved", "closed", "résolu", "clos")
-COLUMNS = [
-    "number",
-    "opened_at",
-    "resolved_at",
-    "short_description",
-    "text",
-    "category",
-    "subcategory",
-    "assignment_group",
-    "cmdb_ci",
-    "close_code",
-    "close_notes",
-    "model_id",
-    "embedding",
-    "partition_date",
-]
+# the contract's columns, then the vector (its width is the model's) and the partition
+COLUMNS = [*INCIDENT_INDEX.columns, "embedding", "partition_date"]
 
 
 def resolved_incidents(incidents: pl.DataFrame, embeddings: pl.DataFrame) -> pl.DataFrame:

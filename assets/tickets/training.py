@@ -10,7 +10,6 @@ gate (``resources.model_gate``) decides whether it replaces the champion.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
@@ -20,21 +19,13 @@ from assets.tickets.registry import CATEGORY, GROUP, SUBCATEGORY, TARGETS
 from resources.model_gate import gate
 from resources.model_registry import ModelRegistry
 from resources.nlp.fewshot import confusion_matrix_png, evaluate
-from resources.text_models.selection import select
+from resources.text_models.training import TextModelParams, select_on_rows, selection_record
 
 
 @dataclass
-class TrainingParams:
-    encoder_path: str = ""
-    candidates: tuple[str, ...] = ("tfidf", "tfidf_chars", "embeddings", "ensemble")
-    val_share: float = 0.3
-    target_precision: float = 0.87
+class TrainingParams(TextModelParams):
     class_targets: dict[str, float] = field(default_factory=dict)
-    setfit_steps: int = 40
-    max_train_rows: int = 20_000
     min_per_target: int = 2  # labels of a target seen fewer times are left out of its model
-    gate_bootstrap: int = 300
-    gate_level: float = 0.90
     gate_min_delta: float = 0.0
 
 
@@ -84,20 +75,11 @@ def train_and_gate(
     if len(set(labels)) < 2 or len(texts) < 10:
         log.warning(f"{name}: {len(texts)} labelled row(s), {len(set(labels))} label(s): not trained")
         return None
-    chosen = select(
-        texts,
-        labels,
-        names=params.candidates,
-        val_share=params.val_share,
-        target=params.target_precision,
-        targets=params.class_targets,
-        encoder_path=params.encoder_path,
-        setfit_steps=params.setfit_steps,
-        log=lambda m: log.info(f"{name} {day}: {m}"),
+    chosen = select_on_rows(
+        rows, params, lambda m: log.info(f"{name} {day}: {m}"), targets=params.class_targets
     )
     cut = chosen.n_train
-    val = rows.slice(cut)
-    shares = {k: round(v / len(labels), 4) for k, v in pl.Series(labels).value_counts().iter_rows()}
+    recorded, metrics = selection_record(chosen, rows, "opened_at")
     scores = chosen.validation[chosen.chosen]
     predicted = chosen.val_predictions[chosen.chosen]
     files = {}
@@ -106,15 +88,7 @@ def train_and_gate(
         files["confusion_category.png"] = confusion_matrix_png(
             found["confusion_matrix"], found["labels"], f"category, validation ({day})"
         )
-    tags = {
-        "trained_on": day.isoformat(),
-        "candidate": chosen.chosen,
-        "label_shares": json.dumps(shares, sort_keys=True),
-        "evaluation_window": f"{val['opened_at'].min()} .. {val['opened_at'].max()}",
-        "training_partitions": f"{rows['partition_date'].min()} .. {rows['partition_date'].max()}",
-    }
-    metrics = {k: v for k, v in scores.items() if isinstance(v, (int, float))}
-    metrics.update({f"{n}_macro_f1": s["macro_f1"] for n, s in chosen.validation.items() if "macro_f1" in s})
+    tags = {"trained_on": day.isoformat(), **recorded}
     version = registry.log_version(
         name,
         chosen.model,

@@ -12,7 +12,6 @@ any later run of the block reuses it.
 from __future__ import annotations
 
 import hashlib
-import json
 from dataclasses import dataclass
 from datetime import date
 
@@ -20,22 +19,16 @@ import polars as pl
 
 from resources.model_gate import gate
 from resources.model_registry import CHALLENGER, CHAMPION, ModelRegistry, RegisteredModel
-from resources.text_models.selection import select
+from resources.text_models.training import TextModelParams, select_on_rows, selection_record
 
 MODEL = "verbatim_sentiment"
 
 
 @dataclass
-class SentimentParams:
+class SentimentParams(TextModelParams):
     candidates: tuple[str, ...] = ("tfidf", "tfidf_chars", "spacy_vectors", "embeddings", "ensemble")
-    encoder_path: str = ""
     spacy_model: str = "fr_core_news_md"
-    val_share: float = 0.3
-    target_precision: float = 0.87
-    setfit_steps: int = 40
     max_train_rows: int = 6_000
-    gate_bootstrap: int = 300
-    gate_level: float = 0.90
 
 
 def training_rows(history: pl.DataFrame) -> pl.DataFrame:
@@ -63,34 +56,19 @@ def train_and_gate(
     registry: ModelRegistry, rows: pl.DataFrame, start: date, in_sample: bool, params: SentimentParams, log
 ) -> tuple[str, dict]:
     rows = rows.tail(params.max_train_rows)
-    texts, labels = rows["text"].to_list(), rows["label"].to_list()
-    chosen = select(
-        texts,
-        labels,
-        names=params.candidates,
-        val_share=params.val_share,
-        target=params.target_precision,
-        encoder_path=params.encoder_path,
-        spacy_model=params.spacy_model,
-        setfit_steps=params.setfit_steps,
-        log=lambda m: log.info(f"{MODEL} {start}: {m}"),
+    texts = rows["text"].to_list()
+    chosen = select_on_rows(
+        rows, params, lambda m: log.info(f"{MODEL} {start}: {m}"), spacy_model=params.spacy_model
     )
     predicted = chosen.val_predictions[chosen.chosen]
-    scores = chosen.validation[chosen.chosen]
-    shares = {k: round(v / len(labels), 4) for k, v in pl.Series(labels).value_counts().iter_rows()}
-    val = rows.slice(chosen.n_train)
+    recorded, metrics = selection_record(chosen, rows, "partition_date")
     tags = {
         "trained_on": start.isoformat(),
         "block_start": start.isoformat(),
         "data": data_digest(rows),
-        "candidate": chosen.chosen,
         "trained_in_sample": in_sample,
-        "label_shares": json.dumps(shares, sort_keys=True),
-        "evaluation_window": f"{val['partition_date'].min()} .. {val['partition_date'].max()}",
-        "training_partitions": f"{rows['partition_date'].min()} .. {rows['partition_date'].max()}",
+        **recorded,
     }
-    metrics = {k: v for k, v in scores.items() if isinstance(v, (int, float))}
-    metrics.update({f"{n}_macro_f1": s["macro_f1"] for n, s in chosen.validation.items() if "macro_f1" in s})
     version = registry.log_version(
         MODEL,
         chosen.model,

@@ -7,7 +7,7 @@ from datetime import date
 
 import numpy as np
 
-from resources.forecasting.backtest import cuts, mase_scale, select
+from resources.forecasting.backtest import Score, cuts, mase_scale, select
 from resources.forecasting.candidates import build
 from resources.forecasting.history import History
 from resources.forecasting.settings import ForecastSettings
@@ -70,6 +70,18 @@ class Backtest:
     skipped: list[str]
     start: int  # first point of the fit window
     cut_points: list[int]
+
+    def select(self, settings: ForecastSettings) -> tuple[Score, list[Score]]:
+        """``backtest.select`` under the settings' rule (80 % coverage floor, margin and wins
+        over seasonal naive): the winner and every candidate's score."""
+        return select(
+            self.forecasts,
+            self.actuals,
+            self.scale,
+            settings.min_coverage80,
+            settings.selection_margin,
+            settings.selection_min_wins,
+        )
 
 
 def backtest_candidates(
@@ -147,14 +159,7 @@ def fit_series(
         meta, members = _baseline(hist, reason, settings)
     else:
         bt = backtest_candidates(hist, settings, candidates, cut_points, lstm_backtest)
-        winner, scores = select(
-            bt.forecasts,
-            bt.actuals,
-            bt.scale,
-            settings.min_coverage80,
-            settings.selection_margin,
-            settings.selection_min_wins,
-        )
+        winner, scores = bt.select(settings)
         members = {name: bt.fitted[name] for name in winner.members if name != "lstm"}
         meta = {
             "model": winner.name,

@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import yaml
 
-from resources.forecasting.backtest import Z80, cuts, select
+from resources.forecasting.backtest import Z80, cuts
 from resources.forecasting.fitting import backtest_candidates, fallback_reason, interval_meta, layout
 from resources.forecasting.history import History
 from resources.forecasting.predict import with_intervals
@@ -102,14 +102,7 @@ def forecast_node(hist: History, settings: ForecastSettings, steps: int) -> dict
     bt = backtest_candidates(
         hist, settings, [c for c in settings.daily_candidates if c != "lstm"], cut_points, None
     )
-    winner, _ = select(
-        bt.forecasts,
-        bt.actuals,
-        bt.scale,
-        settings.min_coverage80,
-        settings.selection_margin,
-        settings.selection_min_wins,
-    )
+    winner, _ = bt.select(settings)
     point = np.mean(
         [bt.fitted[n].predict(hist, hist.values[start:], start, steps) for n in winner.members], axis=0
     )

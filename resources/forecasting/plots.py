@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import base64
 import io
+from datetime import date
 
 import polars as pl
 
 from resources.forecasting.history import History
+from resources.forecasting.store import safe_name
+from resources.storage import LakehouseStorage
 
 
 def risk_plot(hist: History, forecast: pl.DataFrame, threshold: float, title: str) -> bytes:
@@ -57,3 +60,14 @@ def _finish(plt, fig, ax, title: str) -> bytes:
 def markdown_image(png: bytes, alt: str) -> str:
     """Inline image for Dagster's markdown metadata (rendered in the UI)."""
     return f"![{alt}](data:image/png;base64,{base64.b64encode(png).decode()})"
+
+
+def save_plot(
+    storage: LakehouseStorage, kind: str, day: date, name: str, title: str, png: bytes
+) -> tuple[str, str]:
+    """Writes ``png`` to ``reports/<kind>/<day>/<name>.png`` (a rerun replaces it); returns its
+    path and the asset metadata's markdown entry for it (bold title, then the image inline)."""
+    path = storage.reports(kind, day.isoformat(), f"{safe_name(name)}.png")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(png)
+    return str(path), f"**{title}**\n\n{markdown_image(png, name)}"
