@@ -16,6 +16,7 @@ import dagster as dg
 from assets.checks.contracts import ExtraExpectations, build_contract_check
 from assets.checks.drift import build_drift_check
 from resources.calendar import daily_partitions, single_run
+from resources.compute import step_tags
 from resources.schemas import LakeSchema
 
 LAKE_KINDS = frozenset({"polars", "parquet"})
@@ -25,9 +26,12 @@ def daily_lake_asset(
     schema: LakeSchema, *, kinds: Iterable[str] = LAKE_KINDS, **asset_args
 ) -> Callable[[Callable], dg.AssetsDefinition]:
     """``@dg.asset`` for the daily lake asset of ``schema`` (other ``dg.asset`` arguments pass
-    through: group_name, description, deps, ins, config...)."""
+    through: group_name, description, deps, ins, config...). Its op tags: its priority and
+    Kubernetes requests (``resources.compute.step_tags``), then any given."""
+    op_tags = {**step_tags(schema.asset), **asset_args.pop("op_tags", {})}
     return dg.asset(
         name=schema.asset,
+        op_tags=op_tags or None,
         partitions_def=daily_partitions,
         backfill_policy=single_run,
         io_manager_key="lake_io_manager",

@@ -123,6 +123,38 @@ K8S_HEAVY_STEPS: dict[str, dict] = {
 K8S_CONFIG_TAG = "dagster-k8s/config"
 
 
+# Which ready step starts first when both slots are busy (Dagster's ``dagster/priority`` op tag,
+# higher first; a check op takes its asset's). Longest chains first: on two cores, a backfill
+# that starts with the short steps (document indexes, drift checks) leaves the longest chain
+# (incidents -> classifier -> predictions -> warehouse) to run alone at the end. Drift checks,
+# which nothing waits on, go last.
+PRIORITY_TAG = "dagster/priority"
+STEP_PRIORITY: dict[str, int] = {
+    "raw_incidents": 3,
+    "ticket_classifier": 3,
+    "raw_metrics": 2,
+    "metric_series": 2,
+    "forecast_models": 2,
+    "raw_verbatims": 2,
+    "verbatim_sentiment": 2,
+    "verbatim_topics": 1,
+    "ticket_embeddings": 1,
+}
+DRIFT_CHECK_PRIORITY = -1
+
+
+def priority_tags(op_name: str) -> dict[str, str]:
+    """``{"dagster/priority": …}`` for a step listed in ``STEP_PRIORITY``, else nothing."""
+    return {PRIORITY_TAG: str(STEP_PRIORITY[op_name])} if op_name in STEP_PRIORITY else {}
+
+
+def step_tags(op_name: str) -> dict[str, str]:
+    """Every op tag a step gets from this module: its priority and, for a heavy step, its
+    Kubernetes requests."""
+    heavy = k8s_op_tags(op_name) if op_name in K8S_HEAVY_STEPS else {}
+    return {**priority_tags(op_name), **heavy}
+
+
 def k8s_op_tags(op_name: str) -> dict[str, str]:
     """The op tags of a heavy step: ``{"dagster-k8s/config": <its entry above, as JSON>}``.
     A KeyError for a name not declared above, so a typo cannot silently drop the requests."""

@@ -63,6 +63,22 @@ def test_every_daily_asset_is_single_run_and_has_contract_and_drift_checks(root)
         assert (asset, "data_contract") in check_names, asset
 
 
+def test_long_chains_start_first_and_drift_checks_last(root):
+    """Step priorities (resources/compute.py STEP_PRIORITY) reach the ops of the asset job: an
+    asset's blocking contract check shares its priority, drift checks come after everything."""
+    from resources.compute import PRIORITY_TAG, STEP_PRIORITY
+
+    job = build_definitions(root=str(root)).resolve_implicit_global_asset_job_def()
+    priority = {n.name: int(n.definition.tags.get(PRIORITY_TAG, 0)) for n in job.graph.nodes}
+    for asset, level in STEP_PRIORITY.items():
+        assert priority[asset] == level, asset
+        if f"{asset}_data_contract" in priority:
+            assert priority[f"{asset}_data_contract"] == level, asset
+    drift = [name for name in priority if name.endswith("_drift")]
+    assert len(drift) >= len(RAW) and all(priority[name] < 0 for name in drift)
+    assert priority["ticket_classifier"] > priority["document_index"] == 0
+
+
 def test_code_location_loads_without_heavy_ml_imports():
     """Loading the code location imports none of torch, darts, setfit, umap or hdbscan."""
     repo = Path(__file__).resolve().parent.parent

@@ -33,6 +33,7 @@ import dagster as dg
 import polars as pl
 
 from resources.calendar import context_days
+from resources.compute import priority_tags
 from resources.schemas import LakeSchema
 from resources.storage import LakehouseStorage
 
@@ -271,6 +272,7 @@ def build_contract_check(
         partitions_def=partitions_def,
         blocking=blocking,
         description=f"Great Expectations data contract of {schema.asset}",
+        op_tags=priority_tags(schema.asset) or None,  # downstream steps wait on a blocking check
     )
     def data_contract(
         context: dg.AssetCheckExecutionContext, storage: LakehouseStorage

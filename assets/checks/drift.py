@@ -31,6 +31,7 @@ import dagster as dg
 import polars as pl
 
 from resources.calendar import context_days
+from resources.compute import DRIFT_CHECK_PRIORITY, PRIORITY_TAG
 from resources.storage import LakehouseStorage, is_local
 
 os.environ.setdefault("DO_NOT_TRACK", "1")  # Evidently telemetry (only its UI sends any)
@@ -244,6 +245,7 @@ def build_drift_check(
         partitions_def=partitions_def,
         blocking=False,
         description=f"Evidently drift of the last day against the {reference_days} days before it",
+        op_tags={PRIORITY_TAG: str(DRIFT_CHECK_PRIORITY)},  # nothing waits on a drift check
     )
     def drift(context: dg.AssetCheckExecutionContext, storage: LakehouseStorage) -> dg.AssetCheckResult:
         day = context_days(context)[-1]

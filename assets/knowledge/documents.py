@@ -20,7 +20,6 @@ import polars as pl
 
 from assets.lake import daily_lake_asset
 from resources.calendar import context_days
-from resources.compute import k8s_op_tags
 from resources.nlp.embeddings import EmbeddingModel
 from resources.progress import progress
 from resources.retrieval.corpus import corpus_files, read_corpus
@@ -87,7 +86,6 @@ class IndexConfig(dg.Config):
 
 @daily_lake_asset(
     DOCUMENT_INDEX,
-    op_tags=k8s_op_tags("document_index"),
     group_name="knowledge",
     kinds={"sentence-transformers", "polars"},
     description="Embeddings of the passages not embedded on an earlier day (incremental).",

@@ -12,7 +12,6 @@ from assets.lake import daily_lake_asset, lake_checks
 from assets.metrics.history import run_histories
 from assets.metrics.series import metric_series
 from resources.calendar import TIMEZONE, context_days
-from resources.compute import k8s_op_tags
 from resources.forecasting.engine import LstmCache, models_at
 from resources.forecasting.outputs import forecast_frame, model_rows, models_frame
 from resources.forecasting.settings import ForecastSettings
@@ -91,7 +90,6 @@ def run_settings(settings: ForecastSettings, days: list[date]) -> ForecastSettin
 
 @daily_lake_asset(
     FORECAST_MODELS,
-    op_tags=k8s_op_tags("forecast_models"),
     group_name="metrics",
     deps=[metric_series],
     kinds={"darts", "parquet"},

@@ -20,7 +20,6 @@ from assets.tickets import registry as reg
 from assets.tickets.history import as_of, read_history
 from assets.tickets.training import TrainingParams, labelled, train_all
 from resources.calendar import context_days, days_through
-from resources.compute import k8s_op_tags
 from resources.ml_schemas import TICKET_CLASSIFIER
 from resources.model_gate import write_decisions
 from resources.model_registry import CHALLENGER
@@ -88,7 +87,6 @@ def params_of(config: ClassifierConfig, embedding: EmbeddingModel) -> TrainingPa
 
 @daily_lake_asset(
     TICKET_CLASSIFIER,
-    op_tags=k8s_op_tags("ticket_classifier"),
     group_name="tickets",
     deps=["raw_incidents"],
     kinds={"mlflow", "scikitlearn"},

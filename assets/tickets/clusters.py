@@ -26,7 +26,6 @@ from assets.cadence import Cadence
 from assets.lake import daily_lake_asset, lake_checks
 from resources.calendar import context_days, days_through
 from resources.centroids import previous_centroids, save_centroids
-from resources.compute import k8s_op_tags
 from resources.ml_schemas import ROOT_CAUSE_CLUSTERS
 from resources.nlp.stopwords import stop_words
 from resources.nlp.topics import ClusterResult, carve_groups, cluster_documents, match_clusters, novel_groups
@@ -163,7 +162,6 @@ def cluster_day(
 
 @daily_lake_asset(
     ROOT_CAUSE_CLUSTERS,
-    op_tags=k8s_op_tags("root_cause_clusters"),
     group_name="tickets",
     deps=["ticket_embeddings"],
     kinds={"umap", "hdbscan"},

@@ -14,7 +14,6 @@ import polars as pl
 from assets.lake import daily_lake_asset, lake_checks
 from assets.tickets.history import latest_per_number, with_text
 from resources.calendar import context_days, days_before
-from resources.compute import k8s_op_tags
 from resources.ml_schemas import TICKET_EMBEDDINGS
 from resources.nlp.embeddings import EmbeddingModel
 from resources.progress import progress
@@ -64,7 +63,6 @@ def cached_embeddings(
 
 @daily_lake_asset(
     TICKET_EMBEDDINGS,
-    op_tags=k8s_op_tags("ticket_embeddings"),
     group_name="tickets",
     kinds={"sentence-transformers", "polars"},
     description="Sentence embeddings of each day's cleaned incident texts.",

@@ -20,7 +20,6 @@ from assets.lake import daily_lake_asset, lake_checks
 from assets.verbatims import sentiment_model as sm
 from assets.verbatims.common import SCORE_TO_SENTIMENT, block_start, texts_of_days
 from resources.calendar import context_days, days_before
-from resources.compute import k8s_op_tags
 from resources.ml_schemas import VERBATIM_SENTIMENT
 from resources.model_gate import write_decisions
 from resources.model_registry import ModelRegistry
@@ -122,7 +121,6 @@ def predict_days(
 
 @daily_lake_asset(
     VERBATIM_SENTIMENT,
-    op_tags=k8s_op_tags("verbatim_sentiment"),
     group_name="verbatims",
     deps=["raw_verbatims"],
     kinds={"mlflow", "polars"},

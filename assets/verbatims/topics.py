@@ -22,7 +22,7 @@ from assets.lake import lake_checks
 from assets.verbatims.common import embed_answers, texts_of_days
 from resources.calendar import context_days, daily_partitions, days_before, single_run
 from resources.centroids import previous_centroids, save_centroids
-from resources.compute import k8s_op_tags
+from resources.compute import step_tags
 from resources.ml_schemas import VERBATIM_TOPIC_ASSIGNMENTS, VERBATIM_TOPICS
 from resources.nlp.embeddings import EmbeddingModel
 from resources.nlp.stopwords import stop_words
@@ -111,7 +111,7 @@ def topics_of_day(
 
 
 @dg.multi_asset(
-    op_tags=k8s_op_tags("verbatim_topics"),
+    op_tags=step_tags("verbatim_topics"),
     outs={
         "verbatim_topics": dg.AssetOut(
             io_manager_key="lake_io_manager",

@@ -16,6 +16,7 @@ import polars as pl
 
 from assets.checks.drift import evaluate_drift
 from resources.calendar import context_days, daily_partitions
+from resources.compute import DRIFT_CHECK_PRIORITY, PRIORITY_TAG
 from resources.dbt import WAREHOUSE_POOL, local_path
 from resources.storage import LakehouseStorage
 
@@ -107,6 +108,7 @@ def build_mart_drift_check(
         blocking=False,
         pool=WAREHOUSE_POOL,
         description="Evidently drift of the mart's last day against the 28 days before",
+        op_tags={PRIORITY_TAG: str(DRIFT_CHECK_PRIORITY)},  # nothing waits on a drift check
     )
     def drift(context: dg.AssetCheckExecutionContext, storage: LakehouseStorage) -> dg.AssetCheckResult:
         day = context_days(context)[-1]
