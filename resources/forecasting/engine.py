@@ -135,4 +135,6 @@ def models_at(
     metas = parallel_map(  # in process, a pool, or Dask
         _fit_job, jobs, settings.workers, done=tracker.advance if tracker else None
     )
+    for hist, _ in refit:  # registered by this process or by a worker: read them again
+        store.forget(hist.series_id)
     return out + [(meta, True, why) for meta, (_, why) in zip(metas, refit)]
