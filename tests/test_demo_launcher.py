@@ -1,5 +1,6 @@
-"""`.ci/backfill.py` (what `bash .ci/demo` launches the demo with) speaks the GraphQL of the
-installed Dagster, and tags its run as the project's own range runs are tagged."""
+"""`.ci/backfill.py` (how `bash .ci/demo` launches the demo range) speaks the GraphQL of the
+installed Dagster, and splits the graph into the lake backfill and the warehouse run so that
+together they cover every asset."""
 
 import importlib.util
 from pathlib import Path
@@ -7,6 +8,7 @@ from pathlib import Path
 import pytest
 from graphql import parse, validate
 
+from definitions import build_definitions
 from resources.calendar import RANGE_END_TAG, RANGE_START_TAG
 from sensors.jobs import daily_lakehouse_job
 
@@ -25,11 +27,42 @@ def test_every_query_validates_against_the_installed_dagster_schema(launcher):
     from dagster_graphql.schema import create_schema
 
     schema = create_schema().graphql_schema
-    for name in ("LOCATIONS", "LAUNCH", "STATUS", "TERMINATE"):
+    for name in (
+        "LOCATIONS",
+        "ASSETS",
+        "LAUNCH",
+        "CANCEL",
+        "STATUS",
+        "LAUNCH_RUN",
+        "RUN_STATUS",
+        "TERMINATE",
+    ):
         errors = validate(schema, parse(getattr(launcher, name)))
         assert not errors, (name, [e.message for e in errors])
-
-
-def test_the_run_is_the_daily_job_over_the_range_as_the_schedules_tag_it(launcher):
-    assert daily_lakehouse_job.name == launcher.JOB
     assert (launcher.RANGE_START_TAG, launcher.RANGE_END_TAG) == (RANGE_START_TAG, RANGE_END_TAG)
+    assert daily_lakehouse_job.name == launcher.JOB  # the job the schedules run ranges with
+
+
+def test_lake_backfill_and_warehouse_run_cover_every_asset_once(launcher, root):
+    graph = build_definitions(root=str(root)).resolve_asset_graph()
+    nodes = [  # what the ASSETS query returns, built from the same definitions
+        {
+            "assetKey": {"path": list(key.path)},
+            "isPartitioned": graph.get(key).partitions_def is not None,
+            "dependencyKeys": [{"path": list(p.path)} for p in graph.get(key).parent_keys],
+        }
+        for key in graph.get_all_asset_keys()
+    ]
+    lake, warehouse = launcher.split_assets(nodes)
+    assert set(lake).isdisjoint(warehouse)
+    assert len(lake) + len(warehouse) == len(nodes)
+    assert {"raw_incidents", "ticket_classifier", "forecast_models", "verbatim_topics"} <= set(lake)
+    assert {"stg_incidents", "mart_team_daily", "serving_duckdb", "committee_report", "eol_alerts"} <= set(
+        warehouse
+    )
+    for key in lake:  # a backfill requests these: each daily, with only daily assets upstream
+        node = graph.get(next(k for k in graph.get_all_asset_keys() if k.to_user_string() == key))
+        assert node.partitions_def is not None
+        assert all(
+            graph.get(p).partitions_def is not None for p in node.parent_keys if p.to_user_string() in lake
+        )
