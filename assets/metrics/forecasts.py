@@ -106,8 +106,7 @@ def forecast_models(
     days = context_days(context)
     histories = run_histories(storage, days, forecasting)
     forecasting = run_settings(forecasting, days)
-    if forecasting.refit_days != forecasting.backfill_refit_days or len(days) > LONG_RUN_DAYS:
-        context.log.info(f"forecast_models: {len(days)} origins, refit every {forecasting.refit_days} days")
+    context.log.info(f"forecast_models: {len(days)} origins, refit every {forecasting.refit_days} days")
     rows = []
     for grain in GRAINS:
         store = ModelStore(storage, grain)
