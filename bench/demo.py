@@ -1,4 +1,4 @@
-"""Time the demo as a user runs it: `bash .ci/demo --no-ui` (UI, daemon, one backfill of every
+"""Time the demo as a user runs it: `bash .ci/demo --no-ui` (UI, daemon, the lake backfill and the warehouse run of every
 asset), install excluded. Prints wall time per step (asset or dbt group) from the run's own
 records, peak memory and CPU-seconds of the whole process tree, the load average while it ran,
 the size of models/ and mlflow/ left behind, and a last line `RESULT {json}`.
@@ -193,7 +193,7 @@ def main() -> None:
                 threading.Thread(target=later, daemon=True).start()
         if time.perf_counter() > deadline:
             print(f"timeout after {args.timeout:.0f} s: stopping the demo", flush=True)
-            # the launcher cancels the backfill, the script's EXIT trap stops the UI and daemon
+            # the launcher cancels what runs, the script's EXIT trap stops the UI and daemon
             os.killpg(demo.pid, signal.SIGTERM)
             break
     demo.wait()
@@ -213,7 +213,7 @@ def main() -> None:
         print(f"{row['step']:<40} {row['seconds']:>9.1f} {cpu_s:>9}  {row['status']}")
     print("\nartefacts (MiB): " + ", ".join(f"{k} {v}" for k, v in sizes.items()))
     print(
-        f"\ndays: {args.days}  wall: {wall:.0f} s (UI start to backfill end, install excluded)"
+        f"\ndays: {args.days}  wall: {wall:.0f} s (UI start to the end of the last run, install excluded)"
         f"  launch after: {(launched_at or started) - started:.0f} s"
         f"  peak RSS: {memory.peak_total / 2**20:.0f} MiB all processes, "
         f"{memory.peak_process / 2**20:.0f} MiB largest  runs: {', '.join(runs) or 'none'}"
