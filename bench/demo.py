@@ -1,5 +1,5 @@
-"""Time the demo as a user runs it: `bash .ci/demo --no-ui` (UI, daemon, the lake backfill and the warehouse run of every
-asset), install excluded. Prints wall time per step (asset or dbt group) from the run's own
+"""Time the demo as a user runs it: `bash .ci/demo --no-ui` (UI, daemon, the lake backfill,
+then the warehouse run), install excluded. Prints wall time per step (asset or dbt group) from the run's own
 records, peak memory and CPU-seconds of the whole process tree, the load average while it ran,
 the size of models/ and mlflow/ left behind, and a last line `RESULT {json}`.
 
