@@ -1,7 +1,7 @@
-"""Time the demo as a user runs it: `bash .ci/demo --no-ui` (UI, daemon, the lake backfill,
-then the warehouse run), install excluded. Prints wall time per step (asset or dbt group) from the run's own
-records, peak memory and CPU-seconds of the whole process tree, the load average while it ran,
-the size of models/ and mlflow/ left behind, and a last line `RESULT {json}`.
+"""Time the demo as a user runs it: `bash .ci/demo --no-ui` (UI, daemon, the lake backfill, then
+the warehouse run), install excluded. Prints wall time per step (asset or dbt group) from the
+run's own records, peak memory and CPU-seconds of the whole process tree, the load average while
+it ran, the size of models/ and mlflow/ left behind, and a last line `RESULT {json}`.
 
     .venv/bin/python bench/demo.py [--days 90] [--home DIR] [--port 3219] [--timeout 3600]
                                    [--screenshot docs/demo_backfill.png]
