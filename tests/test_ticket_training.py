@@ -203,3 +203,44 @@ def test_bootstrap_interval_is_sklearns_macro_f1_on_the_same_resamples():
         assert (got["low"], got["high"]) == (round(low, 4), round(high, 4)), labels
         assert got["delta"] == round(f1(truth, b, labels) - f1(truth, a, labels), 4)
     assert bootstrap_delta(truth, a, b, n=20, labels=[])["high"] == 0.0
+
+
+def test_a_transformer_candidate_must_beat_the_best_cheap_one_beyond_the_noise():
+    """Out-of-fold predictions where character n-grams and the encoder both beat TF-IDF beyond
+    the noise: when the encoder is only a little better than the n-grams (within the noise),
+    the n-grams are kept (a transformer pass per ticket is ten times their inference cost);
+    when it is clearly better, or when cost is not weighed, the encoder is kept."""
+    import numpy as np
+
+    from resources.text_models.selection import _choose, stratified_folds
+
+    labels = ["network"] * 200 + ["database"] * 200 + ["access"] * 200
+    universe = sorted(set(labels))
+    truth = np.array([universe.index(y) for y in labels])
+    rng = np.random.default_rng(1)
+
+    def right_share(share):
+        wrong = rng.random(len(labels)) >= share
+        return np.where(wrong, (truth + 1) % 3, truth)
+
+    tfidf = right_share(0.60)
+    chars = right_share(0.80)
+    near = chars.copy()
+    near[np.flatnonzero(near != truth)[:3]] = truth[np.flatnonzero(near != truth)[:3]]  # 3 rows better
+    clear = right_share(0.95)
+    fold = stratified_folds(labels, 4)
+    args = (["tfidf", "tfidf_chars", "embeddings"], labels, universe, fold, 4, 300, 0.9, 30)
+
+    def choose(encoder, prefer_cheap=True):
+        pooled = {
+            "tfidf": np.eye(3)[tfidf],
+            "tfidf_chars": np.eye(3)[chars],
+            "embeddings": np.eye(3)[encoder],
+        }
+        scores = {n: {"macro_f1": float(np.mean(p.argmax(axis=1) == truth))} for n, p in pooled.items()}
+        return _choose(pooled, scores, *args, prefer_cheap)
+
+    kept, why = choose(near)
+    assert kept == "tfidf_chars" and "not worth a transformer pass" in why
+    assert choose(near, prefer_cheap=False)[0] == "embeddings"
+    assert choose(clear)[0] == "embeddings"

@@ -12,8 +12,13 @@ the pooled out-of-fold predictions is above 0 (the promotion gate's rule), and (
 more folds than it loses (not one lucky fold); and (3) its gain also clears the noise on the
 classes that have at least ``min_class_rows`` rows (30, the usual floor for a stable
 per-class F1): below that a class's F1 is a few rows' luck, so a gain made there alone keeps
-TF-IDF, and so does a set where no class has that many rows. The best eligible one is kept, else the baseline. The
-ensemble averages the non-baseline candidates fold by fold. Per-class thresholds are fitted on
+TF-IDF, and so does a set where no class has that many rows. (4) A candidate that runs a
+transformer on every text (``embeddings``, ``setfit``, an ensemble holding one) costs about
+10 ms of two cores per ticket at inference, ten times an n-gram model, which caps the triage
+service near 100 tickets/s: it is kept only when its gain over the best cheap option (TF-IDF
+or an eligible encoder-free candidate) also clears the noise (``prefer_cheap``; off, the
+best eligible candidate is kept whatever it costs). The best eligible one is kept, else the
+baseline. The ensemble averages the non-baseline candidates fold by fold. Per-class thresholds are fitted on
 the kept model's pooled out-of-fold predictions; the promotion gate replays the newest
 ``val_share`` of the rows (their out-of-fold predictions). Then (``refit``) the kept model is
 retrained on every row.
@@ -32,6 +37,7 @@ from resources.text_models.evaluation import bootstrap_delta, macro_f1, score
 from resources.text_models.thresholds import DEFAULT_TARGET, fit_thresholds
 
 DEFAULT_CANDIDATES = ("tfidf", "tfidf_chars", "embeddings", "ensemble")
+TRANSFORMER_CANDIDATES = frozenset({"embeddings", "setfit"})  # a transformer pass per text
 FRENCH_CANDIDATES = ("tfidf", "tfidf_chars", "spacy_vectors", "embeddings", "ensemble")
 
 
@@ -95,6 +101,7 @@ def select(
     n_boot: int = 300,
     level: float = 0.90,
     min_class_rows: int = 30,
+    prefer_cheap: bool = True,
     log=print,
     **options,
 ) -> Selection:
@@ -148,7 +155,9 @@ def select(
             f"candidate {name}: out-of-fold macro-F1 {scores[name]['macro_f1']:.3f} "
             f"({scores[name]['seconds']} s, {folds} stratified folds)"
         )
-    chosen, why = _choose(pooled, scores, names, labels, universe, fold, folds, n_boot, level, min_class_rows)
+    chosen, why = _choose(
+        pooled, scores, names, labels, universe, fold, folds, n_boot, level, min_class_rows, prefer_cheap
+    )
     log(f"kept {chosen}: {why}")
     proba = pooled[chosen]
     predicted = [universe[i] for i in proba.argmax(axis=1)]
@@ -180,8 +189,17 @@ def select(
     )
 
 
-def _choose(pooled, scores, names, labels, universe, fold, folds, n_boot, level, min_class_rows):
-    """The kept candidate and why (rules 1-3 of the module docstring)."""
+def costly(name: str, pooled) -> bool:
+    """Whether candidate ``name`` runs a transformer per text (the ensemble: through a member)."""
+    if name == "ensemble":
+        return any(n in TRANSFORMER_CANDIDATES for n in pooled)
+    return name in TRANSFORMER_CANDIDATES
+
+
+def _choose(
+    pooled, scores, names, labels, universe, fold, folds, n_boot, level, min_class_rows, prefer_cheap=True
+):
+    """The kept candidate and why (rules 1-4 of the module docstring)."""
     supported = [c for c in universe if labels.count(c) >= min_class_rows]
     base_pred = [universe[i] for i in pooled["tfidf"].argmax(axis=1)]
     eligible, notes = [], []
@@ -223,7 +241,31 @@ def _choose(pooled, scores, names, labels, universe, fold, folds, n_boot, level,
             eligible.append(n)
     if not eligible:
         return "tfidf", "TF-IDF kept: " + "; ".join(notes)
-    best = max(eligible, key=lambda n: (scores[n]["macro_f1"], -names.index(n)))
+
+    def best_of(candidates):
+        return max(candidates, key=lambda n: (scores[n]["macro_f1"], -names.index(n)))
+
+    best = best_of(eligible)
+    if prefer_cheap and costly(best, pooled):
+        cheap = best_of(["tfidf", *[n for n in eligible if not costly(n, pooled)]])
+        cheap_pred = [universe[i] for i in pooled[cheap].argmax(axis=1)]
+        while best is not None and costly(best, pooled):
+            pred = [universe[i] for i in pooled[best].argmax(axis=1)]
+            over = bootstrap_delta(labels, cheap_pred, pred, n=n_boot, level=level)
+            scores[best]["gain_over_cheapest_best"] = {**over, "against": cheap}
+            if over["low"] > 0:
+                break
+            notes.append(
+                f"{best}: gain {over['delta']} over {cheap} within the noise (low {over['low']}), "
+                "not worth a transformer pass per text"
+            )
+            eligible.remove(best)
+            best = best_of(eligible) if eligible else None
+        if best is None or not costly(best, pooled):
+            best = cheap
+            if cheap == "tfidf":
+                return "tfidf", "TF-IDF kept: " + "; ".join(notes)
+            return cheap, f"gain over TF-IDF {scores[cheap]['gain_over_tfidf']}; " + "; ".join(notes)
     return best, f"gain over TF-IDF {scores[best]['gain_over_tfidf']}"
 
 
