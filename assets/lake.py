@@ -2,14 +2,17 @@
 
 - ``daily_lake_asset(schema, ...)``: the asset decorator that names the asset after its schema
   and sets what every daily lake asset shares: daily partitions, the single-run backfill
-  policy, the lake IO manager (one Parquet file per day), its kinds. Owners come from the
-  asset's group, set once for every asset in definitions.py (resources/owners.py).
+  policy, the lake IO manager (one Parquet file per day), its kinds. Its owner is the team of
+  its group, given in definitions.py to every asset at once, dbt's included, when the
+  definitions are built (so ``APPOPS_ASSET_OWNERS`` is read then; resources/owners.py).
+- ``daily_lake_multi_asset(schemas, ...)``: the same for several lake assets one step computes
+  together (one output per schema).
 - ``lake_checks(schema)``: its checks, built from the same schema: the blocking data contract
   (assets/checks/contracts.py) and, when the schema names drift columns, the drift check
   (assets/checks/drift.py).
 """
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping, Sequence
 
 import dagster as dg
 
@@ -36,6 +39,36 @@ def daily_lake_asset(
         backfill_policy=single_run,
         io_manager_key="lake_io_manager",
         kinds=set(kinds),
+        **asset_args,
+    )
+
+
+def daily_lake_multi_asset(
+    schemas: Sequence[LakeSchema],
+    *,
+    descriptions: Mapping[str, str],
+    kinds: Iterable[str] = LAKE_KINDS,
+    **asset_args,
+) -> Callable[[Callable], dg.AssetsDefinition]:
+    """``@dg.multi_asset`` for the daily lake assets of ``schemas``, computed by one step named
+    after the first (its outputs in the order of ``schemas``; ``descriptions`` by asset name).
+    The same partitions, policy, IO manager and step tags as ``daily_lake_asset``."""
+    step = schemas[0].asset
+    outs = {
+        s.asset: dg.AssetOut(
+            io_manager_key="lake_io_manager",
+            kinds=set(kinds),
+            description=descriptions[s.asset],
+        )
+        for s in schemas
+    }
+    op_tags = {**step_tags(step), **asset_args.pop("op_tags", {})}
+    return dg.multi_asset(
+        name=step,
+        outs=outs,
+        op_tags=op_tags or None,
+        partitions_def=daily_partitions,
+        backfill_policy=single_run,
         **asset_args,
     )
 

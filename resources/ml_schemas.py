@@ -8,7 +8,7 @@ when the files exist and stay valid, with empty columns, before.
 
 import polars as pl
 
-from resources.schemas import TS, Drift, LakeSchema
+from resources.schemas import TS, Drift, LakeSchema, by_asset
 
 CAPACITY_FORECASTS = LakeSchema(
     asset="capacity_forecasts",
@@ -320,25 +320,22 @@ EOL_ALERTS = LakeSchema(  # one alert per rule and subject and day
     drift=Drift(numeric=("components",), categorical=("rule", "severity")),
 )
 
-ML_OUTPUTS: dict[str, LakeSchema] = {
-    s.asset: s
-    for s in (
-        CAPACITY_FORECASTS,
-        CAPACITY_HEADROOM,
-        TICKET_PREDICTIONS,
-        ROOT_CAUSE_CLUSTERS,
-        VERBATIM_SENTIMENT,
-        VERBATIM_TOPICS,
-        VERBATIM_TOPIC_ASSIGNMENTS,
-        VERBATIM_ENTITIES,
-        TOPIC_SUMMARIES,
-        METRIC_ANOMALIES,
-        CAPACITY_SCENARIOS,
-        RECONCILED_FORECASTS,
-        MODEL_MONITORING,
-        MODEL_DECISIONS,
-    )
-}
+ML_OUTPUTS: dict[str, LakeSchema] = by_asset(
+    CAPACITY_FORECASTS,
+    CAPACITY_HEADROOM,
+    TICKET_PREDICTIONS,
+    ROOT_CAUSE_CLUSTERS,
+    VERBATIM_SENTIMENT,
+    VERBATIM_TOPICS,
+    VERBATIM_TOPIC_ASSIGNMENTS,
+    VERBATIM_ENTITIES,
+    TOPIC_SUMMARIES,
+    METRIC_ANOMALIES,
+    CAPACITY_SCENARIOS,
+    RECONCILED_FORECASTS,
+    MODEL_MONITORING,
+    MODEL_DECISIONS,
+)
 
 # Derived frames the warehouse does not read.
 

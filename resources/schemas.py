@@ -208,15 +208,18 @@ RAW_TEAM_INDICATORS = LakeSchema(
     drift=Drift(numeric=("staff_on_duty", "changes_deployed", "oncall_pages")),
 )
 
-RAW_SCHEMAS: dict[str, LakeSchema] = {
-    s.asset: s
-    for s in (
-        RAW_METRICS,
-        RAW_INCIDENTS,
-        RAW_VERBATIMS,
-        RAW_SOFTWARE_INVENTORY,
-        RAW_EOL_CATALOG,
-        RAW_APPLICATIONS,
-        RAW_TEAM_INDICATORS,
-    )
-}
+
+def by_asset(*schemas: LakeSchema) -> dict[str, LakeSchema]:
+    """The schemas keyed by their asset's name, in the order given."""
+    return {s.asset: s for s in schemas}
+
+
+RAW_SCHEMAS: dict[str, LakeSchema] = by_asset(
+    RAW_METRICS,
+    RAW_INCIDENTS,
+    RAW_VERBATIMS,
+    RAW_SOFTWARE_INVENTORY,
+    RAW_EOL_CATALOG,
+    RAW_APPLICATIONS,
+    RAW_TEAM_INDICATORS,
+)

@@ -71,18 +71,7 @@ def retrain_reason(
 
 
 def params_of(config: ClassifierConfig, embedding: EmbeddingModel) -> TrainingParams:
-    return TrainingParams(
-        encoder_path=embedding.name_or_path,
-        candidates=tuple(config.candidates),
-        val_share=config.val_share,
-        target_precision=config.target_precision,
-        class_targets=dict(config.class_targets),
-        setfit_steps=config.setfit_steps,
-        max_train_rows=config.max_train_rows,
-        gate_bootstrap=config.gate_bootstrap,
-        gate_level=config.gate_level,
-        gate_min_delta=config.gate_min_delta,
-    )
+    return TrainingParams.from_config(config, encoder_path=embedding.name_or_path)
 
 
 @daily_lake_asset(

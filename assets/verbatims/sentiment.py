@@ -82,14 +82,7 @@ def model_for_block(
         )
     if (found := sm.find_block_version(registry, start, sm.data_digest(history))) is not None:
         return None, f"version {found} already trained for this block"
-    params = sm.SentimentParams(
-        candidates=tuple(config.candidates),
-        encoder_path=embedding.name_or_path,
-        spacy_model=config.spacy_model,
-        val_share=config.val_share,
-        target_precision=config.target_precision,
-        setfit_steps=config.setfit_steps,
-    )
+    params = sm.SentimentParams.from_config(config, encoder_path=embedding.name_or_path)
     version, row = sm.train_and_gate(registry, history, start, in_sample, params, log)
     return row, f"trained {version} on {history.height} answers{' (in sample)' if in_sample else ''}"
 

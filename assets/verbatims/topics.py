@@ -18,11 +18,10 @@ import numpy as np
 import polars as pl
 
 from assets.cadence import Cadence
-from assets.lake import lake_checks
+from assets.lake import daily_lake_multi_asset, lake_checks
 from assets.verbatims.common import embed_answers, texts_of_days
-from resources.calendar import context_days, daily_partitions, days_before, single_run
+from resources.calendar import context_days, days_before
 from resources.centroids import previous_centroids, save_centroids
-from resources.compute import step_tags
 from resources.ml_schemas import VERBATIM_TOPIC_ASSIGNMENTS, VERBATIM_TOPICS
 from resources.nlp.embeddings import EmbeddingModel
 from resources.nlp.stopwords import stop_words
@@ -110,26 +109,16 @@ def topics_of_day(
     return topics, assigned, {ids[c]: v for c, v in result.centroids.items()}
 
 
-@dg.multi_asset(
-    op_tags=step_tags("verbatim_topics"),
-    outs={
-        "verbatim_topics": dg.AssetOut(
-            io_manager_key="lake_io_manager",
-            kinds={"polars"},
-            description="Topics of the rolling window, per day: "
-            "label, keywords, size in the window and on the day, "
-            "emerging flag.",
-        ),
-        "verbatim_topic_assignments": dg.AssetOut(
-            io_manager_key="lake_io_manager",
-            kinds={"polars"},
-            description="The topic of each answer of the day (outliers have none).",
-        ),
+@daily_lake_multi_asset(
+    [VERBATIM_TOPICS, VERBATIM_TOPIC_ASSIGNMENTS],
+    descriptions={
+        VERBATIM_TOPICS.asset: "Topics of the rolling window, per day: label, keywords, size in "
+        "the window and on the day, emerging flag.",
+        VERBATIM_TOPIC_ASSIGNMENTS.asset: "The topic of each answer of the day (outliers have none).",
     },
+    kinds={"polars"},
     deps=["raw_verbatims"],
     group_name="verbatims",
-    partitions_def=daily_partitions,
-    backfill_policy=single_run,
 )
 def verbatim_topics(
     context: dg.AssetExecutionContext,

@@ -5,7 +5,7 @@ and the tags and metrics the version records of that selection. No Dagster, no r
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 import polars as pl
 
@@ -25,6 +25,22 @@ class TextModelParams:
     max_train_rows: int = 20_000
     gate_bootstrap: int = 300
     gate_level: float = 0.90
+
+    @classmethod
+    def from_config(cls, config, **given):
+        """The params a model's run config names (its fields of the same name; lists and
+        mappings copied as tuples and dicts), then ``given``; the rest keep their defaults."""
+        values = {}
+        for f in fields(cls):
+            if f.name in given or not hasattr(config, f.name):
+                continue
+            value = getattr(config, f.name)
+            values[f.name] = (
+                tuple(value)
+                if isinstance(value, list)
+                else (dict(value) if isinstance(value, dict) else value)
+            )
+        return cls(**values, **given)
 
 
 def select_on_rows(rows: pl.DataFrame, params: TextModelParams, log, **options) -> Selection:
