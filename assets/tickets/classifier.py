@@ -43,6 +43,7 @@ class ClassifierConfig(dg.Config):
     gate_bootstrap: int = 300
     gate_level: float = 0.90
     gate_min_delta: float = 0.0
+    prefer_cheap: bool = True  # keep a transformer candidate only when it beats the cheap ones clearly
 
 
 def label_shares(frame: pl.DataFrame) -> dict[str, float]:

@@ -36,6 +36,7 @@ class SentimentConfig(dg.Config):
     val_share: float = 0.3
     target_precision: float = 0.87
     setfit_steps: int = 40
+    prefer_cheap: bool = True  # keep a transformer candidate only when it beats the cheap ones clearly
     contradiction_confidence: float = 0.7
 
 

@@ -14,8 +14,9 @@ from resources.text_models.selection import Selection, select
 
 @dataclass
 class TextModelParams:
-    """Candidates, time split, precision target, encoder and SetFit steps of a selection; at
-    most ``max_train_rows`` (the newest); the promotion gate's bootstrap and level."""
+    """Candidates, time split, precision target, encoder and SetFit steps of a selection, and
+    whether it weighs inference cost; at most ``max_train_rows`` (the newest); the promotion
+    gate's bootstrap and level."""
 
     candidates: tuple[str, ...] = ("tfidf", "tfidf_chars", "embeddings", "ensemble")
     encoder_path: str = ""
@@ -25,6 +26,7 @@ class TextModelParams:
     max_train_rows: int = 20_000
     gate_bootstrap: int = 300
     gate_level: float = 0.90
+    prefer_cheap: bool = True  # a transformer candidate must beat the best cheap one (selection rule 4)
 
     @classmethod
     def from_config(cls, config, **given):
@@ -55,6 +57,7 @@ def select_on_rows(rows: pl.DataFrame, params: TextModelParams, log, **options) 
         target=params.target_precision,
         encoder_path=params.encoder_path,
         setfit_steps=params.setfit_steps,
+        prefer_cheap=params.prefer_cheap,
         log=log,
         **options,
     )
