@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/retrieval.py --index DIR --queries DIR [--semantic]
         [--max-questions 600] [--latency-n 300] [--parts incidents documents latency]
-        [--champion embeddings]
+        [--champion embeddings | tfidf_chars | selected | ...]
 
 Folders are laid out like ``../shared/data`` (the default of both, or ``APPOPS_BENCH_DATA``).
 When ``--index`` and ``--queries`` are the same folder it is split in halves: even rows of
@@ -235,19 +235,26 @@ def bench_documents(index_dir: Path, same: bool, limit: int, semantic: bool) -> 
 
 
 def register_champions(home: str, index: IncidentIndex, candidate: str) -> None:
-    """Train ``candidate`` (a ``resources.text_models`` name) on the indexed half for category
+    """Train ``candidate`` (a ``resources.text_models`` name, or ``selected``: what the
+    assets' selection keeps among its default candidates) on the indexed half for category
     and subcategory and register it as the ``champion`` of a fresh registry under ``home``, so
     that the service classifies as it does in production with that champion."""
     from resources.model_registry import CHAMPION, ModelRegistry
     from resources.text_models.candidates import build
+    from resources.text_models.selection import select
 
     registry = ModelRegistry(home)
     texts = index.frame["text"].to_list()
     for target, name in (("category", "ticket_category"), ("subcategory", "ticket_subcategory")):
         labels = [str(v) for v in index.frame[target].to_list()]
-        model = build(candidate)
-        model.fit(texts, labels)
-        registry.set_alias(name, CHAMPION, registry.log_version(name, model, tags={"bench": "retrieval"}))
+        if candidate == "selected":
+            model = select(texts, labels, log=lambda m, t=target: print(f"  {t}: {m}")).model
+        else:
+            model = build(candidate)
+            model.fit(texts, labels)
+        tags = {"bench": "retrieval", "candidate": model.describe().get("candidate", candidate)}
+        registry.set_alias(name, CHAMPION, registry.log_version(name, model, tags=tags))
+        print(f"  {target}: champion {tags['candidate']}")
 
 
 def bench_latency(index_dir: Path, query_dir: Path, n: int, champion: str = "") -> dict:
@@ -330,7 +337,8 @@ def main() -> None:
     parser.add_argument(
         "--champion",
         default="",
-        help="latency with this text candidate registered as champion (e.g. embeddings, tfidf)",
+        help="latency with this text candidate registered as champion (e.g. embeddings, tfidf; "
+        "selected: what the assets' selection keeps on the indexed half)",
     )
     parser.add_argument("--parts", nargs="+", default=["incidents", "documents", "latency"])
     args = parser.parse_args()
