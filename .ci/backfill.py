@@ -155,47 +155,50 @@ def launch_run(
     return result["run"]["runId"]
 
 
-def wait_for_backfill(client: httpx.Client, url: str, backfill_id: str) -> bool:
+def poll(describe, every: float = 5.0, report_every: float = 60.0) -> bool:
+    """Call ``describe(elapsed)`` every ``every`` seconds until it returns an outcome (True or
+    False; None while running) with a line of text; print the text once a ``report_every``
+    and at the end. Returns the outcome."""
     started, last_print = time.monotonic(), 0.0
     while True:
+        elapsed = time.monotonic() - started
+        outcome, text = describe(elapsed)
+        if outcome is not None or elapsed - last_print >= report_every:
+            print(text, flush=True)
+            last_print = elapsed
+        if outcome is not None:
+            return outcome
+        time.sleep(every)
+
+
+def wait_for_backfill(client: httpx.Client, url: str, backfill_id: str) -> bool:
+    def describe(elapsed: float) -> tuple[bool | None, str]:
         state = graphql(client, url, STATUS, {"id": backfill_id})["partitionBackfillOrError"]
         if state["__typename"] != "PartitionBackfill":
             raise SystemExit(f"backfill {backfill_id}: {state.get('message')}")
         runs = state["runs"]
-        elapsed = time.monotonic() - started
+        listed = ", ".join(f"{r['id'][:8]} {r['status']}" for r in runs) or "none yet"
         if state["status"] in TERMINAL and all(r["status"] in RUN_TERMINAL for r in runs):
-            ok = state["status"] in ("COMPLETED", "COMPLETED_SUCCESS") and runs
-            ok = bool(ok) and all(r["status"] == "SUCCESS" for r in runs)
-            print(
-                f"backfill {backfill_id}: {state['status']} after {elapsed:.0f} s, runs: "
-                + ", ".join(f"{r['id'][:8]} {r['status']}" for r in runs),
-                flush=True,
-            )
-            return ok
-        if elapsed - last_print >= 60:
-            print(
-                f"backfill {backfill_id}: {state['status']}, {elapsed:.0f} s, runs: "
-                + (", ".join(f"{r['id'][:8]} {r['status']}" for r in runs) or "none yet"),
-                flush=True,
-            )
-            last_print = elapsed
-        time.sleep(5)
+            ok = state["status"] in ("COMPLETED", "COMPLETED_SUCCESS") and bool(runs)
+            ok = ok and all(r["status"] == "SUCCESS" for r in runs)
+            return ok, f"backfill {backfill_id}: {state['status']} after {elapsed:.0f} s, runs: {listed}"
+        return None, f"backfill {backfill_id}: {state['status']}, {elapsed:.0f} s, runs: {listed}"
+
+    return poll(describe)
 
 
 def wait_for_run(client: httpx.Client, url: str, run_id: str) -> bool:
-    started, last_print = time.monotonic(), 0.0
-    while True:
+    def describe(elapsed: float) -> tuple[bool | None, str]:
         state = graphql(client, url, RUN_STATUS, {"id": run_id})["runOrError"]
         if state["__typename"] != "Run":
             raise SystemExit(f"run {run_id}: {state.get('message')}")
-        elapsed = time.monotonic() - started
         if state["status"] in RUN_TERMINAL:
-            print(f"warehouse run {run_id[:8]}: {state['status']} after {elapsed:.0f} s", flush=True)
-            return state["status"] == "SUCCESS"
-        if elapsed - last_print >= 60:
-            print(f"warehouse run {run_id[:8]}: {state['status']}, {elapsed:.0f} s", flush=True)
-            last_print = elapsed
-        time.sleep(5)
+            return state[
+                "status"
+            ] == "SUCCESS", f"warehouse run {run_id[:8]}: {state['status']} after {elapsed:.0f} s"
+        return None, f"warehouse run {run_id[:8]}: {state['status']}, {elapsed:.0f} s"
+
+    return poll(describe)
 
 
 def main() -> None:

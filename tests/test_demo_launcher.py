@@ -66,3 +66,23 @@ def test_lake_backfill_and_warehouse_run_cover_every_asset_once(launcher, root):
         assert all(
             graph.get(p).partitions_def is not None for p in node.parent_keys if p.to_user_string() in lake
         )
+
+
+def test_poll_waits_for_an_outcome_and_reports_at_the_end(launcher, capsys):
+    """The launcher's one waiting loop: running states print only once a report interval,
+    the outcome always, and the outcome (failed as well as succeeded) is returned."""
+    for outcome in (True, False):
+        states = iter([None, None, outcome])
+        seen = []
+
+        def describe(elapsed, states=states, seen=seen):
+            state = next(states)
+            seen.append(elapsed)
+            return state, f"state {state}"
+
+        assert launcher.poll(describe, every=0.0, report_every=3600) is outcome
+        assert len(seen) == 3 and seen == sorted(seen)
+        assert capsys.readouterr().out.splitlines() == [f"state {outcome}"]
+    states = iter([None, None, True])
+    assert launcher.poll(lambda elapsed: (next(states), "line"), every=0.0, report_every=0.0)
+    assert capsys.readouterr().out.splitlines() == ["line"] * 3  # every state once due
