@@ -24,6 +24,12 @@ CAPACITY_FORECASTS = LakeSchema(
         "hi80": pl.Float64(),
         "lo95": pl.Float64(),
         "hi95": pl.Float64(),
+        # hourly rows of sub-daily series: a native point of the hour (resources/forecasting/within_hour.py)
+        "native_forecast": pl.Float64(),
+        "native_lo80": pl.Float64(),
+        "native_hi80": pl.Float64(),
+        "native_lo95": pl.Float64(),
+        "native_hi95": pl.Float64(),
     },
     required=("series_id", "origin", "target_time", "horizon_days", "model", "forecast"),
     key=("series_id", "grain", "target_time"),

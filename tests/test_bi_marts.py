@@ -158,6 +158,7 @@ def test_forecast_mart_next_7_30_90_days_with_bands(copied_root):
                 110.0 + h,
                 80.0 + h,
                 120.0 + h,
+                *(None,) * 5,  # daily rows: no native-point bands
             )
         )
     rows.append(
@@ -173,8 +174,13 @@ def test_forecast_mart_next_7_30_90_days_with_bands(copied_root):
             6.0,
             3.0,
             7.0,
+            0.42,  # per 5-minute point: 5.0 an hour / 12
+            0.3,
+            0.55,
+            0.2,
+            0.65,
         )
-    )  # hourly rows stay out
+    )  # hourly rows stay out of the daily mart, and make the hourly one
     _write(
         storage,
         "capacity_forecasts",
@@ -206,10 +212,18 @@ def test_forecast_mart_next_7_30_90_days_with_bands(copied_root):
         )
         for h in (7, 30, 90)
     ]
+    assert query(
+        copied_root,
+        """select partition_date, metric, resource, horizon_days, forecast, hi95,
+        native_forecast, native_lo80, native_hi80, native_lo95, native_hi95
+        from mart_capacity_forecasts_hourly""",
+    ) == [(origin, "payments", "sepa", 1, 5.0, 7.0, 0.42, 0.3, 0.55, 0.2, 0.65)]
 
 
 def test_new_marts_are_served_and_grouped_by_domain():
-    assert {"mart_root_cause_daily", "mart_capacity_forecasts"} <= set(mart_names())
+    assert {"mart_root_cause_daily", "mart_capacity_forecasts", "mart_capacity_forecasts_hourly"} <= set(
+        mart_names()
+    )
 
 
 def test_every_model_and_column_has_a_description(built_root):

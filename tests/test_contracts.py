@@ -10,7 +10,8 @@ import great_expectations.expectations as gxe
 import polars as pl
 import pytest
 
-from assets.checks.contracts import build_contract_check, evaluate_contract, ordered
+from assets.checks.contracts import build_contract_check, evaluate_contract
+from assets.metrics.forecasts import nested_bands
 from resources.calendar import daily_partitions, single_run
 from resources.ml_schemas import CAPACITY_FORECASTS
 from resources.schemas import RAW_VERBATIMS as SCHEMA
@@ -160,6 +161,11 @@ def forecasts(day: date) -> pl.DataFrame:
             "hi80": [55.0, 58.0],
             "lo95": [40.0, 40.0],
             "hi95": [60.0, 62.0],
+            "native_forecast": [None] * 2,  # daily rows: no native-point bands
+            "native_lo80": [None] * 2,
+            "native_hi80": [None] * 2,
+            "native_lo95": [None] * 2,
+            "native_hi95": [None] * 2,
             "partition_date": [day] * 2,
         },
         schema=CAPACITY_FORECASTS.with_partition,
@@ -167,8 +173,9 @@ def forecasts(day: date) -> pl.DataFrame:
 
 
 def test_derived_frames_have_contracts_with_row_wise_orderings():
-    """The ML outputs are checked like the raw data; ``ordered`` adds the band nesting."""
-    bands = ordered("lo95", "lo80", "forecast", "hi80", "hi95")
+    """The ML outputs are checked like the raw data; ``ordered`` adds the band nesting (the
+    native-point bands too, where a row has them)."""
+    bands = nested_bands
     good = evaluate_contract(CAPACITY_FORECASTS, [(DAY1, forecasts(DAY1))], [], bands)
     assert good.passed, good.metadata["failures"].value
     crossed = forecasts(DAY1).with_columns(  # second step: lo80 above the forecast
@@ -179,6 +186,16 @@ def test_derived_frames_have_contracts_with_row_wise_orderings():
     found = failures(bad)
     assert set(found) == {"expect_column_pair_values_a_to_be_greater_than_b(forecast, lo80)"}
     assert found["expect_column_pair_values_a_to_be_greater_than_b(forecast, lo80)"]["unexpected_count"] == 1
+    hourly = forecasts(DAY1).with_columns(
+        grain=pl.lit("hourly"),
+        native_forecast=pl.col("forecast"),
+        native_lo80=pl.col("lo80") - 1,
+        native_hi80=pl.col("hi80") + 1,
+        native_lo95=pl.col("lo95") - 1,
+        native_hi95=pl.when(pl.col("horizon_days") == 2).then(50.0).otherwise(pl.col("hi95") + 1),
+    )
+    found = failures(evaluate_contract(CAPACITY_FORECASTS, [(DAY1, hourly)], [], bands))
+    assert set(found) == {"expect_column_pair_values_a_to_be_greater_than_b(native_hi95, native_hi80)"}
     duplicated = pl.concat([forecasts(DAY1), forecasts(DAY1).head(1)])
     found = failures(evaluate_contract(CAPACITY_FORECASTS, [(DAY1, duplicated)], [], bands))
     assert set(found) == {

@@ -14,6 +14,7 @@ from resources.calendar import RANGE_END_TAG, RANGE_START_TAG
 from resources.demo.metrics import generate
 from resources.forecasting.resample import resample
 from resources.forecasting.settings import ForecastSettings
+from resources.forecasting.within_hour import NATIVE_COLUMNS
 from resources.ml_schemas import CAPACITY_FORECASTS, CAPACITY_HEADROOM
 from resources.storage import LakehouseStorage, write_parquet_atomic
 
@@ -24,13 +25,16 @@ FORECAST_ASSETS = ["forecast_models", "capacity_forecasts", "capacity_headroom"]
 
 @pytest.fixture(scope="module")
 def lake(tmp_path_factory):
-    """metric_series for 100 days of four demo resources (5 daily, 3 hourly series)."""
+    """metric_series for 100 days of four demo resources (5 daily, 3 hourly series), and their
+    raw points of the last 30 days (the within-hour bands)."""
     home = tmp_path_factory.mktemp("forecast_lake")
     storage = LakehouseStorage(root=str(home))
     for i in range(100):
         day = LAST - timedelta(days=99 - i)
         raw = generate(day).filter(pl.col("resource").is_in(RESOURCES))
         write_parquet_atomic(resample(raw), storage.lake_file("metric_series", day))
+        if i >= 70:
+            write_parquet_atomic(raw, storage.lake_file("raw_metrics", day))
     return home
 
 
@@ -134,6 +138,12 @@ def test_forecasts_and_headroom_conform_to_the_warehouse_schemas(lake, tmp_path)
     assert daily.group_by("series_id").agg(pl.col("horizon_days").max())["horizon_days"].to_list() == [90] * 5
     assert hourly["horizon_days"].max() == 7 and hourly["series_id"].n_unique() == 3
     assert hourly.group_by("series_id").len()["len"].to_list() == [168] * 3
+    # hourly rows carry the bands of a native point of their hour, wider than the hour's own
+    assert hourly.select(NATIVE_COLUMNS).null_count().row(0) == (0,) * len(NATIVE_COLUMNS)
+    assert daily.select(NATIVE_COLUMNS).null_count().row(0) == (daily.height,) * len(NATIVE_COLUMNS)
+    means = hourly.filter(pl.col("series_id").str.ends_with("/mean"))
+    assert means.height and (means["native_forecast"] == means["forecast"]).all()
+    assert ((means["native_hi95"] - means["native_lo95"]) >= (means["hi95"] - means["lo95"]) - 1e-9).all()
     headroom = _read(home, "capacity_headroom")
     assert dict(headroom.schema) == CAPACITY_HEADROOM.with_partition
     rows = {r["series_id"]: r for r in headroom.iter_rows(named=True)}

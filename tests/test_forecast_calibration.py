@@ -101,3 +101,67 @@ def test_calibrated_crossing_probabilities_stay_ordered_by_horizon_and_threshold
     for row in rows:
         assert 0 <= row["p_cross_7d"] <= row["p_cross_30d"] <= row["p_cross_90d"] <= 1
     assert rows[0]["p_cross_90d"] >= rows[1]["p_cross_90d"] >= rows[2]["p_cross_90d"]
+
+
+def test_capacity_forecasts_rows_get_the_native_bands_of_their_series_history():
+    """``with_native_bands`` on forecast rows: hourly rows of a sub-daily series get bands
+    sized by that series' native points of the 28 days before the origin only (later or
+    older points change nothing: no look-ahead), per native point for a summed series;
+    daily rows and a series without native points keep them null; row order is kept."""
+    from datetime import date
+
+    from resources.calendar import day_bounds_utc
+    from resources.forecasting.within_hour import NATIVE_COLUMNS, with_native_bands
+
+    rng = np.random.default_rng(5)
+    origin = date(2026, 1, 29)
+    end = day_bounds_utc(origin)[1]
+    quiet = _five_minute_points(rng, 40, lambda h: 50.0 + 0 * h, lambda h: 1.0 + 0 * h)
+    before = quiet.filter(pl.col("timestamp") < end)
+    noisy_after = quiet.filter(pl.col("timestamp") >= end).with_columns(pl.col("value") * 50)
+    raw = pl.concat([before, noisy_after]).with_columns(metric=pl.lit("cpu"), resource=pl.lit("db1"))
+    volume = raw.with_columns(metric=pl.lit("calls"), value=pl.col("value") * 0 + 12.0)
+    hours = [end + timedelta(hours=k) for k in range(48)]
+
+    def rows(series_id, grain, times, level):
+        return pl.DataFrame(
+            {
+                "series_id": series_id,
+                "origin": origin,
+                "target_time": pl.Series(times).dt.cast_time_unit("us"),
+                "grain": grain,
+                "forecast": level,
+                "lo80": level - 1.0,
+                "hi80": level + 1.0,
+                "lo95": level - 2.0,
+                "hi95": level + 2.0,
+            }
+        )
+
+    forecasts = pl.concat(
+        [
+            rows("cpu/db1/mean", "hourly", hours, 50.0),
+            rows("cpu/db1/mean", "daily", [end + timedelta(days=k) for k in range(3)], 50.0),
+            rows("calls/db1/sum", "hourly", hours, 144.0),
+            rows("disk/none/mean", "hourly", hours, 5.0),
+        ]
+    )
+    out = with_native_bands(forecasts, pl.concat([raw, volume]))
+    assert out.select(forecasts.columns).equals(forecasts)  # same rows, same order
+    cpu = out.filter((pl.col("series_id") == "cpu/db1/mean") & (pl.col("grain") == "hourly"))
+    expected = native_bands(
+        {c: cpu[c].to_numpy() for c in ("forecast", "lo80", "hi80", "lo95", "hi95")},
+        np.array([t.hour for t in hours]),
+        deviation_quantiles(before.filter(pl.col("timestamp") >= end - timedelta(days=28))),
+    )
+    for key, values in expected.items():
+        np.testing.assert_allclose(cpu[f"native_{key}"].to_numpy(), values)
+    assert (cpu["native_hi95"] > cpu["hi95"]).all() and (cpu["native_lo80"] < cpu["lo80"]).all()
+    assert (cpu["native_hi95"] - cpu["native_forecast"]).max() < 6  # the 50x noise after the origin unseen
+    calls = out.filter(pl.col("series_id") == "calls/db1/sum")
+    assert (calls["native_forecast"] == 12.0).all()  # 144 per hour over 12 five-minute points
+    for frame in (
+        out.filter(pl.col("grain") == "daily"),
+        out.filter(pl.col("series_id") == "disk/none/mean"),
+    ):
+        assert frame.select(NATIVE_COLUMNS).null_count().row(0) == (frame.height,) * len(NATIVE_COLUMNS)

@@ -13,6 +13,7 @@ from resources.forecasting.plots import save_plot
 from resources.forecasting.resample import resample
 from resources.forecasting.scenarios import apply_scenario, load_scenarios, parse_scenarios
 from resources.forecasting.settings import ForecastSettings
+from resources.forecasting.within_hour import without_native
 from resources.ml_schemas import CAPACITY_FORECASTS
 from resources.storage import LakehouseStorage, write_parquet_atomic
 
@@ -44,6 +45,7 @@ def _forecasts(levels: dict[str, float], days=10) -> pl.DataFrame:
         .cast(pl.Datetime("us"))
         .dt.replace_time_zone("UTC")
     )
+    frame = without_native(frame)  # daily rows
     return frame.select(CAPACITY_FORECASTS.with_partition.keys()).cast(CAPACITY_FORECASTS.with_partition)
 
 

@@ -14,6 +14,7 @@ from resources.forecasting.history import History
 from resources.forecasting.outputs import forecast_frame
 from resources.forecasting.settings import ForecastSettings
 from resources.forecasting.store import ModelStore
+from resources.forecasting.within_hour import NATIVE_COLUMNS
 from resources.storage import LakehouseStorage
 
 SETTINGS = ForecastSettings(daily_candidates=["naive", "ets", "theta"])
@@ -114,7 +115,9 @@ def test_short_constant_or_missing_series_fall_back_to_the_baseline(store, value
     loaded, members = store.load(hist.series_id, ORIGIN)
     frame = forecast_frame(loaded, members, None, hist, ORIGIN)
     assert frame.height == 90
-    assert frame.select(pl.all().is_null().any()).row(0) == (False,) * frame.width
+    bands = frame.drop(NATIVE_COLUMNS)  # native-point bands: hourly rows only
+    assert bands.select(pl.all().is_null().any()).row(0) == (False,) * bands.width
+    assert frame.select(NATIVE_COLUMNS).null_count().row(0) == (frame.height,) * len(NATIVE_COLUMNS)
 
 
 def test_a_reused_model_is_refit_early_when_its_residuals_drift(store):

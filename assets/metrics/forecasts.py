@@ -9,13 +9,14 @@ import polars as pl
 from assets.cadence import LONG_RUN_DAYS
 from assets.checks.contracts import ordered
 from assets.lake import daily_lake_asset, lake_checks
-from assets.metrics.history import run_histories
+from assets.metrics.history import native_points, run_histories
 from assets.metrics.series import metric_series
 from resources.calendar import TIMEZONE, context_days
 from resources.forecasting.engine import LstmCache, models_at
 from resources.forecasting.outputs import forecast_frame, model_rows, models_frame
 from resources.forecasting.settings import ForecastSettings
 from resources.forecasting.store import ModelStore
+from resources.forecasting.within_hour import with_native_bands
 from resources.ml_schemas import CAPACITY_FORECASTS, FORECAST_MODELS
 from resources.progress import progress
 from resources.storage import LakehouseStorage
@@ -123,10 +124,12 @@ def forecast_models(
 @daily_lake_asset(
     CAPACITY_FORECASTS,
     group_name="metrics",
+    deps=["raw_metrics"],
     kinds={"darts", "parquet"},
     description="Forecasts from each series' chosen model: daily for 1-90 days, hourly for "
     "the next 7 days (sub-daily sources), with 80 % and 95 % conformal "
-    "intervals. Schema: resources/ml_schemas.py CAPACITY_FORECASTS.",
+    "intervals; hourly rows also give the bands a native (5-minute) point of the hour "
+    "falls in (native_*). Schema: resources/ml_schemas.py CAPACITY_FORECASTS.",
 )
 def capacity_forecasts(
     context: dg.AssetExecutionContext,
@@ -151,6 +154,8 @@ def capacity_forecasts(
             hist = by_id[row["series_id"]].cut(row["origin"])
             frames.append(forecast_frame(meta, members, lstm, hist, row["origin"]))
     out = pl.concat(frames) if frames else CAPACITY_FORECASTS.empty()
+    out = with_native_bands(out, native_points(storage, days, forecasting), forecasting.within_hour_days)
+    out = out.select(CAPACITY_FORECASTS.with_partition.keys())
     context.add_output_metadata(
         {
             "peak_hours": dg.MetadataValue.md(_peak_hours(out, days[-1])),
@@ -165,7 +170,14 @@ def capacity_forecasts(
     return out
 
 
+def nested_bands(schema) -> list:
+    """``capacity_forecasts``' bands nest row by row: lo95 <= lo80 <= forecast <= hi80 <= hi95,
+    and the same for the native-point bands of hourly rows (null elsewhere: not compared)."""
+    order = ("lo95", "lo80", "forecast", "hi80", "hi95")
+    return [*ordered(*order)(schema), *ordered(*(f"native_{c}" for c in order))(schema)]
+
+
 forecast_checks = [
     *lake_checks(FORECAST_MODELS),
-    *lake_checks(CAPACITY_FORECASTS, extra_expectations=ordered("lo95", "lo80", "forecast", "hi80", "hi95")),
+    *lake_checks(CAPACITY_FORECASTS, extra_expectations=nested_bands),
 ]

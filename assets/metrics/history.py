@@ -28,3 +28,13 @@ def run_histories(
     hourly_from = days[0] - timedelta(days=settings.hourly_history_days + settings.refit_days)
     frame = frame.filter((pl.col("grain") == "daily") | (pl.col("partition_date") >= hourly_from))
     return {grain: build_histories(frame, grain) for grain in ("daily", "hourly")}
+
+
+def native_points(
+    storage: LakehouseStorage, days: list[date], settings: ForecastSettings
+) -> pl.DataFrame | None:
+    """The raw metric points of the ``within_hour_days`` before the run's first origin up to its
+    last day (the within-hour bands of ``capacity_forecasts``), or None when there are none."""
+    first = days[0] - timedelta(days=settings.within_hour_days)
+    wanted = [first + timedelta(days=i) for i in range((days[-1] - first).days + 1)]
+    return storage.read_days("raw_metrics", wanted, strict=False)

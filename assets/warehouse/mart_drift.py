@@ -39,6 +39,7 @@ MART_COLUMNS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
         (),
     ),
     "mart_capacity_forecasts": (("forecast", "hi95", "forecast_peak"), ("model",)),
+    "mart_capacity_forecasts_hourly": (("forecast", "native_hi95"), ("model",)),
     "mart_capacity_headroom": (("days_to_threshold", "p_cross_30d"), ()),
     "mart_capacity_scenarios": (("peak_forecast_90d", "p_cross_30d"), ("scenario",)),
     "mart_eol_exposure": (("components", "hosts"), ("eol_status", "environment")),

@@ -10,6 +10,7 @@ import polars as pl
 
 from resources.forecasting.history import History, day_end_utc
 from resources.forecasting.predict import HORIZON, point_forecast, with_intervals
+from resources.forecasting.within_hour import without_native
 from resources.ml_schemas import CAPACITY_FORECASTS, FORECAST_MODELS
 from resources.schemas import TS
 
@@ -77,6 +78,6 @@ def forecast_frame(meta: dict, members: dict, lstm, hist: History, origin: date)
         }
     )
     limit = 90 if hist.grain == "daily" else 7
-    frame = frame.filter(pl.col("horizon_days").is_between(1, limit))
-    schema = CAPACITY_FORECASTS.with_partition
+    frame = without_native(frame.filter(pl.col("horizon_days").is_between(1, limit)))
+    schema = CAPACITY_FORECASTS.with_partition  # native bands: within_hour.with_native_bands
     return frame.select(schema.keys()).cast(schema)

@@ -18,6 +18,7 @@ class ForecastSettings(dg.ConfigurableResource):
 
     history_days: int = 1095  # daily history read at each origin (3 years)
     hourly_history_days: int = 28  # hourly history (4 weeks: enough for a 24 h season)
+    within_hour_days: int = 28  # native points before an origin that size its within-hour bands
     train_days: int = 240  # statistical models are fit on the last 8 months (speed, recency)
     refit_days: int = 7  # a fitted model is reused for this many origins, then refit
     backfill_refit_days: int = 28  # in a run of more than 14 days (a first backfill), this

@@ -14,8 +14,12 @@ pooled otherwise.
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import numpy as np
 import polars as pl
+
+from resources.calendar import day_bounds_utc
 
 LEVELS = ("80", "95")
 MIN_POINTS_PER_HOUR = 40  # native deviations needed for an hour-of-day quantile
@@ -72,3 +76,50 @@ def native_bands(
         if (lo >= 0).all():
             out[f"lo{lvl}"] = np.maximum(out[f"lo{lvl}"], 0.0)
     return out
+
+
+NATIVE_COLUMNS = ("native_forecast", "native_lo80", "native_hi80", "native_lo95", "native_hi95")
+
+
+def without_native(frame: pl.DataFrame) -> pl.DataFrame:
+    """``frame`` with the ``NATIVE_COLUMNS`` null (daily rows; hourly rows before the bands)."""
+    return frame.with_columns([pl.lit(None, pl.Float64()).alias(c) for c in NATIVE_COLUMNS])
+
+
+def with_native_bands(
+    forecasts: pl.DataFrame, raw: pl.DataFrame | None, history_days: int = 28
+) -> pl.DataFrame:
+    """``forecasts`` (``capacity_forecasts`` rows, order kept) with the ``NATIVE_COLUMNS``: for
+    each hourly row of a sub-daily series, the expected native point of that hour (a summed
+    series' hourly value divided by its points per hour) and the within-hour bands
+    (``native_bands``) from the deviations of the series' native points in the
+    ``history_days`` before the row's origin; null on daily rows and where fewer than two
+    native points of the series are known. ``raw``: ``raw_metrics`` rows (metric, resource,
+    timestamp, value) covering those days."""
+    hourly = pl.col("grain") == "hourly"
+    if raw is None or raw.height == 0 or forecasts.filter(hourly).height == 0:
+        return without_native(forecasts)
+    indexed = forecasts.with_row_index("_row")
+    raw = raw.filter(pl.col("value").is_not_null()).sort("timestamp")
+    by_source = raw.partition_by(["metric", "resource"], as_dict=True)
+    parts = [without_native(indexed.filter(~hourly))]
+    for (series_id, origin), rows in (
+        indexed.filter(hourly).partition_by(["series_id", "origin"], as_dict=True).items()
+    ):
+        metric, resource, agg = series_id.split("/")
+        end = day_bounds_utc(origin)[1]  # the first forecast hour (aware UTC)
+        known = by_source.get((metric, resource), raw.clear()).filter(
+            (pl.col("timestamp") < end) & (pl.col("timestamp") >= end - timedelta(days=history_days))
+        )
+        if known.height < 2:
+            parts.append(without_native(rows))
+            continue
+        step = known["timestamp"].diff().dt.total_minutes().median() or 60.0
+        per_hour = 60.0 / step if agg == "sum" else 1.0
+        bands = {c: rows[c].to_numpy() for c in ("forecast", "lo80", "hi80", "lo95", "hi95")}
+        hours = rows["target_time"].dt.convert_time_zone("UTC").dt.hour().to_numpy()
+        native = native_bands(bands, hours, deviation_quantiles(known), per_hour)
+        parts.append(
+            rows.with_columns(**{f"native_{k}": pl.Series(v, dtype=pl.Float64()) for k, v in native.items()})
+        )
+    return pl.concat(parts, how="diagonal_relaxed").sort("_row").drop("_row")
