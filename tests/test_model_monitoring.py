@@ -144,6 +144,33 @@ def test_live_precision_counts_late_labels_from_the_day_they_arrive(tmp_path):
     assert rows == [(D1, None, 0.0, 1), (D2, None, 0.0, 0), (D3, 0.5, 0.5, 0)]
 
 
+def test_every_asset_monitoring_reads_is_upstream_of_it(tmp_path, monkeypatch):
+    """model_monitoring reads other assets' files through the storage API: each must be
+    upstream of it in the graph, or a run may compute it before them (seen: the rows of
+    capacity_forecasts present or not depending on the order of the steps)."""
+    from definitions import build_definitions
+
+    storage = write_lake(tmp_path / "appops_home")
+    read = set()
+    original = LakehouseStorage.read_days
+
+    def spy(self, asset, *args, **kwargs):
+        read.add(asset)
+        return original(self, asset, *args, **kwargs)
+
+    monkeypatch.setattr(LakehouseStorage, "read_days", spy)
+    result = dg.materialize(
+        [model_monitoring],
+        resources={"storage": storage, "lake_io_manager": LakeIOManager(storage=storage)},
+        tags={RANGE_START_TAG: str(D1), RANGE_END_TAG: str(D3)},
+    )
+    assert result.success
+    graph = build_definitions(root=str(tmp_path / "defs"), mode="demo").resolve_asset_graph()
+    upstream = dg.AssetSelection.assets("model_monitoring").upstream().resolve(graph)
+    assert {"capacity_forecasts", "metric_series", "ticket_predictions"} <= read
+    assert read - {"model_monitoring"} <= {k.to_user_string() for k in upstream}
+
+
 def test_the_check_flags_live_figures_more_than_the_margin_below_validation():
     frame = pl.DataFrame(
         {

@@ -224,7 +224,16 @@ def forecast_rows(storage: LakehouseStorage, day: date, window: int) -> list[dic
     MODEL_MONITORING,
     group_name="appops360",
     kinds={"mlflow", "polars"},
-    deps=["ticket_predictions", "verbatim_sentiment", "raw_incidents"],
+    # every asset it reads through the storage API: without them a run could compute it
+    # before, say, that day's capacity_forecasts, and the rows would depend on step order
+    deps=[
+        "ticket_predictions",
+        "raw_incidents",
+        "verbatim_sentiment",
+        "verbatim_topic_assignments",
+        "capacity_forecasts",
+        "metric_series",
+    ],
     description="Live precision, coverage, class-share drift, topic outliers and forecast "
     "accuracy per model and day, against the labels and actuals known that day.",
 )
