@@ -543,7 +543,7 @@ def scale(n: int, days: int, workers: int) -> dict:
     """Fit, backtest, choice and forecasts of every series, then the scenarios, the hierarchy
     reconciliation (daily) and the anomaly scores, as the assets do them."""
     from assets.metrics.anomalies import score_all
-    from assets.metrics.hierarchy import reconcile_origin
+    from assets.metrics.hierarchy import reconcile_all
     from assets.metrics.scenarios import scenario_rows
     from resources.forecasting.thresholds import load_thresholds
 
@@ -585,11 +585,7 @@ def scale(n: int, days: int, workers: int) -> dict:
         steps["scenarios_s"] = time.perf_counter() - mark
         mark = time.perf_counter()
         by_id = {h.series_id: h for h in histories["daily"]}
-        nodes = [
-            r
-            for hier in _bench_hierarchies(histories["daily"])
-            for r in reconcile_origin(hier, end, daily, by_id, settings)
-        ]
+        nodes = reconcile_all(_bench_hierarchies(histories["daily"]), [end], daily, by_id, settings)
         steps["reconciliation_s"] = time.perf_counter() - mark
         mark = time.perf_counter()
         scored = score_all(histories, settings.anomaly_threshold)

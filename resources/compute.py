@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import atexit
 import json
+import multiprocessing
 import os
 from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor
@@ -73,11 +74,17 @@ def close() -> None:
 
 
 def parallel_map(
-    fn: Callable[[T], R], items: Iterable[T], workers: int = 1, done: Callable[[], None] | None = None
+    fn: Callable[[T], R],
+    items: Iterable[T],
+    workers: int = 1,
+    done: Callable[[], None] | None = None,
+    start_method: str | None = None,
 ) -> list[R]:
     """``[fn(x) for x in items]``, on Dask when it is the engine, else in a pool of ``workers``
     processes (``workers > 1``) or in this process. ``done`` is called once per finished item
-    (in order; progress lines of long loops)."""
+    (in order; progress lines of long loops). ``start_method``: the pool's (default: fork);
+    ``"forkserver"`` for a ``fn`` that uses polars, whose thread pool a forked child can
+    inherit locked (seen: a reconciliation pool that never returned)."""
     items = list(items)
     if not items:
         return []
@@ -90,7 +97,8 @@ def parallel_map(
             done()
         return client.gather(futures)
     if workers > 1 and len(items) > 1:
-        with ProcessPoolExecutor(workers) as pool:
+        context = multiprocessing.get_context(start_method) if start_method else None
+        with ProcessPoolExecutor(workers, mp_context=context) as pool:
             return _counted(pool.map(fn, items, chunksize=max(1, len(items) // (4 * workers))), done)
     return _counted(map(fn, items), done)
 

@@ -8,7 +8,8 @@ import numpy as np
 import polars as pl
 import pytest
 
-from assets.metrics.hierarchy import incoherence
+from assets.metrics.hierarchy import incoherence, reconcile_all
+from assets.metrics.history import run_histories
 from definitions import build_definitions
 from resources.demo.metrics import generate
 from resources.forecasting.hierarchy import Hierarchy, load_hierarchies, mint_wls
@@ -105,3 +106,11 @@ def test_reconciled_forecasts_asset_passes_its_coherence_check(tmp_path):
     ]
     assert checks["hierarchy_coherence"].metadata["rows_checked"].value == frame.height
     assert frame.height == 90 * 7  # 4 gateways, 2 clusters, 1 platform
+    # the same reconciliation on two worker processes: the same rows in the same order
+    two = ForecastSettings(
+        daily_candidates=["naive", "profile", "theta"], hourly_candidates=["naive"], workers=2
+    )
+    histories = {h.series_id: h for h in run_histories(storage, [LAST], two)["daily"]}
+    daily = pl.read_parquet(storage.lake_file("capacity_forecasts", LAST)).filter(pl.col("grain") == "daily")
+    again = reconcile_all(load_hierarchies(two.hierarchy_file), [LAST], daily, histories, two)
+    assert pl.concat(again).select(frame.columns).cast(frame.schema).equals(frame)

@@ -12,6 +12,7 @@ import polars as pl
 from assets.lake import daily_lake_asset, lake_checks
 from assets.metrics.history import run_histories
 from resources.calendar import context_days, daily_partitions
+from resources.compute import parallel_map
 from resources.forecasting.hierarchy import (
     Hierarchy,
     forecast_node,
@@ -101,6 +102,33 @@ def reconcile_origin(
     return rows
 
 
+def _reconcile_job(job: tuple) -> list[pl.DataFrame]:
+    hier, origin, daily, histories, fields = job
+    settings = ForecastSettings(**fields)  # a Dagster resource does not unpickle: rebuilt here
+    return reconcile_origin(hier, origin, daily, histories, settings)
+
+
+def reconcile_all(
+    hierarchies: list[Hierarchy],
+    origins: list[date],
+    daily: pl.DataFrame,
+    histories: dict[str, History],
+    settings: ForecastSettings,
+) -> list[pl.DataFrame]:
+    """``reconcile_origin`` of every hierarchy at every origin, in order, on
+    ``settings.workers`` processes (or Dask: ``resources.compute.parallel_map``); each job
+    carries only its hierarchy's bottom series (their forecasts of that origin, histories)."""
+    fields = {name: getattr(settings, name) for name in ForecastSettings.model_fields}
+    jobs = []
+    for hier in hierarchies:
+        mine = {hier.node(r) for r in hier.parents}
+        hists = {k: h for k, h in histories.items() if k in mine}
+        part = daily.filter(pl.col("series_id").is_in(sorted(mine)))
+        jobs += [(hier, o, part.filter(pl.col("origin") == o), hists, fields) for o in origins]
+    done = parallel_map(_reconcile_job, jobs, settings.workers, start_method="forkserver")
+    return [frame for frames in done for frame in frames]
+
+
 @daily_lake_asset(
     RECONCILED_FORECASTS,
     group_name="metrics",
@@ -120,12 +148,7 @@ def reconciled_forecasts(
     days = context_days(context)
     histories = {h.series_id: h for h in run_histories(storage, days, forecasting)["daily"]}
     daily = capacity_forecasts.filter(pl.col("grain") == "daily")
-    frames = []
-    for hier in load_hierarchies(forecasting.hierarchy_file):
-        for origin in days:
-            frames += reconcile_origin(
-                hier, origin, daily.filter(pl.col("origin") == origin), histories, forecasting
-            )
+    frames = reconcile_all(load_hierarchies(forecasting.hierarchy_file), days, daily, histories, forecasting)
     schema = RECONCILED_FORECASTS.with_partition
     out = pl.concat(frames).select(schema.keys()).cast(schema) if frames else pl.DataFrame(schema=schema)
     moved = (out["forecast"] - out["base_forecast"]).abs() / out["base_forecast"].abs().clip(1e-9)
