@@ -2,16 +2,16 @@
 are known, in the ``model_monitoring`` asset and in the dbt mart built from it."""
 
 import os
-import subprocess
 from datetime import UTC, date, datetime, timezone
 
 import dagster as dg
 import duckdb
 import polars as pl
+from warehouse_support import run_dbt
 
 from assets.models.monitoring import below_reference, live_metrics_hold, model_monitoring
 from resources.calendar import RANGE_END_TAG, RANGE_START_TAG
-from resources.dbt import DBT_DIR, dbt_executable
+from resources.dbt import DBT_DIR
 from resources.lake_io import LakeIOManager
 from resources.ml_schemas import TICKET_PREDICTIONS
 from resources.model_gate import decision, write_decisions
@@ -115,25 +115,7 @@ def test_live_precision_counts_late_labels_from_the_day_they_arrive(tmp_path):
         "APPOPS_LAKE": str(root / "lake"),
         "APPOPS_WAREHOUSE": str(root / "warehouse.duckdb"),
     }
-    built = subprocess.run(
-        [
-            dbt_executable(),
-            "build",
-            "--select",
-            "+mart_model_monitoring",
-            "--profiles-dir",
-            ".",
-            "--target-path",
-            str(tmp_path / "target"),
-            "--log-path",
-            str(tmp_path / "logs"),
-        ],
-        cwd=DBT_DIR,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    built = run_dbt(["build", "--select", "+mart_model_monitoring"], DBT_DIR, env, tmp_path)
     assert built.returncode == 0, built.stdout[-3000:]
     with duckdb.connect(str(root / "warehouse.duckdb"), read_only=True) as con:
         rows = con.execute(

@@ -7,14 +7,13 @@ committed `.user.yml` cookie and Dagster telemetry; each is checked on the real 
 import os
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import dagster as dg
 import yaml
+from warehouse_support import run_dbt
 
 CHECKOUT = Path(__file__).resolve().parent.parent
-DBT = Path(sys.executable).parent / "dbt"
 
 
 def _copy_dbt_project(tmp_path: Path) -> Path:
@@ -31,25 +30,7 @@ def test_dbt_sends_nothing_and_its_docs_page_loads_no_tracker(tmp_path: Path):
         k: v for k, v in os.environ.items() if k not in ("DO_NOT_TRACK", "DBT_SEND_ANONYMOUS_USAGE_STATS")
     }  # the project alone
     env["APPOPS_WAREHOUSE"] = str(tmp_path / "docs.duckdb")
-    done = subprocess.run(
-        [
-            str(DBT),
-            "docs",
-            "generate",
-            "--static",
-            "--empty-catalog",
-            "--profiles-dir",
-            ".",
-            "--target-path",
-            str(tmp_path / "target"),
-        ],
-        cwd=project,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
+    done = run_dbt(["docs", "generate", "--static", "--empty-catalog"], project, env, tmp_path)
     assert done.returncode == 0, done.stdout[-2000:]
     page = (tmp_path / "target" / "static_index.html").read_text()
     # dbt-docs starts its Snowplow tracker only when the embedded manifest says true.

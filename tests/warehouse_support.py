@@ -2,6 +2,7 @@
 compare row lists. The one dbt build of the fixture lake per session (``built_root``) is a
 fixture in conftest.py."""
 
+import subprocess
 from pathlib import Path
 
 import dagster as dg
@@ -21,6 +22,23 @@ DBT_ASSETS = {a.node_def.name: a for a in warehouse.dbt_defs}
 # the warehouse and what reads it: serving (appops360), EOL alerts and report (obsolescence)
 WAREHOUSE_ASSETS = [*warehouse.dbt_defs, serving_duckdb, eol_alerts, committee_report]
 WAREHOUSE_CHECKS = [*warehouse.defs.asset_checks, *eol_alerts_checks]
+
+
+def run_dbt(args: list[str], project: Path, env: dict, target: Path) -> subprocess.CompletedProcess:
+    """The installed ``dbt`` with ``args`` in ``project`` (profiles there), its target and logs
+    under ``target`` (never in the working tree); output captured, never raises."""
+    from resources.dbt import dbt_executable
+
+    command = [dbt_executable(), *args, "--profiles-dir", ".", "--target-path", str(target / "target")]
+    return subprocess.run(
+        [*command, "--log-path", str(target / "logs")],
+        cwd=project,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
 
 
 def resources(root: Path) -> dict:
