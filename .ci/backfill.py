@@ -193,9 +193,8 @@ def wait_for_run(client: httpx.Client, url: str, run_id: str) -> bool:
         if state["__typename"] != "Run":
             raise SystemExit(f"run {run_id}: {state.get('message')}")
         if state["status"] in RUN_TERMINAL:
-            return state[
-                "status"
-            ] == "SUCCESS", f"warehouse run {run_id[:8]}: {state['status']} after {elapsed:.0f} s"
+            ok = state["status"] == "SUCCESS"
+            return ok, f"warehouse run {run_id[:8]}: {state['status']} after {elapsed:.0f} s"
         return None, f"warehouse run {run_id[:8]}: {state['status']}, {elapsed:.0f} s"
 
     return poll(describe)
