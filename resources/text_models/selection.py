@@ -242,31 +242,34 @@ def _choose(
     if not eligible:
         return "tfidf", "TF-IDF kept: " + "; ".join(notes)
 
-    def best_of(candidates):
-        return max(candidates, key=lambda n: (scores[n]["macro_f1"], -names.index(n)))
+    def rank(n):
+        return (scores[n]["macro_f1"], -names.index(n))
 
-    best = best_of(eligible)
-    if prefer_cheap and costly(best, pooled):
-        cheap = best_of(["tfidf", *[n for n in eligible if not costly(n, pooled)]])
-        cheap_pred = [universe[i] for i in pooled[cheap].argmax(axis=1)]
-        while best is not None and costly(best, pooled):
-            pred = [universe[i] for i in pooled[best].argmax(axis=1)]
-            over = bootstrap_delta(labels, cheap_pred, pred, n=n_boot, level=level)
-            scores[best]["gain_over_cheapest_best"] = {**over, "against": cheap}
-            if over["low"] > 0:
-                break
-            notes.append(
-                f"{best}: gain {over['delta']} over {cheap} within the noise (low {over['low']}), "
-                "not worth a transformer pass per text"
-            )
-            eligible.remove(best)
-            best = best_of(eligible) if eligible else None
-        if best is None or not costly(best, pooled):
-            best = cheap
-            if cheap == "tfidf":
-                return "tfidf", "TF-IDF kept: " + "; ".join(notes)
-            return cheap, f"gain over TF-IDF {scores[cheap]['gain_over_tfidf']}; " + "; ".join(notes)
-    return best, f"gain over TF-IDF {scores[best]['gain_over_tfidf']}"
+    def kept(n):
+        return n, f"gain over TF-IDF {scores[n]['gain_over_tfidf']}"
+
+    best = max(eligible, key=rank)
+    if not (prefer_cheap and costly(best, pooled)):
+        return kept(best)
+    # rule 4: a transformer candidate ranked above the best cheap option must beat it clearly
+    cheap = max(["tfidf", *(n for n in eligible if not costly(n, pooled))], key=rank)
+    cheap_pred = [universe[i] for i in pooled[cheap].argmax(axis=1)]
+    for n in sorted(
+        (n for n in eligible if costly(n, pooled) and rank(n) > rank(cheap)), key=rank, reverse=True
+    ):
+        pred = [universe[i] for i in pooled[n].argmax(axis=1)]
+        over = bootstrap_delta(labels, cheap_pred, pred, n=n_boot, level=level)
+        scores[n]["gain_over_cheap"] = {**over, "against": cheap}
+        if over["low"] > 0:
+            return kept(n)
+        notes.append(
+            f"{n}: gain {over['delta']} over {cheap} within the noise (low {over['low']}), "
+            "not worth a transformer pass per text"
+        )
+    if cheap == "tfidf":
+        return "tfidf", "TF-IDF kept: " + "; ".join(notes)
+    name, why = kept(cheap)
+    return name, f"{why}; " + "; ".join(notes)
 
 
 def _fresh(name: str, fitted: dict, options: dict) -> cand.TextModel:

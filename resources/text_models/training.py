@@ -37,11 +37,11 @@ class TextModelParams:
             if f.name in given or not hasattr(config, f.name):
                 continue
             value = getattr(config, f.name)
-            values[f.name] = (
-                tuple(value)
-                if isinstance(value, list)
-                else (dict(value) if isinstance(value, dict) else value)
-            )
+            if isinstance(value, list):
+                value = tuple(value)
+            elif isinstance(value, dict):
+                value = dict(value)
+            values[f.name] = value
         return cls(**values, **given)
 
 
