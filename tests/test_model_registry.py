@@ -134,9 +134,10 @@ def test_two_roots_in_one_process_keep_two_registries(tmp_path, monkeypatch):
 
 
 def test_forecasting_selections_are_registered_versions_and_a_rerun_finds_its_own(tmp_path):
-    """Each saved selection is a run and a registered version tagged with its origin; a day
-    finds the newest version of its own origin or before (never a later one), and a second
-    selection of the same origin replaces the first for that day only."""
+    """Each selection run is one run and one registered version of ``forecast.<grain>`` tagged
+    with its origin; a day finds the newest version of its own origin or before holding the
+    series (never a later one), and a second selection of the same origin replaces the first
+    for that day only."""
     from resources.forecasting.store import ModelStore
 
     storage = LakehouseStorage(root=str(tmp_path / "appops_home"))
@@ -153,27 +154,34 @@ def test_forecasting_selections_are_registered_versions_and_a_rerun_finds_its_ow
     assert store.load(series, later)[0]["model"] == "theta"
 
     again = ModelStore(storage, "daily")  # a new process sees the same registry
-    name = again.model_name(series)
+    name = again.model_name
+    assert name == "forecast.daily"
     registry = ModelRegistry(storage.root)
     assert registry.versions(name) == ["1", "2", "3"]
     assert registry.version_tags(name, "3")["origin"] == first.isoformat()
     assert registry.alias(name, CHAMPION) == "2"  # the newest origin serves
     assert again.latest(series, later) == later
+    assert again.load(series, first)[0]["model"] == "ets"
     folder = registry.client.get_model_version(name, "3").source
     assert folder.startswith(str(storage.models("forecasting", "daily")))  # artefacts under the root
     assert not (tmp_path / "appops_home" / "models" / "forecasting" / "daily" / "api__orders_calls").exists()
 
 
-def _save_four_origins(args) -> int:
+def _write_four_origins(args) -> list[tuple[date, dict, str]]:
+    """What a worker does: fit (here: a stand-in) and write folders, never the registry."""
     store, i = args
+    out = []
     for k in range(4):
-        store.save(f"s{i}", date(2025, 1, 1 + k), {"model": "naive", "members": ["naive"]}, {"naive": i})
-    return i
+        meta = {"series_id": f"s{i}", "model": "naive", "members": ["naive"]}
+        out.append(
+            (date(2025, 1, 1 + k), meta, store.write(f"s{i}", date(2025, 1, 1 + k), meta, {"naive": i}))
+        )
+    return out
 
 
-def test_forecasting_selections_saved_from_parallel_processes_all_land(tmp_path):
-    """Series are fitted in a process pool that shares the embedded SQLite registry: the store
-    creates it before it is sent to the workers, and every version lands."""
+def test_forecasting_selections_written_by_parallel_processes_are_one_run_per_origin(tmp_path):
+    """Series are fitted in a process pool: the workers write their folders, the parent
+    registers one run and one version per origin for all of them, and every series lands."""
     from concurrent.futures import ProcessPoolExecutor
 
     from resources.forecasting.store import ModelStore
@@ -181,7 +189,15 @@ def test_forecasting_selections_saved_from_parallel_processes_all_land(tmp_path)
     storage = LakehouseStorage(root=str(tmp_path / "appops_home"))
     store = ModelStore(storage, "daily")
     with ProcessPoolExecutor(3) as pool:
-        assert list(pool.map(_save_four_origins, [(store, i) for i in range(6)])) == list(range(6))
+        written = [w for ws in pool.map(_write_four_origins, [(store, i) for i in range(6)]) for w in ws]
+    for k in range(4):
+        origin = date(2025, 1, 1 + k)
+        store.register(origin, [(meta, folder) for o, meta, folder in written if o == origin])
+    registry = ModelRegistry(storage.root)
+    assert registry.versions("forecast.daily") == ["1", "2", "3", "4"]
+    runs = registry.client.search_runs([registry._experiment("forecast_daily")])
+    assert len(runs) == 4 and {r.data.metrics["series"] for r in runs} == {6.0}
     fresh = ModelStore(storage, "daily")
     assert [fresh.latest(f"s{i}", date(2025, 1, 9)) for i in range(6)] == [date(2025, 1, 4)] * 6
     assert fresh.load("s5", date(2025, 1, 3))[1] == {"naive": 5}
+    assert store.latest("s2", date(2025, 1, 2)) == fresh.latest("s2", date(2025, 1, 2)) == date(2025, 1, 2)

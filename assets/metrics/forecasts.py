@@ -97,7 +97,8 @@ def run_settings(settings: ForecastSettings, days: list[date]) -> ForecastSettin
     description="Per series and grain: every candidate (seasonal naive, AutoETS, AutoARIMA, "
     "Theta, global LSTM, ensemble of the best two) backtested on rolling "
     "origins; MASE, relative MASE and interval coverage per candidate, the "
-    "winner registered in MLflow (forecast.<grain>.<series>, tagged with its origin). "
+    "winners of an origin registered in MLflow as one version of forecast.<grain> (tagged "
+    "with its origin). "
     "Refit every refit_days (backfill_refit_days in runs of over 14 days), earlier on "
     "residual drift, reused in between.",
 )

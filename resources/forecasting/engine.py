@@ -10,7 +10,7 @@ import numpy as np
 
 from resources.compute import parallel_map
 from resources.forecasting.backtest import cuts
-from resources.forecasting.fitting import fallback_reason, fit_series, layout
+from resources.forecasting.fitting import fallback_reason, layout, select_series
 from resources.forecasting.history import History
 from resources.forecasting.lstm import MIN_POINTS, GlobalLSTM
 from resources.forecasting.predict import drift_share
@@ -88,18 +88,19 @@ def _lstm_backtests(
     }
 
 
-def _fit_job(args) -> dict:
+def _fit_job(args) -> tuple[dict, str]:
+    """One series on a worker: choose, write its folder (the parent registers the run)."""
     hist, origin, fields, store, candidates, lstm_bt = args
     settings = ForecastSettings(**fields)  # a Dagster resource does not unpickle: rebuilt here
-    return fit_series(
+    meta, members = select_series(
         hist,
         origin,
         settings,
-        store,
         candidates,
         lstm_bt[0] if lstm_bt else None,
         lstm_bt[1] if lstm_bt else None,
     )
+    return meta, store.write(hist.series_id, origin, meta, members)
 
 
 def models_at(
@@ -132,9 +133,8 @@ def models_at(
     fields = {name: getattr(settings, name) for name in ForecastSettings.model_fields}
     jobs = [(h, origin, fields, store, candidates, lstm.get(h.series_id)) for h, _ in refit]
     tracker = Progress(log, f"{grain} series refitted at {origin}", len(jobs), unit="series") if log else None
-    metas = parallel_map(  # in process, a pool, or Dask
+    written = parallel_map(  # in process, a pool, or Dask
         _fit_job, jobs, settings.workers, done=tracker.advance if tracker else None
     )
-    for hist, _ in refit:  # registered by this process or by a worker: read them again
-        store.forget(hist.series_id)
-    return out + [(meta, True, why) for meta, (_, why) in zip(metas, refit)]
+    store.register(origin, written)  # one selection run for every series refitted here
+    return out + [(meta, True, why) for (meta, _), (_, why) in zip(written, refit, strict=True)]

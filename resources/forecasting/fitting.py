@@ -136,16 +136,15 @@ def interval_meta(winner, settings: ForecastSettings) -> dict:
     }
 
 
-def fit_series(
+def select_series(
     hist: History,
     origin: date,
     settings: ForecastSettings,
-    store: ModelStore,
     candidates: list[str],
     lstm_backtest: np.ndarray | None,
     lstm_scale: float | None,
-) -> dict:
-    """Backtest every candidate, choose, save the winner.
+) -> tuple[dict, dict]:
+    """Backtest every candidate and choose: (meta, fitted members), nothing saved.
 
     The winner is stored as fitted for the backtest (parameters estimated on the window before
     the first backtest origin, ``fit_window``) and forecasts from the whole history up to the
@@ -182,5 +181,19 @@ def fit_series(
         train_end=window[1],
         filled_points=hist.filled,
     )
+    return meta, members
+
+
+def fit_series(
+    hist: History,
+    origin: date,
+    settings: ForecastSettings,
+    store: ModelStore,
+    candidates: list[str],
+    lstm_backtest: np.ndarray | None,
+    lstm_scale: float | None,
+) -> dict:
+    """``select_series`` and save the winner as a selection run of its own (one series)."""
+    meta, members = select_series(hist, origin, settings, candidates, lstm_backtest, lstm_scale)
     store.save(hist.series_id, origin, meta, members)
     return meta

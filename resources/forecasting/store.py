@@ -1,25 +1,35 @@
 """Forecasting selections in the one model registry (MLflow, ``resources.model_registry``).
 
-Each selection (one series of one grain fit at one origin) is an MLflow run in the experiment
-``forecast_<grain>``, with its parameters (model, members, window) and backtest metrics, and a
-version of the registered model ``forecast.<grain>.<series>`` tagged with its ``origin``; the
-alias ``champion`` points at the version of the newest origin. The global LSTM of a grain and
-origin is a version of ``forecast.<grain>._lstm``. The run's artifact is one folder per
-selection, written under the storage root (``models/forecasting/<grain>/<run id>/``: any
-``UPath``, so ``s3://`` roots keep their models on the object store; only the registry's
-SQLite database stays local, see ``resources.model_registry``): ``meta.json`` (chosen model,
-members, window, backtest scores, conformal quantiles, why) and one pickle per fitted member.
-The files are written first and the version registered last, so a version exists once
-complete. The version a series uses is its origin: a rerun of a day finds exactly the model
-that day used (the newest registered version of that origin; never a later origin).
+A *selection run* is what one origin of one grain refits: every series due for a new model,
+fitted in parallel. It is **one** MLflow run in the experiment ``forecast_<grain>`` (the origin,
+how many series, which models won, the median backtest MASE, the git commit) and **one**
+version of the registered model ``forecast.<grain>`` tagged with its ``origin``; the alias
+``champion`` points at the version of the newest origin. Why not a run and a registered model
+per series: with a thousand series that was a thousand runs, registered models, versions and
+aliases per origin in the registry's database, about a fifth of the CPU time of
+``bench/forecast.py`` at 1,000 series (py-spy, docs/benchmarks.md); the issue allows one
+artefact per selection run.
+
+Artefacts live under the storage root (``models/forecasting/<grain>/``: any ``UPath``, so
+``s3://`` roots keep their models on the object store; only the registry's SQLite database
+stays local, see ``resources.model_registry``): one folder per series' selection
+(``meta.json``: chosen model, members, window, backtest scores, conformal quantiles, why; one
+pickle per fitted member), written by whichever process fitted it, and one folder per selection
+run whose ``index.json`` maps each series to its folder; that folder is the version's source.
+Folders are written first and the version registered last, by the process that launched the
+fits, so a version exists once complete and parallel workers never write the registry. The
+version a series uses is its origin: a rerun of a day finds exactly the model that day used
+(the newest registered version of that origin holding the series; never a later origin). The
+global LSTM of a grain and origin is a version of ``forecast.<grain>._lstm``.
 """
 
 from __future__ import annotations
 
 import json
 import pickle
-import time
+import statistics
 import uuid
+from collections import Counter
 from datetime import date
 
 from upath import UPath
@@ -28,6 +38,7 @@ from resources.model_registry import CHAMPION, ModelRegistry
 from resources.storage import LakehouseStorage, store_path
 
 LSTM = "_lstm"
+INDEX = "index.json"
 
 
 def safe_name(series_id: str) -> str:
@@ -41,14 +52,13 @@ class ModelStore:
         self.base = storage.models("forecasting", grain)
         self.root, self.grain = storage.root, grain
         self._registry: ModelRegistry | None = None
-        self._found: dict[str, list[tuple[date, int, str]]] = {}
+        self._index: dict[str, list[tuple[date, int, str]]] | None = None
+        self._lstms: list[tuple[date, int, str]] | None = None
 
     def __getstate__(self) -> dict:
-        """Pickled to pool or Dask workers: no client, no cache. The registry's database is
-        created here first, with the grain's experiment, in the parent: workers creating them at
-        once race on the schema and on the experiment's name."""
-        self.registry._experiment(f"forecast_{self.grain}")
-        return {**self.__dict__, "_registry": None, "_found": {}}
+        """Pickled to pool or Dask workers, which only write artefact folders: no client, no
+        cache."""
+        return {**self.__dict__, "_registry": None, "_index": None, "_lstms": None}
 
     @property
     def registry(self) -> ModelRegistry:
@@ -56,112 +66,127 @@ class ModelStore:
             self._registry = ModelRegistry(self.root)
         return self._registry
 
-    def model_name(self, series_id: str) -> str:
-        return f"forecast.{self.grain}.{safe_name(series_id)}"
+    @property
+    def model_name(self) -> str:
+        """The registered model of this grain's selections."""
+        return f"forecast.{self.grain}"
 
-    def _versions(self, series_id: str) -> list[tuple[date, int, str]]:
-        """(origin, version number, artifact folder) of every registered version, oldest first."""
-        name = self.model_name(series_id)
-        if name not in self._found:
-            try:
-                found = self.registry.client.search_model_versions(f"name='{name}'")
-            except Exception:  # noqa: BLE001 - no such model yet: MLflow raises its generic error
-                found = []
-            self._found[name] = sorted(
-                (date.fromisoformat(v.tags["origin"]), int(v.version), v.source)
-                for v in found
-                if "origin" in v.tags
-            )
-        return self._found[name]
+    def _registered(self, name: str) -> list[tuple[date, int, str]]:
+        """(origin, version number, source folder) of every version of ``name``, oldest first."""
+        try:
+            found = self.registry.client.search_model_versions(f"name='{name}'")
+        except Exception:  # noqa: BLE001 - no such model yet: MLflow raises its generic error
+            found = []
+        return sorted(
+            (date.fromisoformat(v.tags["origin"]), int(v.version), v.source)
+            for v in found
+            if "origin" in v.tags
+        )
+
+    def _series_index(self) -> dict[str, list[tuple[date, int, str]]]:
+        """series -> (origin, version number, series folder), oldest first: every selection
+        run's index read once per store (one registry query, one small file per run)."""
+        if self._index is None:
+            self._index = {}
+            for origin, number, source in self._registered(self.model_name):
+                index = json.loads((store_path(source) / INDEX).read_text(encoding="utf-8"))
+                self._add(origin, number, index)
+        return self._index
+
+    def _add(self, origin: date, number: int, index: dict[str, str]) -> None:
+        for series_id, folder in index.items():
+            self._index.setdefault(series_id, []).append((origin, number, folder))
+            self._index[series_id].sort()
 
     def latest(self, series_id: str, origin: date) -> date | None:
-        """Newest version fit at or before ``origin`` (never a later one: no look-ahead). The
-        versions are read from the registry once per series and store; pool or Dask workers
-        register versions the parent does not see: ``forget`` those series after them."""
-        found = [o for o, _, _ in self._versions(series_id) if o <= origin]
+        """Newest version fit at or before ``origin`` (never a later one: no look-ahead)."""
+        found = [o for o, _, _ in self._series_index().get(series_id, []) if o <= origin]
         return max(found) if found else None
 
-    def forget(self, series_id: str) -> None:
-        """Read ``series_id``'s versions from the registry again next time (a worker process may
-        have registered one). Why a cache at all: one registry query (~16 ms) per series, origin
-        and grain added minutes to a 90-day forecasting backfill."""
-        self._found.pop(self.model_name(series_id), None)
-
     def _folder(self, series_id: str, version: date) -> UPath | None:
-        found = [(n, src) for o, n, src in self._versions(series_id) if o == version]
+        found = [(n, f) for o, n, f in self._series_index().get(series_id, []) if o == version]
         return store_path(max(found)[1]) if found else None
 
-    def _register(self, series_id: str, version: date, meta: dict, write) -> UPath:
-        """A run in ``forecast_<grain>`` whose artifact folder ``write`` fills; then the version.
-        Series are fitted in parallel processes (pool or Dask) that share the embedded SQLite
-        registry: a write that meets the database locked by another one is retried."""
+    def write(self, series_id: str, version: date, meta: dict, members: dict) -> str:
+        """A series' selection folder (``meta.json`` and its members), not yet registered:
+        what a worker process does; ``register`` makes it visible."""
         folder = self.base / uuid.uuid4().hex
         folder.mkdir(parents=True, exist_ok=True)
-        write(folder)
-        for attempt in range(8):
-            try:
-                self._record(series_id, version, meta, folder)
-                return folder
-            except Exception as error:
-                if "locked" not in str(error).lower() or attempt == 7:
-                    raise
-                time.sleep(0.2 * 2**attempt)
-        return folder
+        for member, forecaster in members.items():
+            (folder / f"{member}.pkl").write_bytes(pickle.dumps(forecaster))
+        (folder / "meta.json").write_text(json.dumps(meta, indent=1, default=str), encoding="utf-8")
+        return str(folder)
 
-    def _record(self, series_id: str, version: date, meta: dict, folder: UPath) -> None:
+    def register(self, version: date, written: list[tuple[dict, str]]) -> str | None:
+        """One MLflow run and one version of ``forecast.<grain>`` for the selections ``written``
+        ((meta, folder) per series) at origin ``version``; returns the version number."""
+        if not written:
+            return None
         from mlflow.entities import Metric, Param
 
-        registry, name = self.registry, self.model_name(series_id)
+        folder = self.base / f"selection-{uuid.uuid4().hex}"
+        folder.mkdir(parents=True, exist_ok=True)
+        index = {meta["series_id"]: path for meta, path in written}
+        (folder / INDEX).write_text(json.dumps(index, indent=1, sort_keys=True), encoding="utf-8")
+        chosen = Counter(meta["model"] for meta, _ in written)
+        mase = [
+            s["mase"]
+            for meta, _ in written
+            for s in meta.get("backtest", [])
+            if isinstance(s, dict) and s.get("name") == meta["model"] and s.get("mase") == s.get("mase")
+        ]
+        metrics = {"series": len(written), **{f"chosen_{m}": n for m, n in chosen.items()}}
+        if mase:
+            metrics["median_mase_chosen"] = statistics.median(mase)
+        tags = {"grain": self.grain, "origin": version.isoformat()}
+        registry, name = self.registry, self.model_name
         client = registry.client
-        tags = {"series_id": series_id, "grain": self.grain, "origin": version.isoformat()}
         run = client.create_run(
             registry._experiment(f"forecast_{self.grain}"),
             tags={**tags, "artifact_folder": str(folder), "git_commit": _commit()},
         )
-        scores = {
-            f"{s['name']}_{k}": v
-            for s in meta.get("backtest", [])
-            if isinstance(s, dict) and "name" in s
-            for k, v in s.items()
-            if isinstance(v, (int, float)) and not isinstance(v, bool) and v == v
-        }
+        windows = [(m["train_start"], m["train_end"]) for m, _ in written if "train_start" in m]
+        params = {"series": len(written), "origin": version.isoformat()}
+        if windows:
+            params |= {
+                "train_start_min": min(w[0] for w in windows),
+                "train_end_max": max(w[1] for w in windows),
+            }
         client.log_batch(
             run.info.run_id,
-            metrics=[Metric(k, float(v), 0, 0) for k, v in scores.items()],
-            params=[
-                Param(k, str(meta.get(k))[:500])
-                for k in ("model", "members", "train_start", "train_end", "reason")
-                if k in meta
-            ],
+            metrics=[Metric(k, float(v), 0, 0) for k, v in metrics.items()],
+            params=[Param(k, str(v)) for k, v in params.items()],
         )
         client.set_terminated(run.info.run_id)
+        number = self._new_version(name, folder, run.info.run_id, tags, version)
+        if self._index is not None:
+            self._add(version, int(number), index)
+        return number
+
+    def _new_version(self, name: str, folder: UPath, run_id: str, tags: dict, version: date) -> str:
+        client, registry = self.registry.client, self.registry
         try:
             client.get_registered_model(name)
         except Exception:  # noqa: BLE001 - MlflowException RESOURCE_DOES_NOT_EXIST
-            try:
-                client.create_registered_model(name)
-            except Exception as error:
-                if "already exists" not in str(error):
-                    raise
-        found = client.create_model_version(name, str(folder), run_id=run.info.run_id, tags=tags)
-        champion = registry.alias(name, CHAMPION)
-        newest = max([o for o, _, _ in self._versions(series_id)] or [version])
-        if champion is None or version >= newest:
+            client.create_registered_model(name)
+        newest = max([o for o, _, _ in self._registered(name)] or [version])
+        found = client.create_model_version(name, str(folder), run_id=run_id, tags=tags)
+        if registry.alias(name, CHAMPION) is None or version >= newest:
             registry.set_alias(name, CHAMPION, str(found.version))
-        self._found.pop(name, None)
+        return str(found.version)
 
     def save(self, series_id: str, version: date, meta: dict, members: dict) -> None:
-        def write(folder: UPath) -> None:
-            for member, forecaster in members.items():
-                (folder / f"{member}.pkl").write_bytes(pickle.dumps(forecaster))
-            (folder / "meta.json").write_text(json.dumps(meta, indent=1, default=str), encoding="utf-8")
-
-        self._register(series_id, version, meta, write)
+        """Write and register one series' selection (a selection run of one series)."""
+        self.register(
+            version, [({**meta, "series_id": series_id}, self.write(series_id, version, meta, members))]
+        )
 
     def load(self, series_id: str, version: date) -> tuple[dict, dict]:
         folder = self._folder(series_id, version)
         if folder is None:
-            raise LookupError(f"model registry: {self.model_name(series_id)} has no version of {version}")
+            raise LookupError(
+                f"model registry: {self.model_name} has no version of {version} for {series_id}"
+            )
         meta = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
         members = {
             name: pickle.loads((folder / f"{name}.pkl").read_bytes())
@@ -173,9 +198,27 @@ class ModelStore:
     def lstm_path(self, version: date) -> UPath:
         """Where the global LSTM of ``version`` is: the registered one of that origin, else a new
         registered version's folder (the caller saves the model there)."""
-        folder = self._folder(LSTM, version)
-        if folder is None:
-            folder = self._register(LSTM, version, {"model": "lstm"}, lambda _: None)
+        name = f"{self.model_name}.{LSTM}"
+        if self._lstms is None:
+            self._lstms = self._registered(name)
+        found = [(n, src) for o, n, src in self._lstms if o == version]
+        if found:
+            return store_path(max(found)[1]) / "model.pt"
+        folder = self.base / uuid.uuid4().hex
+        folder.mkdir(parents=True, exist_ok=True)
+        run = self.registry.client.create_run(
+            self.registry._experiment(f"forecast_{self.grain}"),
+            tags={
+                "grain": self.grain,
+                "origin": version.isoformat(),
+                "model": "lstm",
+                "git_commit": _commit(),
+            },
+        )
+        self.registry.client.set_terminated(run.info.run_id)
+        tags = {"grain": self.grain, "origin": version.isoformat()}
+        number = self._new_version(name, folder, run.info.run_id, tags, version)
+        self._lstms.append((version, int(number), str(folder)))
         return folder / "model.pt"
 
 
