@@ -3,13 +3,15 @@
 import json
 from pathlib import Path
 
+import dagster as dg
 from fixtures.warehouse.lake import DAYS
-from warehouse_support import query, run_assets
+from warehouse_support import WAREHOUSE_ASSETS, WAREHOUSE_CHECKS, query, resources, run_assets
 
 from assets.checks.drift import evaluate_drift
 from assets.warehouse import defs as warehouse_defs
 from assets.warehouse.mart_drift import MART_COLUMNS, WarehouseDays
-from resources.dbt import dbt_project
+from resources.calendar import RANGE_END_TAG, RANGE_START_TAG
+from resources.dbt import WAREHOUSE_POOL, dbt_project
 from resources.storage import LakehouseStorage
 
 
@@ -73,3 +75,43 @@ def test_drift_checks_run_with_the_daily_warehouse_build(copied_root):
     drift = {e.asset_key.path[-1]: e for e in result.get_asset_check_evaluations() if e.check_name == "drift"}
     assert set(drift) == set(MART_COLUMNS)
     assert drift["fct_installed_components"].metadata["reference_days_used"].value == 7
+
+
+def run_checks(root: Path, marts: list[str]) -> dg.ExecuteInProcessResult:
+    """Only the ``drift`` checks of ``marts`` (no asset) over the fixture's last day."""
+    keys = [dg.AssetCheckKey(dg.AssetKey(mart), "drift") for mart in marts]
+    return dg.materialize(
+        [*WAREHOUSE_ASSETS, *WAREHOUSE_CHECKS],
+        selection=dg.AssetSelection.checks(*keys),
+        resources=resources(root),
+        tags={RANGE_START_TAG: str(DAYS[-1]), RANGE_END_TAG: str(DAYS[-1])},
+    )
+
+
+def test_the_marts_drift_checks_are_one_step_of_the_warehouse_pool():
+    """One step for all marts: as 15 steps of the pool they ran ~15 s apart (module docstring)."""
+    owners = [c for c in warehouse_defs.asset_checks if any(k.name == "drift" for k in c.check_keys)]
+    assert len(owners) == 1
+    [checks] = owners
+    assert {k.asset_key.path[-1] for k in checks.check_keys if k.name == "drift"} == set(MART_COLUMNS)
+    assert checks.node_def.pool == WAREHOUSE_POOL
+
+
+def test_one_marts_drift_check_runs_alone(copied_root):
+    result = run_checks(copied_root, ["fct_installed_components"])
+    assert result.success
+    [evaluation] = result.get_asset_check_evaluations()
+    assert evaluation.asset_key == dg.AssetKey("fct_installed_components")
+    assert evaluation.check_name == "drift"
+    assert evaluation.metadata["reference_days_used"].value == 7
+    assert evaluation.metadata["current_day"].value == DAYS[-1].isoformat()
+
+
+def test_drift_checks_warn_without_a_warehouse(root):
+    result = run_checks(root, ["mart_team_daily", "mart_eol_exposure"])
+    assert result.success
+    drift = {e.asset_key.path[-1]: e for e in result.get_asset_check_evaluations()}
+    assert set(drift) == {"mart_team_daily", "mart_eol_exposure"}
+    for evaluation in drift.values():
+        assert evaluation.passed and evaluation.severity == dg.AssetCheckSeverity.WARN
+        assert evaluation.description == "no warehouse yet: nothing to compare"
