@@ -46,7 +46,7 @@ import numpy as np
 import polars as pl
 
 from resources.forecasting.backtest import cuts, select, widths
-from resources.forecasting.engine import LstmCache, models_at
+from resources.forecasting.engine import LstmCache, forecast_frames, models_at
 from resources.forecasting.fitting import backtest_candidates, fallback_reason, interval_meta, layout
 from resources.forecasting.history import History, build_histories, day_end_utc
 from resources.forecasting.outputs import forecast_frame
@@ -567,12 +567,11 @@ def scale(n: int, days: int, workers: int) -> dict:
             by_id = {h.series_id: h for h in hists}
             for meta, _, _ in found:
                 chosen[meta["model"]] = chosen.get(meta["model"], 0) + 1
-                _, members = store.load(meta["series_id"], end)
-                lstm = lstms.get(end) if "lstm" in meta["members"] else None
-                frame = forecast_frame(meta, members, lstm, by_id[meta["series_id"]].cut(end), end)
-                rows += frame.height
-                if grain == "daily":
-                    frames.append(frame)
+            plan = [(meta["series_id"], end, end) for meta, _, _ in found]
+            made = forecast_frames(plan, by_id, store, lstms, workers)  # as capacity_forecasts does
+            rows += sum(frame.height for frame in made)
+            if grain == "daily":
+                frames += made
             print(
                 f"  {grain}: {len(hists)} series fit+backtest+choice done at {fitted:.0f} s, "
                 f"forecasts done at {time.perf_counter() - started:.0f} s"
@@ -588,7 +587,7 @@ def scale(n: int, days: int, workers: int) -> dict:
         nodes = reconcile_all(_bench_hierarchies(histories["daily"]), [end], daily, by_id, settings)
         steps["reconciliation_s"] = time.perf_counter() - mark
         mark = time.perf_counter()
-        scored = score_all(histories, settings.anomaly_threshold)
+        scored = score_all(histories, settings.anomaly_threshold, workers)
         steps["anomalies_s"] = time.perf_counter() - mark
         wall = time.perf_counter() - started
     usage = [resource.getrusage(who) for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)]

@@ -13,15 +13,18 @@ from assets.lake import daily_lake_asset, lake_checks
 from assets.metrics.history import run_histories
 from assets.metrics.series import metric_series
 from resources.calendar import TIMEZONE, context_days
-from resources.forecasting.anomaly import score_series
+from resources.compute import parallel_map
+from resources.forecasting.anomaly import score_job
 from resources.forecasting.settings import ForecastSettings
 from resources.ml_schemas import METRIC_ANOMALIES
 from resources.storage import LakehouseStorage
 
 
-def score_all(histories: dict, threshold: float) -> list[pl.DataFrame]:
-    """The one loop over series (a Dask or process pool can map ``score_series`` instead)."""
-    return [score_series(hist, threshold) for grain in ("daily", "hourly") for hist in histories[grain]]
+def score_all(histories: dict, threshold: float, workers: int = 1) -> list[pl.DataFrame]:
+    """Every series scored, in order, on ``workers`` processes (forkserver: the scores are
+    polars frames) or on Dask when it is the engine."""
+    jobs = [(hist, threshold) for grain in ("daily", "hourly") for hist in histories[grain]]
+    return parallel_map(score_job, jobs, workers, start_method="forkserver")
 
 
 @daily_lake_asset(
@@ -40,7 +43,7 @@ def metric_anomalies(
 ) -> pl.DataFrame:
     days = context_days(context)
     histories = run_histories(storage, days, forecasting)
-    frames = score_all(histories, forecasting.anomaly_threshold)
+    frames = score_all(histories, forecasting.anomaly_threshold, forecasting.workers)
     schema = METRIC_ANOMALIES.with_partition
     if not frames:
         return pl.DataFrame(schema=schema)

@@ -12,13 +12,13 @@ from assets.lake import daily_lake_asset, lake_checks
 from assets.metrics.history import native_points, run_histories
 from assets.metrics.series import metric_series
 from resources.calendar import TIMEZONE, context_days
-from resources.forecasting.engine import LstmCache, models_at
-from resources.forecasting.outputs import forecast_frame, model_rows, models_frame
+from resources.forecasting.engine import LstmCache, forecast_frames, models_at
+from resources.forecasting.outputs import model_rows, models_frame
 from resources.forecasting.settings import ForecastSettings
 from resources.forecasting.store import ModelStore
 from resources.forecasting.within_hour import with_native_bands
 from resources.ml_schemas import CAPACITY_FORECASTS, FORECAST_MODELS
-from resources.progress import progress
+from resources.progress import Progress, progress
 from resources.storage import LakehouseStorage
 
 GRAINS = ("daily", "hourly")
@@ -144,16 +144,15 @@ def capacity_forecasts(
     chosen = forecast_models.filter(pl.col("selected"))
     for grain in GRAINS:
         store, by_id = ModelStore(storage, grain), {h.series_id: h for h in histories[grain]}
-        lstms = LstmCache(store, forecasting)
         rows = chosen.filter(pl.col("grain") == grain)
-        for row in progress(
-            context.log, f"capacity_forecasts {grain}", rows.iter_rows(named=True), rows.height, "series-days"
-        ):
-            version = date.fromisoformat(row["version"])
-            meta, members = store.load(row["series_id"], version)
-            lstm = lstms.get(version) if "lstm" in meta["members"] else None
-            hist = by_id[row["series_id"]].cut(row["origin"])
-            frames.append(forecast_frame(meta, members, lstm, hist, row["origin"]))
+        plan = [
+            (r["series_id"], date.fromisoformat(r["version"]), r["origin"])
+            for r in rows.iter_rows(named=True)
+        ]
+        tracker = Progress(context.log, f"capacity_forecasts {grain}", rows["series_id"].n_unique(), "series")
+        frames += forecast_frames(
+            plan, by_id, store, LstmCache(store, forecasting), forecasting.workers, tracker.advance
+        )
     out = pl.concat(frames) if frames else CAPACITY_FORECASTS.empty()
     out = with_native_bands(out, native_points(storage, days, forecasting), forecasting.within_hour_days)
     out = out.select(CAPACITY_FORECASTS.with_partition.keys())

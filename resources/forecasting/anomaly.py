@@ -136,3 +136,9 @@ def score_series(hist, threshold: float) -> pl.DataFrame:
         },
         nan_to_null=True,
     )
+
+
+def score_job(args: tuple) -> pl.DataFrame:
+    """``score_series`` of one (history, threshold) pair: what a pool or Dask worker maps."""
+    hist, threshold = args
+    return score_series(hist, threshold)

@@ -13,9 +13,10 @@ from resources.forecasting.backtest import cuts
 from resources.forecasting.fitting import fallback_reason, layout, select_series
 from resources.forecasting.history import History
 from resources.forecasting.lstm import MIN_POINTS, GlobalLSTM
+from resources.forecasting.outputs import forecast_frame
 from resources.forecasting.predict import drift_share
 from resources.forecasting.settings import ForecastSettings
-from resources.forecasting.store import ModelStore
+from resources.forecasting.store import ModelStore, read_selection
 from resources.progress import Progress
 
 
@@ -138,3 +139,58 @@ def models_at(
     )
     store.register(origin, written)  # one selection run for every series refitted here
     return out + [(meta, True, why) for (meta, _), (_, why) in zip(written, refit, strict=True)]
+
+
+def _forecast_job(args: tuple[History, list[tuple[date, str]]]) -> list:
+    """One series' forecasts at its origins, on a worker: each version read once from its folder."""
+    hist, items = args
+    loaded: dict[str, tuple[dict, dict]] = {}
+    out = []
+    for origin, folder in items:
+        if folder not in loaded:
+            loaded[folder] = read_selection(folder)
+        meta, members = loaded[folder]
+        out.append(forecast_frame(meta, members, None, hist.cut(origin), origin))
+    return out
+
+
+def forecast_frames(
+    plan: list[tuple[str, date, date]],
+    histories: dict[str, History],
+    store: ModelStore,
+    lstms: LstmCache,
+    workers: int = 1,
+    done=None,
+) -> list:
+    """The forecast frame of each (series_id, version, origin) of ``plan``, in its order.
+
+    One job per series on ``workers`` processes (forkserver: ``forecast_frame`` uses polars),
+    which read each version once; a series whose model holds the global LSTM is forecast here,
+    where the network is loaded once per run. ``done`` is called once per series."""
+    by_series: dict[str, list[int]] = {}
+    for i, (series_id, _, _) in enumerate(plan):
+        by_series.setdefault(series_id, []).append(i)
+    out: list = [None] * len(plan)
+    jobs, placed = [], []
+    for series_id, rows in by_series.items():
+        versions = {plan[i][1] for i in rows}
+        if any("lstm" in store.meta(series_id, v)["members"] for v in versions):
+            for i in rows:
+                _, version, origin = plan[i]
+                meta, members = store.load(series_id, version)
+                out[i] = forecast_frame(
+                    meta, members, lstms.get(version), histories[series_id].cut(origin), origin
+                )
+            if done:
+                done()
+            continue
+        last = max(plan[i][2] for i in rows)
+        items = [(plan[i][2], str(store.folder(series_id, plan[i][1]))) for i in rows]
+        jobs.append((histories[series_id].cut(last), items))
+        placed.append(rows)
+    for rows, frames in zip(
+        placed, parallel_map(_forecast_job, jobs, workers, done=done, start_method="forkserver"), strict=True
+    ):
+        for i, frame in zip(rows, frames, strict=True):
+            out[i] = frame
+    return out

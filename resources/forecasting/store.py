@@ -54,11 +54,12 @@ class ModelStore:
         self._registry: ModelRegistry | None = None
         self._index: dict[str, list[tuple[date, int, str]]] | None = None
         self._lstms: list[tuple[date, int, str]] | None = None
+        self._loaded: dict[str, tuple[dict, dict]] = {}
 
     def __getstate__(self) -> dict:
         """Pickled to pool or Dask workers, which only write artefact folders: no client, no
         cache."""
-        return {**self.__dict__, "_registry": None, "_index": None, "_lstms": None}
+        return {**self.__dict__, "_registry": None, "_index": None, "_lstms": None, "_loaded": {}}
 
     @property
     def registry(self) -> ModelRegistry:
@@ -103,9 +104,25 @@ class ModelStore:
         found = [o for o, _, _ in self._series_index().get(series_id, []) if o <= origin]
         return max(found) if found else None
 
-    def _folder(self, series_id: str, version: date) -> UPath | None:
+    def folder(self, series_id: str, version: date) -> UPath | None:
+        """The folder of a series' selection at origin ``version`` (newest run of it), or None."""
         found = [(n, f) for o, n, f in self._series_index().get(series_id, []) if o == version]
         return store_path(max(found)[1]) if found else None
+
+    def meta(self, series_id: str, version: date) -> dict:
+        """A version's ``meta.json`` only (no members unpickled)."""
+        key = str(self._existing(series_id, version))
+        if key in self._loaded:
+            return dict(self._loaded[key][0])
+        return json.loads((store_path(key) / "meta.json").read_text(encoding="utf-8"))
+
+    def _existing(self, series_id: str, version: date) -> UPath:
+        found = self.folder(series_id, version)
+        if found is None:
+            raise LookupError(
+                f"model registry: {self.model_name} has no version of {version} for {series_id}"
+            )
+        return found
 
     def write(self, series_id: str, version: date, meta: dict, members: dict) -> str:
         """A series' selection folder (``meta.json`` and its members), not yet registered:
@@ -182,18 +199,16 @@ class ModelStore:
         )
 
     def load(self, series_id: str, version: date) -> tuple[dict, dict]:
-        folder = self._folder(series_id, version)
-        if folder is None:
-            raise LookupError(
-                f"model registry: {self.model_name} has no version of {version} for {series_id}"
-            )
-        meta = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
-        members = {
-            name: pickle.loads((folder / f"{name}.pkl").read_bytes())
-            for name in meta["members"]
-            if name != "lstm"
-        }
-        return meta, members
+        """(meta, fitted members) of a series' version, read once per store: a model is reused
+        for weeks, and unpickling it at every origin (~14 ms a series) was about half of a
+        90-day forecasting backfill's steps. The members are shared between calls: no prediction
+        depends on what an earlier one left (transferable members condition on the history
+        they are given, as the backtests do from one fit; the baselines refit on it)."""
+        key = str(self._existing(series_id, version))
+        if key not in self._loaded:
+            self._loaded[key] = read_selection(key)
+        meta, members = self._loaded[key]
+        return dict(meta), dict(members)
 
     def lstm_path(self, version: date) -> UPath:
         """Where the global LSTM of ``version`` is: the registered one of that origin, else a new
@@ -220,6 +235,16 @@ class ModelStore:
         number = self._new_version(name, folder, run.info.run_id, tags, version)
         self._lstms.append((version, int(number), str(folder)))
         return folder / "model.pt"
+
+
+def read_selection(folder: str) -> tuple[dict, dict]:
+    """(meta, fitted members) from a series' selection folder (the LSTM is loaded apart)."""
+    path = store_path(folder)
+    meta = json.loads((path / "meta.json").read_text(encoding="utf-8"))
+    members = {
+        name: pickle.loads((path / f"{name}.pkl").read_bytes()) for name in meta["members"] if name != "lstm"
+    }
+    return meta, members
 
 
 def _commit() -> str:
