@@ -29,9 +29,15 @@ from resources.owners import asset_owners, owner_of  # noqa: E402
 # Two cores: at most two steps at a time, forked from a server that imported the code once
 # (a spawned step would import the whole code location again). Great Expectations too: every
 # data-contract check step would otherwise import it afresh (seconds each, dozens of checks).
+MAX_CONCURRENT_STEPS = int(os.environ.get("APPOPS_MAX_CONCURRENT_STEPS", "2"))
+if os.environ.get("APPOPS_EXECUTOR") != "k8s":  # steps share this machine's cores: each its share
+    # of them for torch encodings (resources/nlp/precision.step_threads)
+    os.environ.setdefault(
+        "APPOPS_STEP_THREADS", str(max(1, len(os.sched_getaffinity(0)) // MAX_CONCURRENT_STEPS))
+    )
 EXECUTOR = dg.multiprocess_executor.configured(
     {
-        "max_concurrent": int(os.environ.get("APPOPS_MAX_CONCURRENT_STEPS", "2")),
+        "max_concurrent": MAX_CONCURRENT_STEPS,
         "start_method": {"forkserver": {"preload_modules": ["definitions", "great_expectations"]}},
     }
 )

@@ -60,3 +60,37 @@ def test_bf16_embeddings_match_fp32(monkeypatch):
     assert not np.array_equal(fp32, bf16)  # bfloat16 really ran
     assert np.min(np.sum(fp32 * bf16, axis=1)) > 0.995
     np.testing.assert_allclose(np.linalg.norm(bf16, axis=1), 1.0, atol=1e-3)
+
+
+def test_encodings_run_on_the_step_threads_and_restore_torchs_own(monkeypatch):
+    """Inside a step (``APPOPS_STEP_THREADS``, set by definitions.py) an encoding uses that
+    many torch threads and gives the same embeddings; torch's setting is restored after, and
+    without the variable nothing is changed."""
+    import torch
+
+    seen = []
+    real = EmbeddingModel().load().encode
+
+    def spy(*args, **kwargs):
+        seen.append(torch.get_num_threads())
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(EmbeddingModel().load(), "encode", spy)
+    texts = ["le serveur ne répond plus", "password reset for the VPN"]
+    before = torch.get_num_threads()
+    monkeypatch.delenv("APPOPS_STEP_THREADS", raising=False)
+    default = EmbeddingModel().encode(texts)
+    monkeypatch.setenv("APPOPS_STEP_THREADS", "1")
+    one = EmbeddingModel().encode(texts)
+    assert seen == [before, 1] and torch.get_num_threads() == before
+    np.testing.assert_allclose(one, default, atol=1e-5)
+
+
+def test_definitions_give_each_step_its_share_of_the_cores():
+    import os
+
+    import definitions
+
+    assert os.environ["APPOPS_STEP_THREADS"] == str(
+        max(1, len(os.sched_getaffinity(0)) // definitions.MAX_CONCURRENT_STEPS)
+    )

@@ -46,10 +46,38 @@ def resolve(precision: str = DEFAULT, device: str = "cpu") -> str:
     return precision
 
 
-def inference_context(precision: str = DEFAULT, device: str = "cpu"):
-    """A context manager running the enclosed encoding at the resolved precision."""
-    if resolve(precision, device) != "bf16":
-        return contextlib.nullcontext()
+@contextlib.contextmanager
+def step_threads():
+    """torch's intra-op threads set to ``APPOPS_STEP_THREADS`` while encoding, when set.
+
+    ``definitions.py`` sets it to the cores divided by the steps the executor runs at once (1 on
+    two cores and two steps): two steps of two threads each on two cores make every OpenMP
+    barrier wait for a descheduled thread. Measured with two MiniLM encodings side by side on
+    this project's 2-core machine: 34-35 texts/s each with 2 threads, 46-53 with 1 (28-29 and
+    19-22 CPU-ms a text). Unset (the triage service, a benchmark), torch keeps its default."""
+    wanted = os.environ.get("APPOPS_STEP_THREADS")
+    if not wanted:
+        yield
+        return
     import torch
 
-    return torch.autocast("cpu", dtype=torch.bfloat16)
+    before = torch.get_num_threads()
+    torch.set_num_threads(max(1, int(wanted)))
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
+
+
+@contextlib.contextmanager
+def inference_context(precision: str = DEFAULT, device: str = "cpu"):
+    """A context manager running the enclosed encoding at the resolved precision, on the
+    step's threads (``step_threads``)."""
+    with step_threads():
+        if resolve(precision, device) != "bf16":
+            yield
+            return
+        import torch
+
+        with torch.autocast("cpu", dtype=torch.bfloat16):
+            yield
