@@ -37,7 +37,12 @@ def test_forecast_frames_on_two_workers_are_the_in_process_ones_in_plan_order(ro
             fit_series(hist.cut(origin), origin, SETTINGS, store, SETTINGS.daily_candidates, None, None)
     ids = list(hists)
     # origins interleaved across series, and a version reused at a later origin
-    plan = [(ids[2], SECOND, SECOND), (ids[0], FIRST, FIRST), (ids[1], FIRST, SECOND), (ids[0], SECOND, SECOND)]
+    plan = [
+        (ids[2], SECOND, SECOND),
+        (ids[0], FIRST, FIRST),
+        (ids[1], FIRST, SECOND),
+        (ids[0], SECOND, SECOND),
+    ]
     plan += [(ids[2], FIRST, FIRST + timedelta(days=3))]
     lstms = LstmCache(store, SETTINGS)
     here = forecast_frames(plan, hists, store, lstms, workers=1)
