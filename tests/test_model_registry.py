@@ -201,3 +201,29 @@ def test_forecasting_selections_written_by_parallel_processes_are_one_run_per_or
     assert [fresh.latest(f"s{i}", date(2025, 1, 9)) for i in range(6)] == [date(2025, 1, 4)] * 6
     assert fresh.load("s5", date(2025, 1, 3))[1] == {"naive": 5}
     assert store.latest("s2", date(2025, 1, 2)) == fresh.latest("s2", date(2025, 1, 2)) == date(2025, 1, 2)
+
+
+def test_a_registry_write_meeting_a_locked_database_is_retried_alone(monkeypatch):
+    """Two steps may register at the same moment in the embedded SQLite registry: a call that
+    meets the lock is tried again (and only that call); any other error is raised at once."""
+    from resources.forecasting import store as forecasting_store
+
+    monkeypatch.setattr(forecasting_store.time, "sleep", lambda _: None)
+    calls = []
+
+    def flaky():
+        calls.append(1)
+        if len(calls) < 3:
+            raise RuntimeError("(sqlite3.OperationalError) database is locked")
+        return "written"
+
+    assert forecasting_store._retried(flaky) == "written" and len(calls) == 3
+
+    def broken():
+        calls.append(1)
+        raise RuntimeError("no such table")
+
+    calls.clear()
+    with pytest.raises(RuntimeError, match="no such table"):
+        forecasting_store._retried(broken)
+    assert len(calls) == 1

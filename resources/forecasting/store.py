@@ -28,6 +28,7 @@ from __future__ import annotations
 import json
 import pickle
 import statistics
+import time
 import uuid
 from collections import Counter
 from datetime import date
@@ -150,7 +151,7 @@ class ModelStore:
             s["mase"]
             for meta, _ in written
             for s in meta.get("backtest", [])
-            if isinstance(s, dict) and s.get("name") == meta["model"] and s.get("mase") == s.get("mase")
+            if isinstance(s, dict) and s.get("name") == meta["model"] and _number(s.get("mase"))
         ]
         metrics = {"series": len(written), **{f"chosen_{m}": n for m, n in chosen.items()}}
         if mase:
@@ -158,9 +159,11 @@ class ModelStore:
         tags = {"grain": self.grain, "origin": version.isoformat()}
         registry, name = self.registry, self.model_name
         client = registry.client
-        run = client.create_run(
-            registry._experiment(f"forecast_{self.grain}"),
-            tags={**tags, "artifact_folder": str(folder), "git_commit": _commit()},
+        experiment = _retried(lambda: registry._experiment(f"forecast_{self.grain}"))
+        run = _retried(
+            lambda: client.create_run(
+                experiment, tags={**tags, "artifact_folder": str(folder), "git_commit": _commit()}
+            )
         )
         windows = [(m["train_start"], m["train_end"]) for m, _ in written if "train_start" in m]
         params = {"series": len(written), "origin": version.isoformat()}
@@ -169,12 +172,14 @@ class ModelStore:
                 "train_start_min": min(w[0] for w in windows),
                 "train_end_max": max(w[1] for w in windows),
             }
-        client.log_batch(
-            run.info.run_id,
-            metrics=[Metric(k, float(v), 0, 0) for k, v in metrics.items()],
-            params=[Param(k, str(v)) for k, v in params.items()],
+        _retried(
+            lambda: client.log_batch(
+                run.info.run_id,
+                metrics=[Metric(k, float(v), 0, 0) for k, v in metrics.items()],
+                params=[Param(k, str(v)) for k, v in params.items()],
+            )
         )
-        client.set_terminated(run.info.run_id)
+        _retried(lambda: client.set_terminated(run.info.run_id))
         number = self._new_version(name, folder, run.info.run_id, tags, version)
         if self._index is not None:
             self._add(version, int(number), index)
@@ -185,11 +190,15 @@ class ModelStore:
         try:
             client.get_registered_model(name)
         except Exception:  # noqa: BLE001 - MlflowException RESOURCE_DOES_NOT_EXIST
-            client.create_registered_model(name)
+            try:
+                _retried(lambda: client.create_registered_model(name))
+            except Exception as error:  # another run of the same grain created it meanwhile
+                if "already exists" not in str(error):
+                    raise
         newest = max([o for o, _, _ in self._registered(name)] or [version])
-        found = client.create_model_version(name, str(folder), run_id=run_id, tags=tags)
+        found = _retried(lambda: client.create_model_version(name, str(folder), run_id=run_id, tags=tags))
         if registry.alias(name, CHAMPION) is None or version >= newest:
-            registry.set_alias(name, CHAMPION, str(found.version))
+            _retried(lambda: registry.set_alias(name, CHAMPION, str(found.version)))
         return str(found.version)
 
     def save(self, series_id: str, version: date, meta: dict, members: dict) -> None:
@@ -221,20 +230,33 @@ class ModelStore:
             return store_path(max(found)[1]) / "model.pt"
         folder = self.base / uuid.uuid4().hex
         folder.mkdir(parents=True, exist_ok=True)
-        run = self.registry.client.create_run(
-            self.registry._experiment(f"forecast_{self.grain}"),
-            tags={
-                "grain": self.grain,
-                "origin": version.isoformat(),
-                "model": "lstm",
-                "git_commit": _commit(),
-            },
-        )
-        self.registry.client.set_terminated(run.info.run_id)
+        client = self.registry.client
+        experiment = _retried(lambda: self.registry._experiment(f"forecast_{self.grain}"))
+        tags = {"grain": self.grain, "origin": version.isoformat(), "model": "lstm"}
+        run = _retried(lambda: client.create_run(experiment, tags={**tags, "git_commit": _commit()}))
+        _retried(lambda: client.set_terminated(run.info.run_id))
         tags = {"grain": self.grain, "origin": version.isoformat()}
         number = self._new_version(name, folder, run.info.run_id, tags, version)
         self._lstms.append((version, int(number), str(folder)))
         return folder / "model.pt"
+
+
+def _number(value) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and value == value
+
+
+def _retried(write):
+    """``write()``, again when it meets the embedded SQLite registry locked by another process
+    (two steps registering models at the same moment). Each registry call is retried on its
+    own, so a retry never repeats one that succeeded."""
+    for attempt in range(8):
+        try:
+            return write()
+        except Exception as error:
+            if "locked" not in str(error).lower() or attempt == 7:
+                raise
+            time.sleep(0.2 * 2**attempt)
+    return None
 
 
 def read_selection(folder: str) -> tuple[dict, dict]:
