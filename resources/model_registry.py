@@ -27,6 +27,7 @@ import os
 import subprocess
 import tempfile
 import threading
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -61,6 +62,20 @@ def locations(root: str | None = None) -> tuple[str, str]:
     if base.protocol in ("s3", "s3a"):  # every machine reads the artifacts from the store
         return uri, str(base / "mlflow" / "artifacts")
     return uri, (folder / "artifacts").as_uri()
+
+
+def retry_locked(write):
+    """``write()``, again when it meets the embedded SQLite registry locked by another process
+    (two steps registering models at the same moment). Wrap each registry call on its own, so
+    a retry never repeats one that succeeded."""
+    for attempt in range(8):
+        try:
+            return write()
+        except Exception as error:
+            if "locked" not in str(error).lower() or attempt == 7:
+                raise
+            time.sleep(0.2 * 2**attempt)
+    raise AssertionError("unreachable: the last attempt returns or raises")
 
 
 def git_commit() -> str:

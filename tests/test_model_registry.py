@@ -206,9 +206,9 @@ def test_forecasting_selections_written_by_parallel_processes_are_one_run_per_or
 def test_a_registry_write_meeting_a_locked_database_is_retried_alone(monkeypatch):
     """Two steps may register at the same moment in the embedded SQLite registry: a call that
     meets the lock is tried again (and only that call); any other error is raised at once."""
-    from resources.forecasting import store as forecasting_store
+    from resources import model_registry
 
-    monkeypatch.setattr(forecasting_store.time, "sleep", lambda _: None)
+    monkeypatch.setattr(model_registry.time, "sleep", lambda _: None)
     calls = []
 
     def flaky():
@@ -217,7 +217,7 @@ def test_a_registry_write_meeting_a_locked_database_is_retried_alone(monkeypatch
             raise RuntimeError("(sqlite3.OperationalError) database is locked")
         return "written"
 
-    assert forecasting_store._retried(flaky) == "written" and len(calls) == 3
+    assert model_registry.retry_locked(flaky) == "written" and len(calls) == 3
 
     def broken():
         calls.append(1)
@@ -225,5 +225,5 @@ def test_a_registry_write_meeting_a_locked_database_is_retried_alone(monkeypatch
 
     calls.clear()
     with pytest.raises(RuntimeError, match="no such table"):
-        forecasting_store._retried(broken)
+        model_registry.retry_locked(broken)
     assert len(calls) == 1

@@ -28,14 +28,13 @@ from __future__ import annotations
 import json
 import pickle
 import statistics
-import time
 import uuid
 from collections import Counter
 from datetime import date
 
 from upath import UPath
 
-from resources.model_registry import CHAMPION, ModelRegistry
+from resources.model_registry import CHAMPION, ModelRegistry, retry_locked
 from resources.storage import LakehouseStorage, store_path
 
 LSTM = "_lstm"
@@ -159,8 +158,8 @@ class ModelStore:
         tags = {"grain": self.grain, "origin": version.isoformat()}
         registry, name = self.registry, self.model_name
         client = registry.client
-        experiment = _retried(lambda: registry._experiment(f"forecast_{self.grain}"))
-        run = _retried(
+        experiment = retry_locked(lambda: registry._experiment(f"forecast_{self.grain}"))
+        run = retry_locked(
             lambda: client.create_run(
                 experiment, tags={**tags, "artifact_folder": str(folder), "git_commit": _commit()}
             )
@@ -172,14 +171,14 @@ class ModelStore:
                 "train_start_min": min(w[0] for w in windows),
                 "train_end_max": max(w[1] for w in windows),
             }
-        _retried(
+        retry_locked(
             lambda: client.log_batch(
                 run.info.run_id,
                 metrics=[Metric(k, float(v), 0, 0) for k, v in metrics.items()],
                 params=[Param(k, str(v)) for k, v in params.items()],
             )
         )
-        _retried(lambda: client.set_terminated(run.info.run_id))
+        retry_locked(lambda: client.set_terminated(run.info.run_id))
         number = self._new_version(name, folder, run.info.run_id, tags, version)
         if self._index is not None:
             self._add(version, int(number), index)
@@ -191,14 +190,14 @@ class ModelStore:
             client.get_registered_model(name)
         except Exception:  # noqa: BLE001 - MlflowException RESOURCE_DOES_NOT_EXIST
             try:
-                _retried(lambda: client.create_registered_model(name))
+                retry_locked(lambda: client.create_registered_model(name))
             except Exception as error:  # another run of the same grain created it meanwhile
                 if "already exists" not in str(error):
                     raise
         newest = max([o for o, _, _ in self._registered(name)] or [version])
-        found = _retried(lambda: client.create_model_version(name, str(folder), run_id=run_id, tags=tags))
+        found = retry_locked(lambda: client.create_model_version(name, str(folder), run_id=run_id, tags=tags))
         if registry.alias(name, CHAMPION) is None or version >= newest:
-            _retried(lambda: registry.set_alias(name, CHAMPION, str(found.version)))
+            retry_locked(lambda: registry.set_alias(name, CHAMPION, str(found.version)))
         return str(found.version)
 
     def save(self, series_id: str, version: date, meta: dict, members: dict) -> None:
@@ -231,11 +230,11 @@ class ModelStore:
         folder = self.base / uuid.uuid4().hex
         folder.mkdir(parents=True, exist_ok=True)
         client = self.registry.client
-        experiment = _retried(lambda: self.registry._experiment(f"forecast_{self.grain}"))
-        tags = {"grain": self.grain, "origin": version.isoformat(), "model": "lstm"}
-        run = _retried(lambda: client.create_run(experiment, tags={**tags, "git_commit": _commit()}))
-        _retried(lambda: client.set_terminated(run.info.run_id))
+        experiment = retry_locked(lambda: self.registry._experiment(f"forecast_{self.grain}"))
         tags = {"grain": self.grain, "origin": version.isoformat()}
+        run_tags = {**tags, "model": "lstm", "git_commit": _commit()}
+        run = retry_locked(lambda: client.create_run(experiment, tags=run_tags))
+        retry_locked(lambda: client.set_terminated(run.info.run_id))
         number = self._new_version(name, folder, run.info.run_id, tags, version)
         self._lstms.append((version, int(number), str(folder)))
         return folder / "model.pt"
@@ -243,20 +242,6 @@ class ModelStore:
 
 def _number(value) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool) and value == value
-
-
-def _retried(write):
-    """``write()``, again when it meets the embedded SQLite registry locked by another process
-    (two steps registering models at the same moment). Each registry call is retried on its
-    own, so a retry never repeats one that succeeded."""
-    for attempt in range(8):
-        try:
-            return write()
-        except Exception as error:
-            if "locked" not in str(error).lower() or attempt == 7:
-                raise
-            time.sleep(0.2 * 2**attempt)
-    return None
 
 
 def read_selection(folder: str) -> tuple[dict, dict]:
